@@ -1,0 +1,1 @@
+"""Records, loading and storage: the first stage of data → indexer → matching → api."""

@@ -1,0 +1,157 @@
+"""Controlled vocabularies shared by records, imports and the API, with their Chinese labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrgKind(StrEnum):
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    SME = "sme"
+    SOE = "soe"
+    ENTERPRISE = "enterprise"  # a company whose size is not known
+    OPERATIONS_CENTER = "operations_center"
+    INDIVIDUAL = "individual"
+    OTHER = "other"
+
+
+class PatentType(StrEnum):
+    INVENTION = "invention"
+    UTILITY_MODEL = "utility_model"
+    DESIGN = "design"
+
+
+class LegalStatus(StrEnum):
+    PENDING = "pending"
+    VALID = "valid"
+    LAPSED = "lapsed"
+    INVALID = "invalid"
+
+
+class TransactionKind(StrEnum):
+    TRANSFER = "transfer"
+    LICENSE = "license"
+    EQUITY = "equity"
+    PLEDGE = "pledge"
+
+
+class LicenseType(StrEnum):
+    EXCLUSIVE = "exclusive"
+    SOLE = "sole"
+    ORDINARY = "ordinary"
+    OPEN = "open"
+
+
+class CooperationMode(StrEnum):
+    TRANSFER = "transfer"
+    LICENSE = "license"
+    JOINT_DEVELOPMENT = "joint_development"
+    EQUITY = "equity"
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    MATCHED = "matched"
+    CLOSED = "closed"
+
+
+class ChallengeState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SHORTLISTED = "shortlisted"
+    AWARDED = "awarded"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class FeeType(StrEnum):
+    LUMP_SUM = "lump_sum"
+    ROYALTY = "royalty"
+    PER_UNIT = "per_unit"
+    FREE = "free"
+
+
+class OfferStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+class HolderRole(StrEnum):
+    APPLICANT = "applicant"
+    PATENTEE = "patentee"
+
+
+# Chinese labels as they appear in CNIPA / incoPat / PatSnap exports and in our own output.
+# Several spellings may map to one value; the first label of each value is the display label.
+LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
+    OrgKind: {
+        "高校": OrgKind.UNIVERSITY, "大学": OrgKind.UNIVERSITY, "高等院校": OrgKind.UNIVERSITY,
+        "科研院所": OrgKind.INSTITUTE, "研究院所": OrgKind.INSTITUTE, "研究所": OrgKind.INSTITUTE,
+        "中小企业": OrgKind.SME, "中小微企业": OrgKind.SME, "科技型中小企业": OrgKind.SME,
+        "国有企业": OrgKind.SOE, "国企": OrgKind.SOE,
+        "企业": OrgKind.ENTERPRISE,
+        "运营中心": OrgKind.OPERATIONS_CENTER, "专利运营中心": OrgKind.OPERATIONS_CENTER,
+        "个人": OrgKind.INDIVIDUAL, "其他": OrgKind.OTHER,
+    },
+    PatentType: {
+        "发明": PatentType.INVENTION, "发明专利": PatentType.INVENTION,
+        "发明申请": PatentType.INVENTION, "发明授权": PatentType.INVENTION,
+        "实用新型": PatentType.UTILITY_MODEL, "实用新型专利": PatentType.UTILITY_MODEL,
+        "外观设计": PatentType.DESIGN, "外观设计专利": PatentType.DESIGN,
+    },
+    LegalStatus: {
+        "有效": LegalStatus.VALID, "授权": LegalStatus.VALID, "有效专利": LegalStatus.VALID,
+        "审中": LegalStatus.PENDING, "实质审查": LegalStatus.PENDING, "公开": LegalStatus.PENDING,
+        "在审": LegalStatus.PENDING,
+        "失效": LegalStatus.LAPSED, "未缴年费": LegalStatus.LAPSED, "期限届满": LegalStatus.LAPSED,
+        "放弃": LegalStatus.LAPSED, "撤回": LegalStatus.LAPSED, "驳回": LegalStatus.LAPSED,
+        "无效": LegalStatus.INVALID, "全部无效": LegalStatus.INVALID,
+        "无效宣告": LegalStatus.INVALID,
+    },
+    TransactionKind: {
+        "转让": TransactionKind.TRANSFER, "许可": TransactionKind.LICENSE,
+        "实施许可": TransactionKind.LICENSE, "作价入股": TransactionKind.EQUITY,
+        "质押": TransactionKind.PLEDGE, "质押融资": TransactionKind.PLEDGE,
+    },
+    LicenseType: {
+        "独占许可": LicenseType.EXCLUSIVE, "独占": LicenseType.EXCLUSIVE,
+        "排他许可": LicenseType.SOLE, "排他": LicenseType.SOLE,
+        "普通许可": LicenseType.ORDINARY, "普通": LicenseType.ORDINARY,
+        "开放许可": LicenseType.OPEN,
+    },
+    CooperationMode: {
+        "转让": CooperationMode.TRANSFER, "许可": CooperationMode.LICENSE,
+        "合作开发": CooperationMode.JOINT_DEVELOPMENT, "技术合作": CooperationMode.JOINT_DEVELOPMENT,
+        "作价入股": CooperationMode.EQUITY,
+    },
+    NeedStatus: {"开放": NeedStatus.OPEN, "已对接": NeedStatus.MATCHED, "关闭": NeedStatus.CLOSED},
+    FeeType: {
+        "一次性": FeeType.LUMP_SUM, "一次总付": FeeType.LUMP_SUM, "入门费": FeeType.LUMP_SUM,
+        "提成": FeeType.ROYALTY, "销售提成": FeeType.ROYALTY, "按件": FeeType.PER_UNIT,
+        "按件计费": FeeType.PER_UNIT, "免费": FeeType.FREE,
+    },
+    OfferStatus: {"有效": OfferStatus.ACTIVE, "已撤回": OfferStatus.WITHDRAWN},
+}
+
+
+def label(value: StrEnum) -> str:
+    """The Chinese display label of an enum value (its first spelling in LABELS)."""
+    for text, member in LABELS.get(type(value), {}).items():
+        if member is value:
+            return text
+    return value.value
+
+
+def parse_enum(enum: type[StrEnum], raw: str) -> StrEnum:
+    """Accept the English value or any Chinese label; raise ValueError naming the choices."""
+    text = raw.strip()
+    try:
+        return enum(text.lower())
+    except ValueError:
+        pass
+    labels = LABELS.get(enum, {})
+    if text in labels:
+        return labels[text]
+    choices = sorted({m.value for m in enum} | set(labels))
+    raise ValueError(f"'{text}' is not one of: {', '.join(choices)}")

@@ -1,0 +1,1 @@
+"""Importing the files people have (CNIPA / incoPat / PatSnap exports, spreadsheets, JSONL)."""

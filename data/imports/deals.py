@@ -1,0 +1,144 @@
+"""Transactions (转让/许可/作价入股/质押) and open-licence offers: both refer to known patents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, TransactionKind, label
+from data.imports.common import OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
+from data.imports.errors import RowError
+from data.models import LicenseOffer, Patent, Transaction
+from data.patent_terms import expiry_date
+from data.sleeping import refresh_sleeping
+
+
+def _patents_by_number(session: Session, numbers: set[str]) -> dict[str, Patent]:
+    found: dict[str, Patent] = {}
+    ordered = sorted(numbers)
+    for start in range(0, len(ordered), 500):
+        query = select(Patent).where(Patent.application_number.in_(ordered[start : start + 500]))
+        found.update({p.application_number: p for p in session.scalars(query)})
+    return found
+
+
+class TransactionsHandler:
+    FIELDS = ("kind", "license_type", "contract_amount", "received_amount", "signed_on", "recorded_on",
+              "licensee_is_sme", "note")
+
+    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+        errors = duplicate_errors(rows, path, "external_id", lambda r: r.values.get("external_id"), "合同编号")
+        wanted = {n for r in rows for n in r.values.get("application_numbers", [])}
+        known = _patents_by_number(session, wanted)
+        for row in rows:
+            v = row.values
+            missing = [n for n in v.get("application_numbers", []) if n not in known]
+            if missing:
+                errors.append(row.error(path, "application_numbers",
+                                        f"no patent with 申请号 {', '.join(missing)}; import the patents first"))
+            for party in ("from_party", "to_party"):
+                if len(v.get(party, [])) > 1:
+                    errors.append(row.error(path, party, "name exactly one party"))
+            if v.get("from_party") and v.get("from_party") == v.get("to_party"):
+                errors.append(row.error(path, "to_party", "is the same organisation as the other party"))
+            if "license_type" in v and v.get("kind") is not TransactionKind.LICENSE:
+                errors.append(row.error(path, "license_type", "only a 许可 (licence) has a licence type"))
+            if v.get("signed_on") and v["signed_on"] > today:
+                errors.append(row.error(path, "signed_on", f"{v['signed_on']} is in the future"))
+            if v.get("recorded_on") and v.get("signed_on") and v["recorded_on"] < v["signed_on"]:
+                errors.append(row.error(path, "recorded_on", "is before the signing date"))
+        return errors
+
+    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+        counts = WriteCounts()
+        orgs = OrgResolver(session)
+        patents = _patents_by_number(session, {n for r in rows for n in r.values["application_numbers"]})
+        deals = list(session.scalars(select(Transaction).options(selectinload(Transaction.patents))))
+        by_external = {t.external_id: t for t in deals if t.external_id}
+        by_content = {self._content_key(t.kind, t.signed_on, t.from_org.name, t.to_org.name,
+                                        [p.application_number for p in t.patents]): t
+                      for t in deals if not t.external_id}
+        for row in rows:
+            v = row.values
+            numbers = v["application_numbers"]
+            key = self._content_key(v["kind"], v["signed_on"], v["from_party"][0], v["to_party"][0], numbers)
+            deal = by_external.get(v.get("external_id")) or (None if "external_id" in v else by_content.get(key))
+            if deal is None:
+                deal = Transaction(external_id=v.get("external_id"))
+                session.add(deal)
+                counts.created += 1
+            else:
+                counts.updated += 1
+            deal.from_org = orgs.get(v["from_party"][0], v.get("from_kind"))
+            deal.to_org = orgs.get(v["to_party"][0], v.get("to_kind"))
+            assign(deal, v, self.FIELDS)
+            if "licensee_is_sme" not in v and deal.licensee_is_sme is None:
+                deal.licensee_is_sme = deal.to_org.kind is OrgKind.SME
+            deal.patents = [patents[n] for n in dict.fromkeys(numbers)]
+        session.flush()
+        counts.extra["sleeping"] = refresh_sleeping(session, today)
+        return counts
+
+    @staticmethod
+    def _content_key(kind, signed_on, from_name, to_name, numbers) -> tuple:  # noqa: ANN001
+        return (kind, signed_on, from_name, to_name, tuple(sorted(numbers)))
+
+
+class OffersHandler:
+    FIELDS = ("fee_type", "lump_sum", "royalty_rate", "per_unit_fee", "payment_method", "term_start",
+              "term_end", "pay_later_months", "declared_on", "status")
+    # Which amount each fee standard needs.
+    FEE_FIELDS = {FeeType.LUMP_SUM: "lump_sum", FeeType.ROYALTY: "royalty_rate", FeeType.PER_UNIT: "per_unit_fee"}
+
+    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+        errors = duplicate_errors(rows, path, "application_number",
+                                  lambda r: (r.values.get("application_number"), r.values.get("declared_on")),
+                                  "offer for this patent and date")
+        known = _patents_by_number(session, {r.values["application_number"] for r in rows
+                                             if "application_number" in r.values})
+        for row in rows:
+            v = row.values
+            patent = known.get(v.get("application_number", ""))
+            if "application_number" in v and patent is None:
+                errors.append(row.error(path, "application_number", "no such patent; import the patents first"))
+            fee = v.get("fee_type")
+            needed = self.FEE_FIELDS.get(fee) if fee else None
+            if needed and needed not in v:
+                errors.append(row.error(path, needed, f"required when the fee standard is {label(fee)}"))
+            if fee is FeeType.FREE and any(f in v for f in self.FEE_FIELDS.values()):
+                errors.append(row.error(path, "fee_type", "免费 (free) offers carry no fee amounts"))
+            start, end = v.get("term_start"), v.get("term_end")
+            if start and end and end <= start:
+                errors.append(row.error(path, "term_end", "must be after the start of the term"))
+            if patent is not None:
+                # Patent Law Art. 50: only a valid patent can be offered, and no licence outlives it.
+                if patent.legal_status is not LegalStatus.VALID:
+                    errors.append(row.error(path, "application_number",
+                                            f"the patent is {label(patent.legal_status)}, not valid; "
+                                            "only valid patents can be offered (专利法第五十条)"))
+                expires = expiry_date(patent.patent_type, patent.application_date)
+                if end and end > expires:
+                    errors.append(row.error(path, "term_end", f"runs past the patent's expiry on {expires}"))
+        return errors
+
+    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+        counts = WriteCounts()
+        patents = _patents_by_number(session, {r.values["application_number"] for r in rows})
+        existing = {(o.patent_id, o.declared_on): o for o in session.scalars(select(LicenseOffer))}
+        for row in rows:
+            v = row.values
+            patent = patents[v["application_number"]]
+            offer = existing.get((patent.id, v["declared_on"]))
+            if offer is None:
+                offer = LicenseOffer(patent=patent, status=OfferStatus.ACTIVE)
+                session.add(offer)
+                counts.created += 1
+            else:
+                counts.updated += 1
+            assign(offer, v, self.FIELDS)
+            if offer.status is OfferStatus.WITHDRAWN and offer.withdrawn_on is None:
+                offer.withdrawn_on = today
+        return counts

@@ -1,0 +1,132 @@
+"""Turn one raw cell into a typed value for its column, or raise ValueError with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from data.enums import LegalStatus, parse_enum
+from data.imports.readers import Cell
+from data.imports.schemas import Column, resolve_legal_status
+from data.ipc_scheme import is_known_subclass
+from data.normalize import (
+    clean_text,
+    halfwidth,
+    looks_like_formula,
+    normalize_application_number,
+    normalize_publication_number,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    split_ipc_codes,
+    unit_scale,
+)
+
+_LIST_SEPARATORS = re.compile(r"[;；|\n、]+")
+_CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
+
+
+def parse_cell(column: Column, raw: Cell, header: str) -> Any:
+    """Parse a non-empty cell; the caller has already turned empty markers into None."""
+    if isinstance(raw, dt.date):
+        if column.kind != "date":
+            raise ValueError(f"a date ({raw.isoformat()}) where {column.kind} was expected")
+        return parse_date(raw)
+    text = str(raw)
+    if len(text) > column.max_chars:
+        raise ValueError(f"is {len(text):,} characters long; the limit for {column.label} is "
+                         f"{column.max_chars:,}")
+    if looks_like_formula(text):
+        raise ValueError(f"looks like a spreadsheet formula ('{text[:20]}…'); formulas are not "
+                         "imported — remove the leading '{text.lstrip()[0]}' if it is text")
+    return _PARSERS[column.kind](column, text, header)
+
+
+def _text(column: Column, text: str, header: str) -> str:
+    return clean_text(text)
+
+
+def _int(column: Column, text: str, header: str) -> int:
+    cleaned = halfwidth(text).strip()
+    if not re.fullmatch(r"\d+", cleaned):
+        raise ValueError(f"'{text}' is not a whole number")
+    return int(cleaned)
+
+
+def _ratio(column: Column, text: str, header: str) -> Decimal:
+    cleaned = halfwidth(text).strip()
+    percent = cleaned.endswith("%")
+    try:
+        value = Decimal(cleaned.rstrip("%"))
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a rate; write 5% or 0.05") from None
+    value = value / 100 if percent else value
+    if not 0 <= value <= 1:
+        raise ValueError(f"'{text}' is outside 0–100%; write 5% or 0.05")
+    return value
+
+
+def _enums(column: Column, text: str, header: str) -> list[str]:
+    assert column.enum is not None
+    return [parse_enum(column.enum, part).value for part in split_list(text)]
+
+
+def _legal_status(column: Column, text: str, header: str) -> LegalStatus:
+    parts = split_list(re.sub(r"[-—/,，]", ";", text))
+    return resolve_legal_status([parse_enum(LegalStatus, p) for p in parts])  # type: ignore[misc]
+
+
+def _ipc_list(column: Column, text: str, header: str) -> list[str]:
+    codes = split_ipc_codes(text)
+    unknown = [c for c in codes if not is_known_subclass(c[:4])]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: no such IPC subclass")
+    return codes
+
+
+def _main_ipc(column: Column, text: str, header: str) -> str:
+    codes = _ipc_list(column, text, header)
+    if len(codes) != 1:
+        raise ValueError(f"'{text}' holds {len(codes)} IPC codes where one main code was expected")
+    return codes[0]
+
+
+def _names(column: Column, text: str, header: str) -> list[str]:
+    names = [clean_text(n) for n in split_list(text)]
+    too_long = [n for n in names if len(n) > 200]
+    if too_long:
+        raise ValueError(f"a name is {len(too_long[0])} characters long (limit 200)")
+    return names
+
+
+def _credit_code(column: Column, text: str, header: str) -> str:
+    cleaned = halfwidth(text).strip().upper()
+    if not _CREDIT_CODE.fullmatch(cleaned):
+        raise ValueError(f"'{text}' is not an 18-character unified social credit code")
+    return cleaned
+
+
+_PARSERS = {
+    "text": _text,
+    "date": lambda c, t, h: parse_date(t),
+    "amount": lambda c, t, h: parse_amount(t, unit_scale(h)),
+    "int": _int,
+    "bool": lambda c, t, h: parse_bool(t),
+    "enum": lambda c, t, h: parse_enum(c.enum, t),  # type: ignore[arg-type]
+    "enums": _enums,
+    "ipc": _main_ipc,
+    "ipc_list": _ipc_list,
+    "application_number": lambda c, t, h: normalize_application_number(t),
+    "application_numbers": lambda c, t, h: [normalize_application_number(p) for p in split_list(t)],
+    "publication_number": lambda c, t, h: normalize_publication_number(t),
+    "names": _names,
+    "ratio": _ratio,
+    "credit_code": _credit_code,
+    "legal_status": _legal_status,
+}

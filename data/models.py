@@ -1,0 +1,251 @@
+"""Database records (SQLAlchemy 2, typed). The schema itself is created by Alembic migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from data.enums import (
+    ChallengeState,
+    FeeType,
+    HolderRole,
+    LegalStatus,
+    LicenseType,
+    NeedStatus,
+    OfferStatus,
+    OrgKind,
+    PatentType,
+    TransactionKind,
+)
+
+# Money is stored in yuan (元) with two decimals; imports convert 万元 columns.
+Money = Numeric(16, 2)
+
+
+def _enum(enum: type[StrEnum]) -> Enum:
+    # Stored as VARCHAR + CHECK so SQLite and PostgreSQL hold the same values and migrations
+    # need no ALTER TYPE when a value is added.
+    return Enum(
+        enum,
+        native_enum=False,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        name=f"ck_{enum.__name__.lower()}",
+        create_constraint=True,
+    )
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Organization(Timestamped, Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind))
+    # True when the kind was guessed from the name during a patent import (e.g. "…大学").
+    kind_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)  # 统一社会信用代码
+    city: Mapped[str | None] = mapped_column(String(50))
+    province: Mapped[str | None] = mapped_column(String(50))
+    industry: Mapped[str | None] = mapped_column(String(100))
+
+
+class Patent(Timestamped, Base):
+    __tablename__ = "patents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_number: Mapped[str] = mapped_column(String(20), unique=True)  # 申请号, normalised
+    publication_number: Mapped[str | None] = mapped_column(String(20))
+    patent_type: Mapped[PatentType] = mapped_column(_enum(PatentType))
+    title: Mapped[str] = mapped_column(String(500))
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    first_claim: Mapped[str] = mapped_column(Text, default="")
+    main_ipc: Mapped[str | None] = mapped_column(String(20))
+    application_date: Mapped[dt.date] = mapped_column(Date)
+    grant_date: Mapped[dt.date | None] = mapped_column(Date)
+    legal_status: Mapped[LegalStatus] = mapped_column(_enum(LegalStatus))
+    # Indicators used by value scoring and open-licence eligibility; None means unknown.
+    claim_count: Mapped[int | None] = mapped_column(Integer)
+    cited_by_count: Mapped[int | None] = mapped_column(Integer)
+    family_size: Mapped[int | None] = mapped_column(Integer)
+    right_suspended: Mapped[bool] = mapped_column(Boolean, default=False)  # 中止
+    annual_fee_paid_until: Mapped[dt.date | None] = mapped_column(Date)
+    has_evaluation_report: Mapped[bool] = mapped_column(Boolean, default=False)  # 专利权评价报告
+    # Sleeping-patent (沉睡专利) verdict of the last detection run, with its reason.
+    is_sleeping: Mapped[bool] = mapped_column(Boolean, default=False)
+    sleeping_reason: Mapped[str | None] = mapped_column(Text)
+    sleeping_checked_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    ipcs: Mapped[list[PatentIPC]] = relationship(
+        back_populates="patent", cascade="all, delete-orphan", order_by="PatentIPC.position"
+    )
+    holders: Mapped[list[PatentHolder]] = relationship(
+        back_populates="patent", cascade="all, delete-orphan", order_by="PatentHolder.position"
+    )
+    transactions: Mapped[list[Transaction]] = relationship(
+        secondary="transaction_patents", back_populates="patents", viewonly=True
+    )
+    offers: Mapped[list[LicenseOffer]] = relationship(back_populates="patent")
+
+
+class PatentIPC(Base):
+    __tablename__ = "patent_ipcs"
+    __table_args__ = (UniqueConstraint("patent_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(20))  # normalised, e.g. "H01M 10/0525"
+    subclass: Mapped[str] = mapped_column(String(4), index=True)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    patent: Mapped[Patent] = relationship(back_populates="ipcs")
+
+
+class PatentHolder(Base):
+    __tablename__ = "patent_holders"
+    __table_args__ = (UniqueConstraint("patent_id", "organization_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    role: Mapped[HolderRole] = mapped_column(_enum(HolderRole))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    patent: Mapped[Patent] = relationship(back_populates="holders")
+    organization: Mapped[Organization] = relationship()
+
+
+class Need(Timestamped, Base):
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 需求编号
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(50))
+    province: Mapped[str | None] = mapped_column(String(50))
+    budget: Mapped[Decimal | None] = mapped_column(Money)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    cooperation_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus), default=NeedStatus.OPEN)
+
+    organization: Mapped[Organization] = relationship()
+    challenge: Mapped[Challenge | None] = relationship(back_populates="need", uselist=False)
+
+
+class Challenge(Timestamped, Base):
+    """A 揭榜挂帅 challenge: a need published with a reward for research teams to take up."""
+
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), unique=True)
+    reward: Mapped[Decimal] = mapped_column(Money)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[ChallengeState] = mapped_column(
+        _enum(ChallengeState), default=ChallengeState.PUBLISHED
+    )
+
+    need: Mapped[Need] = relationship(back_populates="challenge")
+
+
+class LicenseOffer(Timestamped, Base):
+    """An open-licence (开放许可) declaration; always non-exclusive by law (Patent Law Art. 50)."""
+
+    __tablename__ = "license_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id"), index=True)
+    fee_type: Mapped[FeeType] = mapped_column(_enum(FeeType))
+    lump_sum: Mapped[Decimal | None] = mapped_column(Money)
+    royalty_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))  # fraction of sales
+    per_unit_fee: Mapped[Decimal | None] = mapped_column(Money)
+    payment_method: Mapped[str] = mapped_column(Text, default="")
+    term_start: Mapped[dt.date] = mapped_column(Date)
+    term_end: Mapped[dt.date] = mapped_column(Date)
+    pay_later_months: Mapped[int | None] = mapped_column(Integer)  # 先使用后付费 period
+    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus), default=OfferStatus.ACTIVE)
+    declared_on: Mapped[dt.date] = mapped_column(Date)
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    patent: Mapped[Patent] = relationship(back_populates="offers")
+
+
+class TransactionPatent(Base):
+    __tablename__ = "transaction_patents"
+
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("transactions.id", ondelete="CASCADE"), primary_key=True
+    )
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id"), primary_key=True, index=True)
+
+
+class Transaction(Timestamped, Base):
+    """A transfer, licence, equity contribution or pledge; also each patent's event history."""
+
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 合同编号
+    kind: Mapped[TransactionKind] = mapped_column(_enum(TransactionKind))
+    license_type: Mapped[LicenseType | None] = mapped_column(_enum(LicenseType))
+    # transferor / licensor / pledgor → transferee / licensee / pledgee
+    from_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    to_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    contract_amount: Mapped[Decimal | None] = mapped_column(Money)
+    received_amount: Mapped[Decimal | None] = mapped_column(Money)
+    signed_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_on: Mapped[dt.date | None] = mapped_column(Date)  # 备案 / 登记 date
+    licensee_is_sme: Mapped[bool | None] = mapped_column(Boolean)
+    source_need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("license_offers.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    from_org: Mapped[Organization] = relationship(foreign_keys=[from_org_id])
+    to_org: Mapped[Organization] = relationship(foreign_keys=[to_org_id])
+    patents: Mapped[list[Patent]] = relationship(
+        secondary="transaction_patents", back_populates="transactions"
+    )
+
+
+class MatchFeedback(Base):
+    __tablename__ = "match_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id"), index=True)
+    grade: Mapped[int] = mapped_column(Integer)  # 0 not relevant, 1 partly, 2 solves the need
+    reason: Mapped[str] = mapped_column(Text, default="")
+    given_by: Mapped[str] = mapped_column(String(24))  # role of who graded: operator / sme
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

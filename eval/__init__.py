@@ -1,0 +1,1 @@
+"""eval stage (see README for the data flow)."""

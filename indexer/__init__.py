@@ -1,0 +1,1 @@
+"""indexer stage (see README for the data flow)."""

@@ -1,0 +1,1 @@
+"""matching stage (see README for the data flow)."""
