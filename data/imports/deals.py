@@ -119,6 +119,10 @@ class OffersHandler:
                     errors.append(row.error(path, "application_number",
                                             f"the patent is {label(patent.legal_status)}, not valid; "
                                             "only valid patents can be offered (专利法第五十条)"))
+                declared = v.get("declared_on")
+                if declared and (patent.grant_date is None or declared < patent.grant_date):
+                    errors.append(row.error(path, "declared_on", f"is before the patent was granted "
+                                            f"({patent.grant_date or 'not granted'})"))
                 expires = expiry_date(patent.patent_type, patent.application_date)
                 if end and end > expires:
                     errors.append(row.error(path, "term_end", f"runs past the patent's expiry on {expires}"))
