@@ -1,0 +1,59 @@
+"""IPC codes → provincial industry clusters, via strategic emerging industries or IPC prefixes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matching.industries import _rows, industries_for_ipc
+
+SCHEMES = ("jiangsu",)
+
+
+@dataclass(frozen=True)
+class ClusterTag:
+    cluster: str
+    ipc: str  # the patent's code that led here
+    route: str  # evidence, e.g. "SEI 6.3 太阳能产业" or "IPC H02S"
+
+
+@dataclass(frozen=True)
+class ClusterMap:
+    by_sei: dict[str, tuple[str, ...]]
+    by_prefix: tuple[tuple[str, str], ...]  # longest prefix first
+
+    def tags_for_ipc(self, code: str) -> list[ClusterTag]:
+        tags = [ClusterTag(cluster, code, f"SEI {hit.sei_code} {hit.name}")
+                for hit in industries_for_ipc(code) for cluster in self.by_sei.get(hit.sei_code, ())]
+        tags += [ClusterTag(cluster, code, f"IPC {prefix.strip('/ ')}")
+                 for prefix, cluster in self.by_prefix if code.startswith(prefix)]
+        return list({t.cluster: t for t in reversed(tags)}.values())[::-1]  # first route per cluster
+
+    def tags_for_patent(self, codes: Iterable[str]) -> list[ClusterTag]:
+        """Clusters of all codes, the main (first) code's clusters first, each cluster once."""
+        seen: dict[str, ClusterTag] = {}
+        for code in codes:
+            for tag in self.tags_for_ipc(code):
+                seen.setdefault(tag.cluster, tag)
+        return list(seen.values())
+
+    @property
+    def clusters(self) -> list[str]:
+        names = [c for cs in self.by_sei.values() for c in cs] + [c for _, c in self.by_prefix]
+        return list(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=len(SCHEMES))
+def cluster_map(scheme: str = "jiangsu") -> ClusterMap:
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown cluster scheme '{scheme}'; available: {', '.join(SCHEMES)}")
+    by_sei: dict[str, list[str]] = {}
+    prefixes: list[tuple[str, str]] = []
+    for kind, key, cluster in _rows(f"clusters_{scheme}.tsv"):
+        if kind == "sei":
+            by_sei.setdefault(key, []).append(cluster)
+        else:
+            prefixes.append((key, cluster))
+    prefixes.sort(key=lambda pair: -len(pair[0]))
+    return ClusterMap({k: tuple(v) for k, v in by_sei.items()}, tuple(prefixes))
