@@ -125,6 +125,10 @@ LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
         "合作开发": CooperationMode.JOINT_DEVELOPMENT, "技术合作": CooperationMode.JOINT_DEVELOPMENT,
         "作价入股": CooperationMode.EQUITY,
     },
+    ChallengeState: {
+        "草稿": ChallengeState.DRAFT, "已发布": ChallengeState.PUBLISHED, "已入围": ChallengeState.SHORTLISTED,
+        "已授榜": ChallengeState.AWARDED, "已完成": ChallengeState.COMPLETED, "已取消": ChallengeState.CANCELLED,
+    },
     NeedStatus: {"开放": NeedStatus.OPEN, "已对接": NeedStatus.MATCHED, "关闭": NeedStatus.CLOSED},
     FeeType: {
         "一次性": FeeType.LUMP_SUM, "一次总付": FeeType.LUMP_SUM, "入门费": FeeType.LUMP_SUM,

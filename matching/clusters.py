@@ -24,11 +24,15 @@ class ClusterMap:
     by_prefix: tuple[tuple[str, str], ...]  # longest prefix first
 
     def tags_for_ipc(self, code: str) -> list[ClusterTag]:
-        tags = [ClusterTag(cluster, code, f"SEI {hit.sei_code} {hit.name}")
-                for hit in industries_for_ipc(code) for cluster in self.by_sei.get(hit.sei_code, ())]
-        tags += [ClusterTag(cluster, code, f"IPC {prefix.strip('/ ')}")
-                 for prefix, cluster in self.by_prefix if code.startswith(prefix)]
-        return list({t.cluster: t for t in reversed(tags)}.values())[::-1]  # first route per cluster
+        # The team's IPC-prefix rows are more specific than the industry route, so they come first.
+        tags = [ClusterTag(cluster, code, f"IPC {prefix.strip('/ ')}")
+                for prefix, cluster in self.by_prefix if code.startswith(prefix)]
+        tags += [ClusterTag(cluster, code, f"SEI {hit.sei_code} {hit.name}")
+                 for hit in industries_for_ipc(code) for cluster in self.by_sei.get(hit.sei_code, ())]
+        first: dict[str, ClusterTag] = {}
+        for tag in tags:
+            first.setdefault(tag.cluster, tag)
+        return list(first.values())
 
     def tags_for_patent(self, codes: Iterable[str]) -> list[ClusterTag]:
         """Clusters of all codes, the main (first) code's clusters first, each cluster once."""

@@ -1,0 +1,174 @@
+"""`patent-match`: one command line with subcommands over the same storage the API uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+
+from data.db import current_revision, make_engine, transaction, upgrade
+from data.enums import LegalStatus, label, parse_enum
+from data.imports.errors import ImportFileError, ImportRejected
+from data.imports.loader import ImportReport, import_file
+from data.imports.schemas import SCHEMAS
+from data.normalize import parse_date
+from data.settings import get_settings
+
+
+class Context:
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url or get_settings().resolved_database_url
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """Connect and bring the schema up to date (idempotent) on first use."""
+        if self._engine is None:
+            self._engine = make_engine(self.database_url)
+            upgrade(self._engine)
+        return self._engine
+
+
+def _date_option(value: str | None) -> dt.date:
+    return parse_date(value) if value else dt.date.today()
+
+
+@click.group()
+@click.option("--db", "database_url", envvar="PATENT_MATCH_DATABASE_URL",
+              help="Database URL (default: a SQLite file in ~/.patent-match).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
+    """专利供需对接平台 — match idle university patents with SME technology needs."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    ctx.obj = Context(database_url)
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Create or migrate the schema to the newest revision."""
+    engine = obj.engine
+    click.echo(f"{engine.url.render_as_string(hide_password=True)} is at revision {current_revision(engine)}")
+
+
+def _print_report(report: ImportReport) -> None:
+    click.echo(f"{report.path.name}: {report.rows} rows → {report.created} created, {report.updated} updated"
+               + (f", {report.rejected} rejected (see {report.rejects_path})" if report.rejected else ""))
+    if report.ignored_columns:
+        click.echo(f"  ignored columns: {', '.join(report.ignored_columns)}")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(list(SCHEMAS)))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the rejects to a CSV.")
+@click.option("--rejects", type=click.Path(path_type=Path), help="Where to write rejects (default FILE.rejects.csv).")
+@click.option("--as-of", help="Today's date for date checks and sleeping-patent detection.")
+@click.pass_obj
+def import_command(obj: Context, kind: str, file: Path, skip_invalid: bool, rejects: Path | None,
+                   as_of: str | None) -> None:
+    """Import orgs, patents, needs, transactions or offers from CSV, XLSX or JSONL.
+
+    All-or-nothing unless --skip-invalid. Re-importing updates records instead of duplicating them.
+    See `patent-match formats` for the accepted column headers."""
+    try:
+        report = import_file(obj.engine, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
+                             today=_date_option(as_of))
+    except (ImportFileError, ImportRejected) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    _print_report(report)
+
+
+@main.command("formats")
+@click.argument("kind", required=False, type=click.Choice(list(SCHEMAS)))
+def formats(kind: str | None) -> None:
+    """Print the accepted column headers of each import kind (Markdown)."""
+    from api.formats import formats_markdown
+
+    click.echo(formats_markdown([kind] if kind else list(SCHEMAS)))
+
+
+@main.command("patents")
+@click.option("--sleeping", is_flag=True, help="Only sleeping patents (沉睡专利), with the reason.")
+@click.option("--holder", help="Holder name contains this text.")
+@click.option("--status", help="Legal status: valid/pending/lapsed/invalid or 有效/审中/失效/无效.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per patent.")
+@click.option("--as-of", help="Re-run sleeping detection as of this date first (default today).")
+@click.pass_obj
+def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None, limit: int, as_json: bool,
+            as_of: str | None) -> None:
+    """List patents; --sleeping re-runs detection first so the verdicts are current."""
+    from api.views import patents_text
+    from data.queries import list_patents
+    from data.sleeping import SleepingRule, refresh_sleeping
+
+    try:
+        wanted_status = parse_enum(LegalStatus, status) if status else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--status") from None
+    with transaction(obj.engine) as session:
+        if sleeping:
+            rule = SleepingRule.from_settings(get_settings())
+            count = refresh_sleeping(session, _date_option(as_of), rule)
+            if not as_json:
+                click.echo(f"沉睡专利 {count} sleeping patents (rule: holder is "
+                           f"{'/'.join(label(k) for k in rule.holder_kinds)}; valid; no transfer, licence, "
+                           f"pledge or equity event; ≥{rule.min_years_since_grant:g} years since grant)\n")
+        found = list_patents(session, sleeping=True if sleeping else None, holder=holder,
+                             status=wanted_status, limit=limit)  # type: ignore[arg-type]
+        if as_json:
+            for p in found:
+                click.echo(json.dumps({
+                    "application_number": p.application_number, "title": p.title,
+                    "holders": [h.organization.name for h in p.holders], "legal_status": p.legal_status.value,
+                    "grant_date": p.grant_date.isoformat() if p.grant_date else None, "main_ipc": p.main_ipc,
+                    "ipc": [i.code for i in p.ipcs], "sleeping": p.is_sleeping, "sleeping_reason": p.sleeping_reason,
+                }, ensure_ascii=False))
+        else:
+            click.echo(patents_text(found, show_reason=sleeping))
+
+
+@main.command("summary")
+@click.pass_obj
+def summary_command(obj: Context) -> None:
+    """What the platform holds: organisations, patents by holder and cluster, needs, deals."""
+    _print_summary(obj.engine)
+
+
+def _print_summary(engine: Engine) -> None:
+    from api.views import summary_text
+    from data.summary import summarize
+    from matching.clusters import cluster_map
+
+    with transaction(engine) as session:
+        click.echo(summary_text(summarize(session), cluster_map(get_settings().cluster_scheme)))
+
+
+@main.command("demo")
+@click.option("--as-of", help="Today's date for the demo (default today).")
+@click.pass_obj
+def demo(obj: Context, as_of: str | None) -> None:
+    """Load the bundled demo data into the database and show what the platform holds."""
+    from data.demo import load_demo
+
+    engine = obj.engine
+    click.echo(f"patent-match demo — database {engine.url.render_as_string(hide_password=True)}\n")
+    for report in load_demo(engine, today=_date_option(as_of)):
+        _print_report(report)
+    click.echo("")
+    _print_summary(engine)
+    click.echo("\nNext: patent-match patents --sleeping   ·   patent-match formats   ·   "
+               "patent-match import patents YOUR_EXPORT.xlsx")

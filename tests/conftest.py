@@ -1,0 +1,77 @@
+"""Shared fixtures: migrated databases (SQLite file and, when configured, PostgreSQL) per test.
+
+PostgreSQL tests run against PATENT_MATCH_TEST_POSTGRES_URL, each in a schema of its own that is
+dropped afterwards. Without that variable they are skipped, unless PATENT_MATCH_REQUIRE_POSTGRES=1
+(set by .ci/run), in which case a missing or unreachable server is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from data.db import make_engine, upgrade
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("PATENT_MATCH_TEST_POSTGRES_URL")
+    if not url and os.environ.get("PATENT_MATCH_REQUIRE_POSTGRES") == "1":
+        pytest.fail("PATENT_MATCH_REQUIRE_POSTGRES=1 but PATENT_MATCH_TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture
+def postgresql_engine() -> Iterator[Engine]:
+    url = _postgres_url()
+    if not url:
+        pytest.skip("PATENT_MATCH_TEST_POSTGRES_URL not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # unreachable server: an error, never a silent skip, when configured
+        pytest.fail(f"PostgreSQL at {url} is not usable: {exc}")
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """A freshly migrated, empty database of each backend."""
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write a text file in a given encoding and return its path."""
+
+    def _write(name: str, content: str, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode(encoding))
+        return path
+
+    return _write
