@@ -7,7 +7,7 @@ from data.imports.schemas import SCHEMAS
 _TYPES = {
     "text": "text", "date": "date (2021-03-19, 2021.03.19, 2021年3月19日, 20210319)",
     "amount": "amount in 元; a header with (万元) or (亿元) sets the unit", "int": "whole number",
-    "bool": "是/否, yes/no, 1/0", "enum": "one of the values below", "enums": "list of the values below",
+    "bool": "是/否, yes/no, 1/0", "enum": "one of", "enums": "a list (separated by ;) of",
     "ipc": "one IPC code", "ipc_list": "IPC codes separated by ; , | or 、",
     "application_number": "CN application number, check digit verified",
     "application_numbers": "application numbers separated by ;",
