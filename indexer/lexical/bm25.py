@@ -1,0 +1,70 @@
+"""Jieba-word BM25 (bm25s), with the project's and the user's dictionaries."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from indexer.hits import Hit
+from indexer.lexical import read_json, top_hits, write_json
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+class JiebaTokenizer:
+    """A private jieba instance (the global one would leak user dictionaries between indexes)."""
+
+    def __init__(self, user_dicts: tuple[Path, ...] = ()) -> None:
+        import jieba
+
+        self.user_dicts = user_dicts
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for path in user_dicts:
+            self._jieba.load_userdict(str(path))
+
+    def checksum(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.user_dicts:
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def __call__(self, text: str) -> list[str]:
+        return [t.lower() for t in self._jieba.lcut(text) if _WORD.search(t)]
+
+
+class Bm25Index:
+    kind = "bm25"
+
+    def __init__(self, doc_ids: list[str], model: bm25s.BM25, tokenizer: JiebaTokenizer) -> None:
+        self.doc_ids, self.model, self.tokenizer = doc_ids, model, tokenizer
+
+    @classmethod
+    def build(
+        cls, doc_ids: list[str], texts: list[str], tokenizer: JiebaTokenizer, k1: float = 1.2, b: float = 0.75
+    ) -> Bm25Index:
+        model = bm25s.BM25(k1=k1, b=b)
+        model.index([tokenizer(t) or [""] for t in texts], show_progress=False)
+        return cls(list(doc_ids), model, tokenizer)
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in self.tokenizer(query) if t in self.model.vocab_dict]
+        if not tokens:
+            return np.zeros(len(self.doc_ids), dtype=np.float32)
+        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return top_hits(self.doc_ids, self.scores(query), k)
+
+    def save(self, directory: Path) -> None:
+        self.model.save(str(directory), allow_pickle=False, show_progress=False)
+        write_json(directory / "doc_ids.json", self.doc_ids)
+
+    @classmethod
+    def load(cls, directory: Path, tokenizer: JiebaTokenizer) -> Bm25Index:
+        model = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+        return cls(read_json(directory / "doc_ids.json"), model, tokenizer)  # type: ignore[arg-type]

@@ -1,0 +1,43 @@
+"""Where indexed documents come from: the platform database or a BEIR corpus file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import Need, Patent
+from indexer.text import Document, join_fields
+
+
+def patent_text(patent: Patent) -> str:
+    return join_fields(patent.title, patent.abstract, patent.first_claim)
+
+
+def need_text(need: Need) -> str:
+    return join_fields(need.title, need.text)
+
+
+def documents_from_db(session: Session) -> list[Document]:
+    """Every patent, keyed by application number; legal-status filtering is the ranker's job."""
+    rows = session.execute(
+        select(Patent.application_number, Patent.title, Patent.abstract, Patent.first_claim).order_by(Patent.id)
+    )
+    return [Document(number, join_fields(title, abstract, claim)) for number, title, abstract, claim in rows]
+
+
+def documents_from_beir(corpus: Path) -> list[Document]:
+    """BEIR corpus.jsonl (`_id`, `title`, `text`) as title + text."""
+    documents = []
+    with corpus.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                documents.append(Document(str(record["_id"]), join_fields(record.get("title"), record.get("text"))))
+            except (json.JSONDecodeError, KeyError) as exc:
+                raise ValueError(f"{corpus}, line {number}: not a BEIR corpus record ({exc})") from None
+    return documents

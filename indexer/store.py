@@ -1,0 +1,299 @@
+"""An index directory: manifest, FAISS vectors, id map and lexical indexes, always written whole.
+
+Builds and updates write a fresh temporary directory beside the target and swap it in with two
+renames, so a crash leaves either the old index or the new one, never a mixture. A crash between
+the two renames leaves `.NAME.old-*`, which the next load restores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer.cache import EmbeddingCache
+from indexer.embed import EmbedStats, embed_documents
+from indexer.encoders import Encoder
+from indexer.hits import Hit
+from indexer.lexical import read_json, write_json
+from indexer.lexical.bm25 import Bm25Index, JiebaTokenizer
+from indexer.lexical.char_tfidf import CharTfidfIndex
+from indexer.manifest import IndexMismatch, Manifest, corpus_checksum
+from indexer.text import PATENT_VIEW, WINDOW_CHARS, WINDOW_OVERLAP, Document, windows
+from indexer.vectors import choose_factory
+from indexer.vectors.faiss_index import FaissIndex
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    factory: str | None = None  # None: chosen by corpus size (see indexer.vectors.choose_factory)
+    nprobe: int = 32
+    ngram_range: tuple[int, int] = (1, 2)
+    user_dicts: tuple[Path, ...] = ()
+    document_view: str = PATENT_VIEW
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    rows: int
+    added: int
+    changed: int
+    removed: int
+    embedding: EmbedStats
+    seconds: float
+
+
+@dataclass
+class IdMap:
+    """Row ids (int64, stable across updates) ↔ document ids, with each document's text digest."""
+
+    doc_ids: list[str] = field(default_factory=list)
+    row_ids: list[int] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+
+    def save(self, directory: Path) -> None:
+        write_json(directory / "ids.json", {"doc_ids": self.doc_ids, "row_ids": self.row_ids, "digests": self.digests})
+
+    @classmethod
+    def load(cls, directory: Path) -> IdMap:
+        data = read_json(directory / "ids.json")
+        return cls(data["doc_ids"], data["row_ids"], data["digests"])  # type: ignore[index]
+
+
+@dataclass
+class LoadedIndex:
+    directory: Path
+    manifest: Manifest
+    vectors: FaissIndex
+    ids: IdMap
+    tfidf: CharTfidfIndex
+    bm25: Bm25Index
+    _by_row: dict[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_row = dict(zip(self.ids.row_ids, self.ids.doc_ids, strict=True))
+
+    def dense_search(self, query_vectors: np.ndarray, k: int) -> list[list[Hit]]:
+        scores, rows = self.vectors.search(query_vectors, k)
+        return [
+            [Hit(self._by_row[int(r)], float(s)) for s, r in zip(srow, rrow, strict=True) if r >= 0]
+            for srow, rrow in zip(scores, rows, strict=True)
+        ]
+
+
+def _swap_in(directory: Path, write: Callable[[Path], None]) -> None:
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = directory.with_name(f".{directory.name}.tmp-{token}")
+    old = directory.with_name(f".{directory.name}.old-{token}")
+    tmp.mkdir()
+    try:
+        write(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if directory.exists():
+        directory.rename(old)
+    tmp.rename(directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(directory: Path) -> None:
+    if directory.exists():
+        return
+    leftovers = sorted(directory.parent.glob(f".{directory.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if leftovers:
+        logger.warning("restoring %s from %s left by an interrupted swap", directory, leftovers[-1])
+        leftovers[-1].rename(directory)
+
+
+def _write_all(
+    tmp: Path,
+    manifest: Manifest,
+    vectors: FaissIndex,
+    ids: IdMap,
+    documents: list[Document],
+    config: IndexConfig,
+    tokenizer: JiebaTokenizer,
+) -> None:
+    doc_ids, texts = [d.doc_id for d in documents], [d.text for d in documents]
+    vectors.save(tmp)
+    ids.save(tmp)
+    CharTfidfIndex.build(doc_ids, texts, config.ngram_range).save(tmp / "char_tfidf")
+    Bm25Index.build(doc_ids, texts, tokenizer).save(tmp / "bm25")
+    manifest.save(tmp)
+
+
+def _manifest(
+    encoder: Encoder,
+    factory: str,
+    documents: list[Document],
+    source: str,
+    config: IndexConfig,
+    tokenizer: JiebaTokenizer,
+    windowed: int,
+) -> Manifest:
+    return Manifest(
+        encoder_id=encoder.id,
+        dim=encoder.dim,
+        factory=factory,
+        rows=len(documents),
+        document_view=config.document_view,
+        source=source,
+        source_checksum=corpus_checksum({d.doc_id: d.digest for d in documents}),
+        text_rules={
+            "normalisation": "full-width→half-width, traditional→simplified (per character), whitespace",
+            "window_chars": WINDOW_CHARS,
+            "window_overlap": WINDOW_OVERLAP,
+            "windowed_documents": windowed,
+            "long_text_rule": "mean of window vectors",
+        },
+        lexical={
+            "char_tfidf": {"ngram_range": list(config.ngram_range), "sublinear_tf": True},
+            "bm25": {
+                "tokenizer": "jieba",
+                "k1": 1.2,
+                "b": 0.75,
+                "user_dicts": [str(p) for p in config.user_dicts],
+                "user_dicts_checksum": tokenizer.checksum(),
+            },
+        },
+    )
+
+
+def build_index(
+    directory: Path,
+    documents: list[Document],
+    encoder: Encoder,
+    cache: EmbeddingCache | None,
+    config: IndexConfig = IndexConfig(),
+    source: str = "database",
+    progress: bool = False,
+) -> BuildReport:
+    """Build from scratch (embeddings still come from the cache when the text is unchanged)."""
+    start = time.perf_counter()
+    _check_unique(documents)
+    vectors_np, stats = embed_documents(encoder, [d.text for d in documents], cache, progress=progress)
+    factory = choose_factory(len(documents), config.factory)
+    vectors = FaissIndex.create(encoder.dim, factory, training=vectors_np, nprobe=config.nprobe)
+    ids = IdMap([d.doc_id for d in documents], list(range(len(documents))), [d.digest for d in documents])
+    vectors.add(np.asarray(ids.row_ids, dtype=np.int64), vectors_np)
+    tokenizer = JiebaTokenizer(config.user_dicts)
+    windowed = sum(len(windows(d.text)) > 1 for d in documents)
+    manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
+    _swap_in(directory, lambda tmp: _write_all(tmp, manifest, vectors, ids, documents, config, tokenizer))
+    return BuildReport(len(documents), len(documents), 0, 0, stats, time.perf_counter() - start)
+
+
+def update_index(
+    directory: Path,
+    documents: list[Document],
+    encoder: Encoder,
+    cache: EmbeddingCache | None,
+    config: IndexConfig = IndexConfig(),
+    progress: bool = False,
+) -> BuildReport:
+    """Bring an index in step with `documents`: embed only new and changed texts, remove deleted rows.
+    Lexical indexes are refitted over the whole corpus (seconds per 10k documents)."""
+    start = time.perf_counter()
+    _check_unique(documents)
+    _recover(directory)
+    manifest = Manifest.load(directory)
+    manifest.check_encoder(encoder.id, encoder.dim)
+    ids = IdMap.load(directory)
+    vectors = FaissIndex.load(directory, manifest.factory, config.nprobe)
+    stored = dict(zip(ids.doc_ids, zip(ids.row_ids, ids.digests, strict=True), strict=True))
+    current = {d.doc_id: d for d in documents}
+    added = [d for d in documents if d.doc_id not in stored]
+    changed = [d for d in documents if d.doc_id in stored and stored[d.doc_id][1] != d.digest]
+    removed = [doc_id for doc_id in stored if doc_id not in current]
+    to_embed = changed + added
+    fresh, stats = embed_documents(encoder, [d.text for d in to_embed], cache, progress=progress)
+    next_row = max(ids.row_ids, default=-1) + 1
+    new_rows = [stored[d.doc_id][0] for d in changed] + list(range(next_row, next_row + len(added)))
+    vectors.remove(np.asarray([stored[i][0] for i in removed] + [stored[d.doc_id][0] for d in changed], dtype=np.int64))
+    vectors.add(np.asarray(new_rows, dtype=np.int64), fresh)
+    row_of = {doc_id: row for doc_id, (row, _) in stored.items()} | dict(
+        zip((d.doc_id for d in to_embed), new_rows, strict=True)
+    )
+    ids = IdMap([d.doc_id for d in documents], [row_of[d.doc_id] for d in documents], [d.digest for d in documents])
+    if vectors.count() != len(documents):
+        raise IndexMismatch(f"vector count {vectors.count()} != {len(documents)} documents after update; rebuild")
+    tokenizer = JiebaTokenizer(config.user_dicts)
+    windowed = sum(len(windows(d.text)) > 1 for d in documents)
+    new_manifest = _manifest(encoder, manifest.factory, documents, manifest.source, config, tokenizer, windowed)
+    new_manifest.built_at = manifest.built_at
+    new_manifest.updated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _swap_in(directory, lambda tmp: _write_all(tmp, new_manifest, vectors, ids, documents, config, tokenizer))
+    return BuildReport(len(documents), len(added), len(changed), len(removed), stats, time.perf_counter() - start)
+
+
+def load_index(directory: Path, encoder: Encoder, config: IndexConfig = IndexConfig()) -> LoadedIndex:
+    """Load and verify: refuses another encoder's index and any count mismatch between the parts."""
+    _recover(directory)
+    manifest = Manifest.load(directory)
+    manifest.check_encoder(encoder.id, encoder.dim)
+    ids = IdMap.load(directory)
+    vectors = FaissIndex.load(directory, manifest.factory, config.nprobe)
+    tfidf = CharTfidfIndex.load(directory / "char_tfidf")
+    bm25 = Bm25Index.load(directory / "bm25", JiebaTokenizer(config.user_dicts))
+    counts = {
+        "manifest": manifest.rows,
+        "vectors": vectors.count(),
+        "ids": len(ids.doc_ids),
+        "char_tfidf": len(tfidf.doc_ids),
+        "bm25": len(bm25.doc_ids),
+    }
+    if len(set(counts.values())) != 1:
+        raise IndexMismatch(f"{directory} is inconsistent ({counts}); rebuild with `patent-match index build`")
+    return LoadedIndex(directory, manifest, vectors, ids, tfidf, bm25)
+
+
+def _check_unique(documents: list[Document]) -> None:
+    if not documents:
+        raise ValueError("there are no documents to index; import patents first")
+    seen: set[str] = set()
+    for d in documents:
+        if d.doc_id in seen:
+            raise ValueError(f"document id {d.doc_id} appears twice")
+        seen.add(d.doc_id)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    directory: Path
+    manifest: Manifest
+    rows: int
+    added: int  # in the source, not in the index
+    changed: int
+    removed: int  # in the index, no longer in the source
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def index_status(directory: Path, documents: list[Document]) -> IndexStatus:
+    _recover(directory)
+    manifest = Manifest.load(directory)
+    ids = IdMap.load(directory)
+    stored = dict(zip(ids.doc_ids, ids.digests, strict=True))
+    current = {d.doc_id: d.digest for d in documents}
+    return IndexStatus(
+        directory,
+        manifest,
+        len(ids.doc_ids),
+        added=sum(doc_id not in stored for doc_id in current),
+        changed=sum(doc_id in stored and stored[doc_id] != digest for doc_id, digest in current.items()),
+        removed=sum(doc_id not in current for doc_id in stored),
+    )

@@ -1,0 +1,70 @@
+"""FAISS backend. Flat indexes are wrapped in IndexIDMap2; IVF indexes keep ids natively."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+FILENAME = "vectors.faiss"
+
+
+class FaissIndex:
+    def __init__(self, index: faiss.Index, factory: str, nprobe: int = 32) -> None:
+        self.index = index
+        self.factory = factory
+        self.nprobe = nprobe
+        self._apply_nprobe()
+
+    @classmethod
+    def create(cls, dim: int, factory: str, training: np.ndarray | None = None, nprobe: int = 32) -> FaissIndex:
+        if factory == "Flat":
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        else:
+            index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+            if not index.is_trained:
+                if training is None or len(training) < 39 * _nlist(index):
+                    raise ValueError(f"{factory} needs at least {39 * _nlist(index)} training vectors")
+                index.train(np.ascontiguousarray(training, dtype=np.float32))
+            if not isinstance(index, faiss.IndexIVF):  # e.g. HNSW: ids through an IDMap2
+                index = faiss.IndexIDMap2(index)
+        return cls(index, factory, nprobe)
+
+    def _apply_nprobe(self) -> None:
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is not None:
+            ivf.nprobe = self.nprobe
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # remove/reconstruct by arbitrary id
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: np.ndarray) -> int:
+        if not len(ids):
+            return 0
+        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = max(1, min(k, self.count()))
+        scores, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return scores, ids
+
+    def count(self) -> int:
+        return int(self.index.ntotal)
+
+    def save(self, directory: Path) -> None:
+        faiss.write_index(self.index, str(directory / FILENAME))
+
+    @classmethod
+    def load(cls, directory: Path, factory: str, nprobe: int = 32) -> FaissIndex:
+        return cls(faiss.read_index(str(directory / FILENAME)), factory, nprobe)
+
+
+def _nlist(index: faiss.Index) -> int:
+    ivf = faiss.try_extract_index_ivf(index)
+    return int(ivf.nlist) if ivf is not None else 1
