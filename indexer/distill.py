@@ -36,7 +36,7 @@ class DistillReport:
 
 
 def mine_vocabulary(texts: list[str], size: int, min_count: int = 2) -> tuple[list[str], Counter[str]]:
-    tokenizer = JiebaTokenizer()
+    tokenizer = JiebaTokenizer.shared()
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(tokenizer(normalize(text)))

@@ -188,7 +188,7 @@ def build_index(
     vectors = FaissIndex.create(encoder.dim, factory, training=vectors_np, nprobe=config.nprobe)
     ids = IdMap([d.doc_id for d in documents], list(range(len(documents))), [d.digest for d in documents])
     vectors.add(np.asarray(ids.row_ids, dtype=np.int64), vectors_np)
-    tokenizer = JiebaTokenizer(config.user_dicts)
+    tokenizer = JiebaTokenizer.shared(config.user_dicts)
     windowed = sum(len(windows(d.text)) > 1 for d in documents)
     manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
     _swap_in(directory, lambda tmp: _write_all(tmp, manifest, vectors, ids, documents, config, tokenizer))
@@ -229,7 +229,7 @@ def update_index(
     ids = IdMap([d.doc_id for d in documents], [row_of[d.doc_id] for d in documents], [d.digest for d in documents])
     if vectors.count() != len(documents):
         raise IndexMismatch(f"vector count {vectors.count()} != {len(documents)} documents after update; rebuild")
-    tokenizer = JiebaTokenizer(config.user_dicts)
+    tokenizer = JiebaTokenizer.shared(config.user_dicts)
     windowed = sum(len(windows(d.text)) > 1 for d in documents)
     new_manifest = _manifest(encoder, manifest.factory, documents, manifest.source, config, tokenizer, windowed)
     new_manifest.built_at = manifest.built_at
@@ -246,7 +246,7 @@ def load_index(directory: Path, encoder: Encoder, config: IndexConfig = IndexCon
     ids = IdMap.load(directory)
     vectors = FaissIndex.load(directory, manifest.factory, config.nprobe)
     tfidf = CharTfidfIndex.load(directory / "char_tfidf")
-    bm25 = Bm25Index.load(directory / "bm25", JiebaTokenizer(config.user_dicts))
+    bm25 = Bm25Index.load(directory / "bm25", JiebaTokenizer.shared(config.user_dicts))
     counts = {
         "manifest": manifest.rows,
         "vectors": vectors.count(),

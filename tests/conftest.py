@@ -17,8 +17,24 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from data.db import make_engine, upgrade
+from data.settings import get_settings
 
 TODAY = dt.date(2026, 11, 21)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach a model hub
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets its own data directory and the fast keyword encoder unless it asks otherwise."""
+    monkeypatch.setenv("PATENT_MATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PATENT_MATCH_ENCODER", "keyword")
+    monkeypatch.delenv("PATENT_MATCH_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def _postgres_url() -> str | None:

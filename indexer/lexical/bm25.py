@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -16,7 +17,14 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 
 class JiebaTokenizer:
-    """A private jieba instance (the global one would leak user dictionaries between indexes)."""
+    """A private jieba instance (the global one would leak user dictionaries between indexes).
+
+    Building jieba's prefix dictionary takes about a second, so `shared()` reuses one tokenizer per
+    set of dictionary files (and their modification times)."""
+
+    @staticmethod
+    def shared(user_dicts: tuple[Path, ...] = ()) -> JiebaTokenizer:
+        return _shared_tokenizer(tuple((p, p.stat().st_mtime_ns) for p in user_dicts))
 
     def __init__(self, user_dicts: tuple[Path, ...] = ()) -> None:
         import jieba
@@ -35,6 +43,11 @@ class JiebaTokenizer:
 
     def __call__(self, text: str) -> list[str]:
         return [t.lower() for t in self._jieba.lcut(text) if _WORD.search(t)]
+
+
+@lru_cache(maxsize=8)
+def _shared_tokenizer(stamped: tuple[tuple[Path, int], ...]) -> JiebaTokenizer:
+    return JiebaTokenizer(tuple(path for path, _ in stamped))
 
 
 class Bm25Index:

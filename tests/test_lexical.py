@@ -1,0 +1,58 @@
+"""Lexical scores against independent reference computations."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from indexer.lexical.bm25 import Bm25Index, JiebaTokenizer
+from indexer.lexical.char_tfidf import CharTfidfIndex
+
+DOCS = ["一种锂电池负极材料及其制备方法", "一种光伏逆变器的低电压穿越控制方法", "锂电池储能系统的主动均衡电路",
+        "一种挖掘机动臂势能回收系统", "电池管理系统中荷电状态的估计方法"]
+IDS = [f"d{i}" for i in range(len(DOCS))]
+
+
+def test_char_tfidf_equals_scikit_learns_cosine_scores():
+    index = CharTfidfIndex.build(IDS, DOCS, (1, 2), sublinear_tf=True)
+    reference = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+    matrix = reference.fit_transform(DOCS)
+    query = "锂电池的均衡管理"
+    expected = (matrix @ reference.transform([query]).T).toarray().ravel()
+    np.testing.assert_allclose(index.scores(query), expected, rtol=1e-5, atol=1e-7)
+    assert [h.doc_id for h in index.search(query, 2)] == [IDS[i] for i in np.argsort(-expected)[:2]]
+
+
+def test_bm25_equals_the_lucene_formula():
+    tokenizer = JiebaTokenizer.shared()
+    index = Bm25Index.build(IDS, DOCS, tokenizer, k1=1.2, b=0.75)
+    docs = [tokenizer(d) for d in DOCS]
+    avgdl = sum(map(len, docs)) / len(docs)
+    query = tokenizer("锂电池储能均衡")
+
+    def lucene(doc: list[str]) -> float:  # Lucene ≥ 8: idf · tf / (tf + k1·(1 − b + b·|d|/avgdl))
+        tf = Counter(doc)
+        score = 0.0
+        for term in set(query):
+            df = sum(term in d for d in docs)
+            if tf[term]:
+                idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+                score += idf * tf[term] / (tf[term] + 1.2 * (1 - 0.75 + 0.75 * len(doc) / avgdl))
+        return score
+
+    np.testing.assert_allclose(index.scores("锂电池储能均衡"), [lucene(d) for d in docs], rtol=1e-5)
+
+
+def test_ties_are_kept():
+    index = CharTfidfIndex.build(["a", "b", "c"], ["电池", "电池", "光伏"])
+    hits = index.search("电池", 1)
+    assert [h.doc_id for h in hits] == ["a", "b"] and hits[0].score == hits[1].score
+
+
+def test_a_query_with_no_known_terms_finds_nothing():
+    index = CharTfidfIndex.build(IDS, DOCS)
+    assert index.search("ＸＹＺ", 3) == []
+    assert Bm25Index.build(IDS, DOCS, JiebaTokenizer.shared()).search("完全无关词汇", 3) == []

