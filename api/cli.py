@@ -52,10 +52,10 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 def _register_subgroups() -> None:
-    from api.cli_index import index, models
+    from api.cli_index import index, models, terms
 
-    main.add_command(index)
-    main.add_command(models)
+    for group in (index, models, terms):
+        main.add_command(group)
 
 
 @main.group()

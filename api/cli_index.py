@@ -146,3 +146,25 @@ def distill(obj, out_dir: Path, corpus: Path | None, vocab_size: int, teacher: s
         f"distilled {report.vocabulary} entries ({report.words} words, {report.characters} characters) from "
         f"{encoder.id} into {out_dir}; use it with: patent-match index build --encoder {out_dir}"
     )
+
+
+@click.group("terms")
+def terms() -> None:
+    """Domain dictionaries for jieba (BM25 and the distilled model)."""
+
+
+@terms.command("mine")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="User dictionary to write.")
+@click.option("--min-count", default=3, show_default=True)
+@click.option("--min-pmi", default=3.0, show_default=True)
+@click.option("--top", default=2000, show_default=True)
+@click.pass_obj
+def mine(obj, out_file: Path, min_count: int, min_pmi: float, top: int) -> None:  # noqa: ANN001
+    """Mine candidate technical terms from the database's patents, for review.
+
+    Add the reviewed file with PATENT_MATCH_USER_DICTS='["path"]', then `patent-match index build`."""
+    from indexer.terms import mine_terms, write_user_dict
+
+    found = mine_terms([d.text for d in _documents(obj.engine)], min_count=min_count, min_pmi=min_pmi)[:top]
+    write_user_dict(found, out_file)
+    click.echo(f"{len(found)} candidate terms written to {out_file}; first: {', '.join(t.word for t in found[:10])}")

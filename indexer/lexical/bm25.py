@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import bm25s
@@ -32,13 +34,20 @@ class JiebaTokenizer:
         self.user_dicts = user_dicts
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        for path in user_dicts:
-            self._jieba.load_userdict(str(path))
+        for text in self._dictionaries():
+            # jieba would read a '#' comment as a word; dictionaries here may carry comments
+            kept = "\n".join(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+            self._jieba.load_userdict(io.StringIO(kept))
+
+    def _dictionaries(self) -> list[str]:
+        builtin = resources.files("indexer").joinpath("reference/domain_terms.txt").read_text("utf-8")
+        return [builtin] + [path.read_text(encoding="utf-8") for path in self.user_dicts]
 
     def checksum(self) -> str:
+        """Of every dictionary loaded, the built-in one included."""
         digest = hashlib.sha256()
-        for path in self.user_dicts:
-            digest.update(path.read_bytes())
+        for text in self._dictionaries():
+            digest.update(text.encode("utf-8"))
         return digest.hexdigest()[:16]
 
     def __call__(self, text: str) -> list[str]:
