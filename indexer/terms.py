@@ -18,7 +18,10 @@ from indexer.lexical.bm25 import JiebaTokenizer
 from indexer.text import normalize
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
-STOP_PARTS = frozenset("的 和 与 及 或 在 对 为 将 从 由 于 其 所述 一种 包括 通过 进行 采用 使 该 以 可 是 了 并 上 中 内".split())
+# Function words and claim boilerplate that never start or end a technical term.
+STOP_PARTS = frozenset(
+    "的 和 与 及 或 在 对 为 将 从 由 于 其 所述 一种 包括 通过 进行 采用 使 该 以 可 是 了 并 上 中 内".split()
+)
 
 
 @dataclass(frozen=True)
