@@ -223,12 +223,18 @@ def update_index(
     fresh, stats = embed_documents(encoder, [d.text for d in to_embed], cache, progress=progress)
     next_row = max(ids.row_ids, default=-1) + 1
     new_rows = [stored[d.doc_id][0] for d in changed] + list(range(next_row, next_row + len(added)))
-    vectors.remove(np.asarray([stored[i][0] for i in removed] + [stored[d.doc_id][0] for d in changed], dtype=np.int64))
-    vectors.add(np.asarray(new_rows, dtype=np.int64), fresh)
     row_of = {doc_id: row for doc_id, (row, _) in stored.items()} | dict(
         zip((d.doc_id for d in to_embed), new_rows, strict=True)
     )
     ids = IdMap([d.doc_id for d in documents], [row_of[d.doc_id] for d in documents], [d.digest for d in documents])
+    if vectors.supports_remove or not (removed or changed):
+        gone = [stored[i][0] for i in removed] + [stored[d.doc_id][0] for d in changed]
+        vectors.remove(np.asarray(gone, dtype=np.int64))
+        vectors.add(np.asarray(new_rows, dtype=np.int64), fresh)
+    else:  # e.g. HNSW: rebuild the vector part; every embedding but the fresh ones comes from the cache
+        every, _ = embed_documents(encoder, [d.text for d in documents], cache)
+        vectors = FaissIndex.create(encoder.dim, manifest.factory, training=every, nprobe=config.nprobe)
+        vectors.add(np.asarray(ids.row_ids, dtype=np.int64), every)
     if vectors.count() != len(documents):
         raise IndexMismatch(f"vector count {vectors.count()} != {len(documents)} documents after update; rebuild")
     tokenizer = JiebaTokenizer.shared(config.user_dicts)

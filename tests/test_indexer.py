@@ -13,7 +13,7 @@ from indexer.embed import embed_documents
 from indexer.encoders.keyword import KeywordEncoder
 from indexer.lexical.bm25 import Bm25Index
 from indexer.manifest import IndexMismatch
-from indexer.store import IdMap, build_index, index_status, load_index, update_index
+from indexer.store import IdMap, IndexConfig, build_index, index_status, load_index, update_index
 from indexer.text import WINDOW_CHARS, Document, join_fields, normalize, windows
 from indexer.vectors import EXACT_MAX_VECTORS, choose_factory
 from indexer.vectors.faiss_index import FaissIndex
@@ -180,3 +180,17 @@ def test_ivf_recall_against_exact_search_on_clustered_vectors():
     recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
     assert recall >= 0.95
     assert approximate.remove(ids[:5]) == 5 and approximate.count() == 20_000 - 5
+
+
+def test_a_graph_index_is_rebuilt_from_the_cache_when_rows_must_go(tmp_path, corpus, cache):
+    directory = tmp_path / "index"
+    encoder = CountingEncoder()
+    build_index(directory, list(corpus), encoder, cache, IndexConfig(factory="HNSW16"))
+    encoder.encoded = 0
+    report = update_index(directory, list(corpus[1:]), encoder, cache, IndexConfig(factory="HNSW16"))
+    assert report.removed == 1 and encoder.encoded == 0
+    index = load_index(directory, encoder)
+    assert index.manifest.factory == "HNSW16" and index.vectors.count() == 39
+    assert not index.vectors.supports_remove
+    hits = index.dense_search(encoder.encode_queries([corpus[0].text]), 39)[0]
+    assert corpus[0].doc_id not in {h.doc_id for h in hits}

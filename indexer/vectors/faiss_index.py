@@ -40,6 +40,12 @@ class FaissIndex:
             ivf.nprobe = self.nprobe
             ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # remove/reconstruct by arbitrary id
 
+    @property
+    def supports_remove(self) -> bool:
+        """Flat and IVF indexes remove by id; graph indexes (HNSW) cannot and must be rebuilt."""
+        inner = self.index.index if isinstance(self.index, faiss.IndexIDMap2) else self.index
+        return isinstance(inner, faiss.IndexFlat | faiss.IndexIVF)
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
