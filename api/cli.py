@@ -46,15 +46,14 @@ def _date_option(value: str | None) -> dt.date:
 def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
     """专利供需对接平台 — match idle university patents with SME technology needs."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    for chatty in ("jieba", "bm25s"):  # libraries that log at DEBUG through their own handlers
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     ctx.obj = Context(database_url)
 
 
 def _register_subgroups() -> None:
+    from api.cli_eval import eval_group
     from api.cli_index import index, models, terms
 
-    for group in (index, models, terms):
+    for group in (index, models, terms, eval_group):
         main.add_command(group)
 
 

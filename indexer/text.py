@@ -39,31 +39,33 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+# Traditional forms that are also standard simplified characters with their own meaning
+# (著名, 乾坤, 明瞭, 藉口, 夥伴): converting them would corrupt correct simplified text.
+_AMBIGUOUS = frozenset("著乾瞭藉夥")
+
+
 @lru_cache(maxsize=1)
-def _t2s() -> dict[int, str] | None:
+def _t2s() -> tuple[dict[int, str], frozenset[str]] | None:
     try:  # hanziconv carries a character table; a plain per-character map is cheap
         from hanziconv.hanziconv import HanziConv
 
-        return {
-            ord(t): s
-            for t, s in zip(
-                HanziConv._HanziConv__traditional_charmap,  # type: ignore[attr-defined]
-                HanziConv._HanziConv__simplified_charmap,
-                strict=True,
-            )
-            if t != s
-        }
+        traditional = HanziConv._HanziConv__traditional_charmap  # type: ignore[attr-defined]
+        simplified = HanziConv._HanziConv__simplified_charmap  # type: ignore[attr-defined]
     except Exception:  # the package is optional; text is then left in the script it came in
         return None
+    table = {ord(t): s for t, s in zip(traditional, simplified, strict=True) if t != s and t not in _AMBIGUOUS}
+    only_traditional = frozenset(t for t in traditional if t not in set(simplified)) - _AMBIGUOUS
+    return table, only_traditional
 
 
 def normalize(text: str) -> str:
-    """Full-width → half-width, traditional → simplified where a per-character map covers it,
-    whitespace folded. Used for both documents and queries so that both sides match."""
+    """Full-width → half-width, whitespace folded, and traditional → simplified for text that is
+    traditional (two or more characters that exist only in traditional script); simplified text
+    is never touched. Used for documents and queries alike so both sides match."""
     text = halfwidth(text)
-    table = _t2s()
-    if table:
-        text = text.translate(table)
+    conversion = _t2s()
+    if conversion and sum(ch in conversion[1] for ch in text) >= 2:
+        text = text.translate(conversion[0])
     return _SPACE.sub(" ", text).strip()
 
 

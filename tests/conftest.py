@@ -7,6 +7,7 @@ dropped afterwards. Without that variable they are skipped, unless PATENT_MATCH_
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import uuid
@@ -17,7 +18,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from data.db import make_engine, upgrade
+from data.demo import demo_dir
 from data.settings import get_settings
+from indexer.text import Document, join_fields
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -91,3 +94,11 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def corpus() -> tuple[Document, ...]:
+    """Forty team-written demo patents (title + abstract + first claim), read once per session."""
+    with (demo_dir() / "patents.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:40]
+    return tuple(Document(r["申请号"], join_fields(r["名称"], r["摘要"], r["主权项"])) for r in rows)

@@ -1,20 +1,18 @@
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from data.demo import demo_dir
 from indexer.cache import EmbeddingCache
 from indexer.embed import embed_documents
 from indexer.encoders.keyword import KeywordEncoder
 from indexer.lexical.bm25 import Bm25Index
 from indexer.manifest import IndexMismatch
 from indexer.store import IdMap, IndexConfig, build_index, index_status, load_index, update_index
-from indexer.text import WINDOW_CHARS, Document, join_fields, normalize, windows
+from indexer.text import WINDOW_CHARS, Document, normalize, windows
 from indexer.vectors import EXACT_MAX_VECTORS, choose_factory
 from indexer.vectors.faiss_index import FaissIndex
 
@@ -31,14 +29,6 @@ class CountingEncoder(KeywordEncoder):
         return super().encode_documents(texts)
 
 
-@pytest.fixture(scope="session")
-def corpus() -> tuple[Document, ...]:
-    """Forty team-written demo patents (title + abstract + first claim), read once per session."""
-    with (demo_dir() / "patents.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))[:40]
-    return tuple(Document(r["申请号"], join_fields(r["名称"], r["摘要"], r["主权项"])) for r in rows)
-
-
 @pytest.fixture
 def cache(tmp_path: Path):
     cache = EmbeddingCache(tmp_path / "cache.sqlite")
@@ -48,6 +38,8 @@ def cache(tmp_path: Path):
 
 def test_normalisation_and_windows():
     assert normalize("電池　ＡＢＣ１２３  負極") == "电池 ABC123 负极"
+    assert normalize("效果显著，著名的乾坤") == "效果显著,著名的乾坤"  # simplified text is left alone
+    assert normalize("著") == "著" and normalize("這個電池") == "这个电池"
     text = "甲" * (2 * WINDOW_CHARS)
     parts = windows(text)
     assert len(parts) == 3 and all(len(p) <= WINDOW_CHARS for p in parts)

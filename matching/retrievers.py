@@ -1,0 +1,94 @@
+"""Candidate retrieval: one protocol, `search(query, k) -> list[Hit]`, over a loaded index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from indexer.cache import EmbeddingCache
+from indexer.embed import embed_queries
+from indexer.encoders import Encoder
+from indexer.hits import Hit
+from indexer.store import LoadedIndex
+from indexer.text import normalize
+from matching.fusion import RRF_K, normalized_sum, reciprocal_rank_fusion
+
+
+class Retriever(Protocol):
+    name: str
+
+    def search(self, query: str, k: int) -> list[Hit]: ...
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]: ...
+
+
+class _OneByOne:
+    name: str
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        raise NotImplementedError
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
+        return [self.search(q, k) for q in queries]
+
+
+@dataclass
+class CharTfidfRetriever(_OneByOne):
+    index: LoadedIndex
+    name: str = "char_tfidf"
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return self.index.tfidf.search(normalize(query), k)
+
+
+@dataclass
+class Bm25Retriever(_OneByOne):
+    index: LoadedIndex
+    name: str = "bm25"
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return self.index.bm25.search(normalize(query), k)
+
+
+@dataclass
+class DenseRetriever:
+    index: LoadedIndex
+    encoder: Encoder
+    cache: EmbeddingCache | None = None
+    name: str = "dense"
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return self.search_many([query], k)[0]
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
+        if not queries:
+            return []
+        vectors = embed_queries(self.encoder, [normalize(q) for q in queries], self.cache)
+        return self.index.dense_search(vectors, k)
+
+
+@dataclass
+class HybridRetriever:
+    """Fuses its retrievers' top-`k0` candidates; `k0` is independent of the output size `k`."""
+
+    retrievers: list[Retriever]
+    k0: int = 200
+    method: Literal["rrf", "sum"] = "rrf"
+    rrf_k: int = RRF_K
+    weights: list[float] | None = None
+    name: str = field(default="hybrid")
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return self.search_many([query], k)[0]
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
+        per_retriever = [r.search_many(queries, self.k0) for r in self.retrievers]
+        fused = []
+        for i in range(len(queries)):
+            runs = [candidates[i] for candidates in per_retriever]
+            if self.method == "rrf":
+                fused.append(reciprocal_rank_fusion(runs, k, self.rrf_k, self.weights))
+            else:
+                fused.append(normalized_sum(runs, k, self.weights))
+        return fused
