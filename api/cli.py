@@ -50,10 +50,10 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 def _register_subgroups() -> None:
-    from api.cli_eval import eval_group
+    from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
 
-    for group in (index, models, terms, eval_group):
+    for group in (index, models, terms, eval_group, ipc_group):
         main.add_command(group)
 
 

@@ -72,3 +72,92 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
                    f"{c.t_test_p:.3g}, randomisation p {c.randomisation_p:.3g}, W/T/L {c.wins}/{c.ties}/{c.losses}")
     if out:
         click.echo(f"  report: {report}")
+
+
+@eval_group.command("export-judgments")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def export_judgments_command(obj, out: Path) -> None:  # noqa: ANN001
+    """Write the database's match feedback and completed deals as a BEIR set for `eval run`."""
+    from data.db import transaction
+    from eval.judgments import export_judgments
+
+    with transaction(obj.engine) as session:
+        report = export_judgments(session, out)
+    click.echo(f"{report.queries} needs, {report.documents} patents, {report.judgments} judgments "
+               f"({report.from_feedback} from feedback, {report.from_deals} from deals) → {out}")
+    if not report.queries:
+        click.echo("no judgments yet: grade matches or record deals with their source need first", err=True)
+
+
+def read_ipc_labels(path: Path) -> list[tuple[str, list[str], str]]:
+    """CSV with title, ipc_subclasses (| separated) and fold, as ../shared/data/ipc/cn_titles_ipc.csv."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"title", "ipc_subclasses", "fold"} - set(reader.fieldnames or [])
+        if missing:
+            raise click.BadParameter(f"{path} lacks columns {', '.join(sorted(missing))}", param_hint="--labels")
+        return [(r["title"], [s for s in r["ipc_subclasses"].split("|") if s], r["fold"]) for r in reader]
+
+
+@eval_group.command("ipc")
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--test-fold", default="5", show_default=True, help="Held-out fold; the others train.")
+@click.option("--json", "as_json", is_flag=True)
+def ipc_command(labels: Path, test_fold: str, as_json: bool) -> None:
+    """Top-1/top-5 subclass accuracy and macro-F1 (subclasses with ≥ 10 test titles) on a held-out fold."""
+    import time
+
+    from matching.ipc import IpcClassifier, evaluate_ipc
+
+    rows = read_ipc_labels(labels)
+    train = [(t, ls) for t, ls, f in rows if f != test_fold and ls]
+    test = [(t, ls) for t, ls, f in rows if f == test_fold and ls]
+    if not test:
+        raise click.BadParameter(f"no rows in fold {test_fold}", param_hint="--test-fold")
+    start = time.perf_counter()
+    model = IpcClassifier.train([t for t, _ in train], [ls for _, ls in train])
+    result = evaluate_ipc(model, [t for t, _ in test], [ls for _, ls in test])
+    data = {"train": len(train), "test": len(test), "top1": result.top1, "top5": result.top5,
+            "macro_f1": result.macro_f1, "f1_subclasses": result.f1_classes, "classes": len(model.classes),
+            "seconds": round(time.perf_counter() - start, 1)}
+    if as_json:
+        click.echo(json.dumps(data))
+    else:
+        click.echo(f"IPC subclass inference, {data['train']} training and {data['test']} test titles "
+                   f"({data['classes']} subclasses): top-1 {result.top1:.3f} · top-5 {result.top5:.3f} · "
+                   f"macro-F1 {result.macro_f1:.3f} over {result.f1_classes} subclasses with ≥ 10 test titles")
+
+
+@click.group("ipc")
+def ipc_group() -> None:
+    """IPC subclass inference for needs and for patents without codes."""
+
+
+@ipc_group.command("train")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra labelled titles (title, ipc_subclasses, fold) besides the database's patents.")
+@click.pass_obj
+def ipc_train(obj, labels: Path | None) -> None:  # noqa: ANN001
+    """Train on every patent in the database that has IPC codes; saved under the data directory."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from data.db import transaction
+    from data.models import Patent
+    from matching.ipc import IpcClassifier
+
+    with transaction(obj.engine) as session:
+        patents = session.scalars(select(Patent).options(selectinload(Patent.ipcs))).all()
+        pairs = [(f"{p.title} {p.abstract}", sorted({i.subclass for i in p.ipcs})) for p in patents if p.ipcs]
+    if labels:
+        pairs += [(t, ls) for t, ls, _ in read_ipc_labels(labels) if ls]
+    if not pairs:
+        click.echo("no patents with IPC codes to learn from; import patents first", err=True)
+        sys.exit(2)
+    model = IpcClassifier.train([t for t, _ in pairs], [ls for _, ls in pairs])
+    directory = get_settings().home / "models" / "ipc"
+    model.save(directory)
+    click.echo(f"trained on {len(pairs)} texts, {len(model.classes)} subclasses → {directory}")

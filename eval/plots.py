@@ -23,6 +23,12 @@ def cjk_font() -> str | None:
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     found = next((name for name in CJK_FONTS if name in installed), None)
+    if found is None:  # matplotlib's font cache predates a font installed later: register it
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name.lower() for key in ("notosanscjk", "sourcehansans", "wqy", "notosanssc")):
+                font_manager.fontManager.addfont(path)
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((name for name in CJK_FONTS if name in installed), None)
     if found is None:
         logger.warning("no CJK font found (install fonts-noto-cjk); Chinese labels fall back to their ids")
     return found

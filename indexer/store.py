@@ -152,7 +152,7 @@ def _manifest(
         source=source,
         source_checksum=corpus_checksum({d.doc_id: d.digest for d in documents}),
         text_rules={
-            "normalisation": "full-width→half-width, traditional→simplified (per character), whitespace",
+            "normalisation": "full-width→half-width; traditional→simplified for traditional text; whitespace",
             "window_chars": WINDOW_CHARS,
             "window_overlap": WINDOW_OVERLAP,
             "windowed_documents": windowed,
@@ -217,7 +217,11 @@ def update_index(
     added = [d for d in documents if d.doc_id not in stored]
     changed = [d for d in documents if d.doc_id in stored and stored[d.doc_id][1] != d.digest]
     removed = [doc_id for doc_id in stored if doc_id not in current]
-    if not (added or changed or removed) and [d.doc_id for d in documents] == ids.doc_ids:
+    tokenizer = JiebaTokenizer.shared(config.user_dicts)
+    same_lexical = manifest.lexical.get("bm25", {}).get("user_dicts_checksum") == tokenizer.checksum() and (
+        manifest.lexical.get("char_tfidf", {}).get("ngram_range") == list(config.ngram_range)
+    )
+    if not (added or changed or removed) and same_lexical and [d.doc_id for d in documents] == ids.doc_ids:
         return BuildReport(len(documents), 0, 0, 0, EmbedStats(0, 0, 0, 0), time.perf_counter() - start)
     to_embed = changed + added
     fresh, stats = embed_documents(encoder, [d.text for d in to_embed], cache, progress=progress)
@@ -237,7 +241,6 @@ def update_index(
         vectors.add(np.asarray(ids.row_ids, dtype=np.int64), every)
     if vectors.count() != len(documents):
         raise IndexMismatch(f"vector count {vectors.count()} != {len(documents)} documents after update; rebuild")
-    tokenizer = JiebaTokenizer.shared(config.user_dicts)
     windowed = sum(len(windows(d.text)) > 1 for d in documents)
     new_manifest = _manifest(encoder, manifest.factory, documents, manifest.source, config, tokenizer, windowed)
     new_manifest.built_at = manifest.built_at

@@ -186,3 +186,16 @@ def test_a_graph_index_is_rebuilt_from_the_cache_when_rows_must_go(tmp_path, cor
     assert not index.vectors.supports_remove
     hits = index.dense_search(encoder.encode_queries([corpus[0].text]), 39)[0]
     assert corpus[0].doc_id not in {h.doc_id for h in hits}
+
+
+def test_an_unchanged_corpus_is_refitted_when_the_dictionaries_change(tmp_path, corpus, cache):
+    directory = tmp_path / "index"
+    build_index(directory, list(corpus), KeywordEncoder(), cache)
+    update_index(directory, list(corpus), KeywordEncoder(), cache)
+    assert json.loads((directory / "manifest.json").read_text())["updated_at"] is None  # a no-op: nothing rewritten
+    words = tmp_path / "words.txt"
+    words.write_text("负极材料体系 10\n", encoding="utf-8")
+    before = json.loads((directory / "manifest.json").read_text())["lexical"]["bm25"]["user_dicts_checksum"]
+    update_index(directory, list(corpus), KeywordEncoder(), cache, IndexConfig(user_dicts=(words,)))
+    after = json.loads((directory / "manifest.json").read_text())["lexical"]["bm25"]
+    assert after["user_dicts_checksum"] != before and after["user_dicts"] == [str(words)]
