@@ -35,7 +35,10 @@ class Context:
 
 
 def _date_option(value: str | None) -> dt.date:
-    return parse_date(value) if value else dt.date.today()
+    try:
+        return parse_date(value) if value else dt.date.today()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 @click.group()

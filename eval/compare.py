@@ -53,7 +53,7 @@ def breakdown(evaluations: dict[str, Evaluation], attributes: dict[str, dict[str
     groups: dict[str, list[str]] = {}
     for qid, attrs in attributes.items():
         if attribute in attrs:
-            groups.setdefault(attrs[attribute], []).append(qid)
+            groups.setdefault(attrs[attribute] or "(none)", []).append(qid)
     table: dict[str, dict[str, float | int]] = {}
     for value, qids in sorted(groups.items()):
         row: dict[str, float | int] = {"queries": len(qids)}

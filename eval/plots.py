@@ -69,7 +69,7 @@ def label(text: str, fallback: str) -> str:
 @_styled
 def metric_bars(path: Path, means: dict[str, dict[str, float]], measures: list[str], title: str) -> None:
     rankers = list(means)
-    figure = _figure(max(7.0, 1.3 * len(measures) * max(1, len(rankers)) / 2), 4.2)
+    figure = _figure(min(14.0, max(7.0, 1.3 * len(measures) * max(1, len(rankers)) / 2)), 4.2)
     axes = figure.add_subplot()
     width = 0.8 / len(rankers)
     x = np.arange(len(measures))
@@ -90,7 +90,7 @@ def metric_bars(path: Path, means: dict[str, dict[str, float]], measures: list[s
 def query_deltas(path: Path, deltas: dict[str, float], measure: str, better: str, worse: str) -> None:
     qids = sorted(deltas, key=lambda q: -deltas[q])
     values = np.array([deltas[q] for q in qids])
-    figure = _figure(max(7.0, 0.22 * len(qids) + 2), 4.2)
+    figure = _figure(min(16.0, max(7.0, 0.22 * len(qids) + 2)), 4.2)
     axes = figure.add_subplot()
     colors = ["#2a9d55" if v > 1e-9 else "#c0392b" if v < -1e-9 else "#999999" for v in values]
     axes.bar(np.arange(len(qids)), values, color=colors)
@@ -112,7 +112,7 @@ def query_deltas(path: Path, deltas: dict[str, float], measure: str, better: str
 def breakdown_bars(path: Path, table: dict[str, dict[str, float | int]], rankers: list[str], attribute: str,
                    measure: str) -> None:
     values = list(table)
-    figure = _figure(max(7.0, 0.9 * len(values) * max(1, len(rankers)) / 2 + 2), 4.2)
+    figure = _figure(min(14.0, max(7.0, 0.9 * len(values) * max(1, len(rankers)) / 2 + 2)), 4.2)
     axes = figure.add_subplot()
     width = 0.8 / len(rankers)
     x = np.arange(len(values))

@@ -10,6 +10,7 @@ JSON (`patent-match eval run --json`), one object; keys are added over time, nev
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,8 +27,9 @@ def breakdowns(result: EvalResult) -> dict[str, dict[str, dict[str, float | int]
     attributes = {q.qid: q.attributes for q in result.dataset.queries.values() if q.qid in result.dataset.qrels}
     tables = {}
     for attribute in BREAKDOWN_ATTRIBUTES:
-        values = {a[attribute] for a in attributes.values() if attribute in a}
-        if 1 < len(values) < len(attributes):  # an attribute unique to each query is no breakdown
+        sizes = sorted(Counter(a.get(attribute) for a in attributes.values() if a.get(attribute)).values())
+        # A breakdown needs real groups: a few values, most queries sharing theirs with others.
+        if 2 <= len(sizes) <= 12 and sizes[len(sizes) // 2] >= 2:
             tables[attribute] = breakdown(result.evaluations, attributes, attribute, PRIMARY)
     return tables
 

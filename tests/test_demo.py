@@ -87,3 +87,9 @@ def test_import_format_docs_are_current():
 
     doc = (Path(__file__).parents[1] / "docs" / "import-formats.md").read_text("utf-8")
     assert formats_markdown(list(SCHEMAS)) in doc, "regenerate: patent-match formats > docs/import-formats.md"
+
+
+def test_a_bad_date_option_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'd.db'}", "patents", "--sleeping",
+                                       "--as-of", "2026-02-30"])
+    assert result.exit_code == 2 and "Invalid value for --as-of: '2026-02-30' is not a real date" in result.output
