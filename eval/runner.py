@@ -15,6 +15,7 @@ from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
 from indexer.manifest import IndexMismatch, corpus_checksum
 from indexer.store import IndexConfig, build_index, load_index, update_index
+from indexer.text import BEIR_VIEW
 
 logger = logging.getLogger(__name__)
 PRIMARY = "nDCG@10"
@@ -52,7 +53,7 @@ def ensure_index(directory: Path, dataset: Dataset, encoder: Encoder, cache: Emb
 def run_evaluation(dataset: Dataset, rankers: list[str], encoder: Encoder, cache: EmbeddingCache, index_root: Path,
                    config: IndexConfig | None = None, allow_missing: bool = False, relevant_grade: int | None = None,
                    progress: bool = False) -> EvalResult:
-    config = config or IndexConfig()
+    config = config or IndexConfig(document_view=BEIR_VIEW)
     index = ensure_index(dataset_index_dir(index_root, dataset), dataset, encoder, cache, config, progress)
     judged = [q for q in dataset.queries if q in dataset.qrels]
     unjudged_queries = sorted(set(dataset.queries) - set(dataset.qrels))

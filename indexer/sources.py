@@ -12,8 +12,8 @@ from data.models import Need, Patent
 from indexer.text import Document, join_fields
 
 
-def patent_text(patent: Patent) -> str:
-    return join_fields(patent.title, patent.abstract, patent.first_claim)
+def patent_document(doc_id: str, title: str, abstract: str | None, first_claim: str | None) -> Document:
+    return Document(doc_id, join_fields(title, abstract, first_claim), join_fields(abstract, first_claim) or None)
 
 
 def need_text(need: Need) -> str:
@@ -25,11 +25,11 @@ def documents_from_db(session: Session) -> list[Document]:
     rows = session.execute(
         select(Patent.application_number, Patent.title, Patent.abstract, Patent.first_claim).order_by(Patent.id)
     )
-    return [Document(number, join_fields(title, abstract, claim)) for number, title, abstract, claim in rows]
+    return [patent_document(number, title, abstract, claim) for number, title, abstract, claim in rows]
 
 
 def documents_from_beir(corpus: Path) -> list[Document]:
-    """BEIR corpus.jsonl (`_id`, `title`, `text`) as title + text."""
+    """BEIR corpus.jsonl (`_id`, `title`, `text`): lexical view title + text, dense view the text."""
     documents = []
     with corpus.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -37,7 +37,8 @@ def documents_from_beir(corpus: Path) -> list[Document]:
                 continue
             try:
                 record = json.loads(line)
-                documents.append(Document(str(record["_id"]), join_fields(record.get("title"), record.get("text"))))
+                title, text = record.get("title") or "", record.get("text")
+                documents.append(patent_document(str(record["_id"]), title, text, None))
             except (json.JSONDecodeError, KeyError) as exc:
                 raise ValueError(f"{corpus}, line {number}: not a BEIR corpus record ({exc})") from None
     return documents

@@ -183,13 +183,13 @@ def build_index(
     """Build from scratch (embeddings still come from the cache when the text is unchanged)."""
     start = time.perf_counter()
     _check_unique(documents)
-    vectors_np, stats = embed_documents(encoder, [d.text for d in documents], cache, progress=progress)
+    vectors_np, stats = embed_documents(encoder, [d.embed_text for d in documents], cache, progress=progress)
     factory = choose_factory(len(documents), config.factory)
     vectors = FaissIndex.create(encoder.dim, factory, training=vectors_np, nprobe=config.nprobe)
     ids = IdMap([d.doc_id for d in documents], list(range(len(documents))), [d.digest for d in documents])
     vectors.add(np.asarray(ids.row_ids, dtype=np.int64), vectors_np)
     tokenizer = JiebaTokenizer.shared(config.user_dicts)
-    windowed = sum(len(windows(d.text)) > 1 for d in documents)
+    windowed = sum(len(windows(d.embed_text)) > 1 for d in documents)
     manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
     _swap_in(directory, lambda tmp: _write_all(tmp, manifest, vectors, ids, documents, config, tokenizer))
     return BuildReport(len(documents), len(documents), 0, 0, stats, time.perf_counter() - start)
@@ -224,7 +224,7 @@ def update_index(
     if not (added or changed or removed) and same_lexical and [d.doc_id for d in documents] == ids.doc_ids:
         return BuildReport(len(documents), 0, 0, 0, EmbedStats(0, 0, 0, 0), time.perf_counter() - start)
     to_embed = changed + added
-    fresh, stats = embed_documents(encoder, [d.text for d in to_embed], cache, progress=progress)
+    fresh, stats = embed_documents(encoder, [d.embed_text for d in to_embed], cache, progress=progress)
     next_row = max(ids.row_ids, default=-1) + 1
     new_rows = [stored[d.doc_id][0] for d in changed] + list(range(next_row, next_row + len(added)))
     row_of = {doc_id: row for doc_id, (row, _) in stored.items()} | dict(
@@ -236,12 +236,12 @@ def update_index(
         vectors.remove(np.asarray(gone, dtype=np.int64))
         vectors.add(np.asarray(new_rows, dtype=np.int64), fresh)
     else:  # e.g. HNSW: rebuild the vector part; every embedding but the fresh ones comes from the cache
-        every, _ = embed_documents(encoder, [d.text for d in documents], cache)
+        every, _ = embed_documents(encoder, [d.embed_text for d in documents], cache)
         vectors = FaissIndex.create(encoder.dim, manifest.factory, training=every, nprobe=config.nprobe)
         vectors.add(np.asarray(ids.row_ids, dtype=np.int64), every)
     if vectors.count() != len(documents):
         raise IndexMismatch(f"vector count {vectors.count()} != {len(documents)} documents after update; rebuild")
-    windowed = sum(len(windows(d.text)) > 1 for d in documents)
+    windowed = sum(len(windows(d.embed_text)) > 1 for d in documents)
     new_manifest = _manifest(encoder, manifest.factory, documents, manifest.source, config, tokenizer, windowed)
     new_manifest.built_at = manifest.built_at
     new_manifest.updated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -61,7 +61,7 @@ def test_build_then_load_round_trip(tmp_path, corpus, cache):
     assert (report.rows, report.added) == (40, 40)
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["encoder_id"] == "keyword-crc32-256" and manifest["factory"] == "Flat"
-    assert manifest["rows"] == 40 and manifest["document_view"] == "title + abstract + first_claim"
+    assert manifest["rows"] == 40 and manifest["document_view"].startswith("lexical: title + abstract + first claim; dense: abstract")
     assert {"faiss-cpu", "numpy", "bm25s"} <= set(manifest["libraries"])
 
     index = load_index(directory, KeywordEncoder())  # as after a restart
@@ -199,3 +199,16 @@ def test_an_unchanged_corpus_is_refitted_when_the_dictionaries_change(tmp_path, 
     update_index(directory, list(corpus), KeywordEncoder(), cache, IndexConfig(user_dicts=(words,)))
     after = json.loads((directory / "manifest.json").read_text())["lexical"]["bm25"]
     assert after["user_dicts_checksum"] != before and after["user_dicts"] == [str(words)]
+
+
+def test_the_encoder_reads_the_text_without_the_title(tmp_path):
+    from indexer.sources import documents_from_beir, patent_document
+
+    document = patent_document("p1", "一种电池", "本发明公开了一种电池。", "一种电池，其特征在于")
+    assert document.text == "一种电池 本发明公开了一种电池。 一种电池,其特征在于"
+    assert document.embed_text == "本发明公开了一种电池。 一种电池,其特征在于"
+    assert patent_document("p2", "一种电池", "", None).embed_text == "一种电池"  # nothing else to read
+    assert document.digest != patent_document("p1", "一种电池", "本发明公开了一种电池。", None).digest
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"_id": "d1", "title": "标题", "text": "摘要"}\n{"_id": "d2", "title": "只有标题"}\n', "utf-8")
+    assert [(d.text, d.embed_text) for d in documents_from_beir(corpus)] == [("标题 摘要", "摘要"), ("只有标题", "只有标题")]
