@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from data.jsonl import read_jsonl
 from indexer.sources import documents_from_beir
 from indexer.text import Document
 
@@ -63,19 +63,18 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
 
 def load_queries(path: Path) -> dict[str, Query]:
     queries: dict[str, Query] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                qid, text = str(record.pop("_id")), str(record.pop("text"))
-            except (json.JSONDecodeError, KeyError) as exc:
-                raise DatasetError(f"{path}, line {number}: not a BEIR query ({exc})") from None
-            title = str(record.get("title") or "")
-            if title and not text.startswith(title):  # a need is its title and its text
-                text = f"{title}\n{text}"
-            queries[qid] = Query(qid, text, {k: str(v) for k, v in record.items() if isinstance(v, str | int)})
+    try:
+        records = list(read_jsonl(path))
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
+    for number, record in records:
+        if "_id" not in record or "text" not in record:
+            raise DatasetError(f"{path}, line {number}: a BEIR query needs _id and text")
+        qid, text = str(record.pop("_id")), str(record.pop("text"))
+        title = str(record.get("title") or "")
+        if title and not text.startswith(title):  # a need is its title and its text
+            text = f"{title}\n{text}"
+        queries[qid] = Query(qid, text, {k: str(v) for k, v in record.items() if isinstance(v, str | int)})
     return queries
 
 

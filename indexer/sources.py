@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.jsonl import read_jsonl
 from data.models import Need, Patent
 from indexer.text import Document, join_fields
 
@@ -31,14 +31,9 @@ def documents_from_db(session: Session) -> list[Document]:
 def documents_from_beir(corpus: Path) -> list[Document]:
     """BEIR corpus.jsonl (`_id`, `title`, `text`): lexical view title + text, dense view the text."""
     documents = []
-    with corpus.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                title, text = record.get("title") or "", record.get("text")
-                documents.append(patent_document(str(record["_id"]), title, text, None))
-            except (json.JSONDecodeError, KeyError) as exc:
-                raise ValueError(f"{corpus}, line {number}: not a BEIR corpus record ({exc})") from None
+    for number, record in read_jsonl(corpus):
+        if "_id" not in record:
+            raise ValueError(f"{corpus}, line {number}: a BEIR corpus record needs an _id")
+        title, text = record.get("title") or "", record.get("text")
+        documents.append(patent_document(str(record["_id"]), title, text, None))
     return documents
