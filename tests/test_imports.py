@@ -258,3 +258,14 @@ def test_unknown_kind_and_missing_file(engine, tmp_path: Path):
         import_file(engine, "widgets", tmp_path / "x.csv")
     with pytest.raises(ImportFileError, match="file not found"):
         import_file(engine, "patents", tmp_path / "nope.csv")
+
+
+def test_an_organisations_credit_code_cannot_move_to_another_name(engine, write):
+    header = "单位名称,单位类型,统一社会信用代码,城市\n"
+    import_file(engine, "orgs", write("a.csv", header + "钟山理工大学,高校,12320000466002712B,南京\n"), today=TODAY)
+    again = import_file(engine, "orgs", write("b.csv", header + "钟山理工大学,高校,12320000466002712B,南京市\n"),
+                        today=TODAY)
+    assert (again.created, again.updated) == (0, 1)
+    with pytest.raises(ImportRejected) as caught:
+        import_file(engine, "orgs", write("c.csv", header + "另一所大学,高校,12320000466002712B,苏州\n"), today=TODAY)
+    assert caught.value.errors[0].reason == "12320000466002712B already belongs to 钟山理工大学"

@@ -22,6 +22,12 @@ class OrgsHandler:
         errors = duplicate_errors(rows, path, "name", lambda r: r.values.get("name"), "organisation name")
         errors += duplicate_errors(rows, path, "credit_code", lambda r: r.values.get("credit_code"),
                                    "统一社会信用代码")
+        holders = dict(session.execute(select(Organization.credit_code, Organization.name)
+                                       .where(Organization.credit_code.is_not(None))).all())
+        for row in rows:
+            code, name = row.values.get("credit_code"), row.values.get("name")
+            if code in holders and holders[code] != name:
+                errors.append(row.error(path, "credit_code", f"{code} already belongs to {holders[code]}"))
         return errors
 
     def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
