@@ -11,8 +11,8 @@ from indexer.embed import embed_queries
 from indexer.encoders import Encoder
 from indexer.hits import Hit
 from indexer.store import LoadedIndex
-from indexer.text import normalize
 from matching.fusion import RRF_K, normalized_sum, reciprocal_rank_fusion
+from matching.query import prepare_query
 
 
 class Retriever(Protocol):
@@ -39,7 +39,7 @@ class CharTfidfRetriever(_OneByOne):
     name: str = "char_tfidf"
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return self.index.tfidf.search(normalize(query), k)
+        return self.index.tfidf.search(prepare_query(query), k)
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Bm25Retriever(_OneByOne):
     name: str = "bm25"
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return self.index.bm25.search(normalize(query), k)
+        return self.index.bm25.search(prepare_query(query), k)
 
 
 @dataclass
@@ -64,7 +64,7 @@ class DenseRetriever:
     def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
         if not queries:
             return []
-        vectors = embed_queries(self.encoder, [normalize(q) for q in queries], self.cache)
+        vectors = embed_queries(self.encoder, [prepare_query(q) for q in queries], self.cache)
         return self.index.dense_search(vectors, k)
 
 

@@ -1,0 +1,31 @@
+"""Preparing a need's text for retrieval.
+
+Enterprises often end a need with its commercial terms (预算80万元，可接受技术转让或合作开发).
+Those words are not technical content, and lexical rankers match them against patents that
+mention transfer or licensing. Short sentences about budget or cooperation mode are dropped
+before retrieval (the platform keeps them as structured fields). Measured on needs-dev, where 8
+of 32 needs carry such a sentence: hybrid nDCG@10 0.823 → 0.832, MRR@10 0.860 → 0.885;
+char TF-IDF 0.779 → 0.786; dense 0.681 → 0.678; the known-item sets are unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.text import normalize
+
+_SENTENCE = re.compile(r"(?<=[。！？；!?;])")
+_COMMERCIAL = re.compile(r"预算|万元|合作方式|合作开发|联合开发|技术转让|技术许可|购买|作价入股|可接受|报价")
+# A longer sentence that mentions such a word is usually technical ("…许可证管理的数据平台…").
+COMMERCIAL_MAX_CHARS = 60
+
+
+def drop_commercial_terms(text: str) -> str:
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    kept = [s for s in sentences if not (_COMMERCIAL.search(s) and len(s) < COMMERCIAL_MAX_CHARS)]
+    return "".join(kept) or text
+
+
+def prepare_query(text: str) -> str:
+    """What every retriever searches with: commercial terms dropped, then normalised."""
+    return normalize(drop_commercial_terms(text))
