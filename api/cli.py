@@ -55,8 +55,9 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 def _register_subgroups() -> None:
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
+    from api.cli_match import match
 
-    for group in (index, models, terms, eval_group, ipc_group):
+    for group in (index, models, terms, eval_group, ipc_group, match):
         main.add_command(group)
 
 
@@ -159,6 +160,26 @@ def summary_command(obj: Context) -> None:
     _print_summary(obj.engine)
 
 
+def _demo_matches(engine: Engine, need_id: str = "XQ-2026-01", top: int = 5) -> None:
+    """Train IPC inference on the demo patents and show one need's explained matches."""
+    from sqlalchemy import select
+
+    from api.cli_match import load_matcher, match_lines
+    from data.models import Need, Patent
+    from indexer.sources import need_text
+    from matching.ipc import IpcClassifier
+
+    with transaction(engine) as session:
+        patents = session.scalars(select(Patent)).all()
+        pairs = [(f"{p.title} {p.abstract}", sorted({i.subclass for i in p.ipcs})) for p in patents if p.ipcs]
+        IpcClassifier.train([t for t, _ in pairs], [ls for _, ls in pairs]).save(
+            get_settings().home / "models" / "ipc")
+        need = session.scalar(select(Need).where(Need.external_id == need_id))
+        matches = load_matcher(engine).match_text(session, need_text(need), k=top)
+        click.echo(f"\n供需对接 Matches for need {need_id} 「{need.title}」 (patent-match match need {need_id})")
+        click.echo("\n".join(match_lines(matches, explain=True)))
+
+
 def _print_summary(engine: Engine) -> None:
     from api.views import summary_text
     from data.summary import summarize
@@ -184,6 +205,7 @@ def demo(obj: Context, as_of: str | None) -> None:
     build_or_update(engine)
     click.echo("")
     _print_summary(engine)
+    _demo_matches(engine)
     click.echo("\nNext: patent-match patents --sleeping   ·   patent-match formats   ·   "
                "patent-match import patents YOUR_EXPORT.xlsx")
 

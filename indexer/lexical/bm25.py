@@ -85,6 +85,14 @@ class Bm25Index:
         model.index([tokenizer(t) or [""] for t in texts], show_progress=False)
         return cls(list(doc_ids), model, tokenizer)
 
+    def document_frequency(self, token: str) -> int:
+        """How many indexed documents contain `token` (0 when unknown)."""
+        column = self.model.vocab_dict.get(token)
+        if column is None:
+            return 0
+        indptr = self.model.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in self.tokenizer(query) if t in self.model.vocab_dict]
         if not tokens:
