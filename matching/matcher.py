@@ -22,9 +22,10 @@ from indexer.store import LoadedIndex
 from indexer.text import normalize
 from matching.clusters import ClusterMap
 from matching.explain import Explanation, LicenceTerms, matched_ipc, shared_terms
+from matching.fusion import reciprocal_rank_fusion
 from matching.ipc import IpcClassifier
 from matching.query import prepare_query
-from matching.retrievers import CharTfidfRetriever, DenseRetriever, HybridRetriever
+from matching.retrievers import CharTfidfRetriever, DenseRetriever
 
 EXCLUDED_BY_DEFAULT = (LegalStatus.LAPSED, LegalStatus.INVALID)
 
@@ -47,12 +48,12 @@ class NeedMatcher:
         self.index, self.clusters, self.ipc_model, self.k0 = index, clusters, ipc_model, k0
         self.dense = DenseRetriever(index, encoder, cache)
         self.lexical = CharTfidfRetriever(index)
-        self.hybrid = HybridRetriever([self.dense, self.lexical], k0=k0)
 
     def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False) -> list[Match]:
-        dense = {h.doc_id: (rank, h.score) for rank, h in enumerate(self.dense.search(text, self.k0), start=1)}
-        lexical = {h.doc_id: (rank, h.score) for rank, h in enumerate(self.lexical.search(text, self.k0), start=1)}
-        fused = self.hybrid.search(text, self.k0)
+        dense_hits, lexical_hits = self.dense.search(text, self.k0), self.lexical.search(text, self.k0)
+        fused = reciprocal_rank_fusion([dense_hits, lexical_hits], self.k0)  # what HybridRetriever computes
+        dense = {h.doc_id: (rank, h.score) for rank, h in enumerate(dense_hits, start=1)}
+        lexical = {h.doc_id: (rank, h.score) for rank, h in enumerate(lexical_hits, start=1)}
         records = {p.application_number: p for p in session.scalars(
             select(Patent).where(Patent.application_number.in_([h.doc_id for h in fused])).options(
                 selectinload(Patent.ipcs), selectinload(Patent.offers),
