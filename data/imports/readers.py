@@ -74,10 +74,9 @@ def decode(path: Path, raw: bytes) -> tuple[str, str]:
 
 
 def _has_utf8_multibyte(prefix: bytes) -> bool:
-    try:
-        return any(ord(ch) > 127 for ch in prefix.decode("utf-8", errors="ignore"))
-    except UnicodeDecodeError:  # pragma: no cover - errors="ignore" never raises
-        return False
+    """The bytes before the first invalid one decoded fine, so any non-ASCII byte among them
+    belongs to a valid multi-byte UTF-8 character."""
+    return any(byte >= 0x80 for byte in prefix)
 
 
 def _read_delimited(path: Path, text: str, encoding: str, delimiter: str | None) -> RawTable:
