@@ -29,28 +29,35 @@ def eval_group() -> None:
 def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder: str | None,
         relevant_grade: int | None, allow_missing: bool, as_json: bool, out: Path | None) -> None:
     """Index the set's corpus (cached, independent of the database), run each ranker, compute metrics."""
+    from api.cli_match import load_models
     from eval.dataset import DatasetError, load_dataset
     from eval.metrics import QueryMismatch
-    from eval.rankers import RANKERS
+    from eval.rankers import RANKERS, RankerContext
     from eval.report import summary, write_report
     from eval.runner import run_evaluation, write_runs
     from indexer.cache import EmbeddingCache
     from indexer.encoders import load_encoder
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
+    from matching.clusters import cluster_map
 
     settings = get_settings()
     chosen = list(rankers) or list(RANKERS)
     unknown = [r for r in chosen if r not in RANKERS]
     if unknown:
         raise click.BadParameter(f"{', '.join(unknown)}; choose from {', '.join(RANKERS)}", param_hint="--ranker")
+    ipc_model, ranker = load_models()
+    if "full" in chosen and ipc_model is None:
+        click.echo("note: no IPC model (patent-match ipc train); the full ranker runs without IPC and inferred "
+                   "cluster agreement", err=True)
+    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker)
     cache = EmbeddingCache(settings.cache_path)
     try:
         dataset = load_dataset(dataset_dir, split)
         result = run_evaluation(dataset, chosen, load_encoder(encoder or settings.encoder), cache,
                                 settings.home / "eval-indexes",
                                 IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW),
-                                allow_missing, relevant_grade, progress=not as_json)
+                                allow_missing, relevant_grade, progress=not as_json, context=context)
     except (DatasetError, QueryMismatch) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -160,6 +167,6 @@ def ipc_train(obj, labels: Path | None) -> None:  # noqa: ANN001
         click.echo("no patents with IPC codes to learn from; import patents first", err=True)
         sys.exit(2)
     model = IpcClassifier.train([t for t, _ in pairs], [ls for _, ls in pairs])
-    directory = get_settings().home / "models" / "ipc"
+    directory = get_settings().ipc_model_dir
     model.save(directory)
     click.echo(f"trained on {len(pairs)} texts, {len(model.classes)} subclasses → {directory}")

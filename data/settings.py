@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         return self.home / "cache" / "embeddings.sqlite"
 
     @property
+    def ipc_model_dir(self) -> Path:
+        return self.home / "models" / "ipc"
+
+    @property
+    def ranker_path(self) -> Path:
+        """A learned ranker's weights; absent means the documented default."""
+        return self.home / "models" / "ranker.json"
+
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

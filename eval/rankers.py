@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
+from eval.dataset import Query
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
+from indexer.hits import Hit
 from indexer.store import LoadedIndex
+from indexer.text import Document
+from matching.candidates import CandidateGenerator
+from matching.clusters import ClusterMap, cluster_map
+from matching.features import PatentProfile
+from matching.ipc import IpcClassifier
+from matching.matcher import score_candidates
+from matching.profiles import Profiler
+from matching.ranker import LinearRanker
 from matching.retrievers import (
     Bm25Retriever,
     CharTfidfRetriever,
@@ -15,18 +26,69 @@ from matching.retrievers import (
     Retriever,
 )
 
-RankerFactory = Callable[[LoadedIndex, Encoder, EmbeddingCache | None], Retriever]
+
+@dataclass(frozen=True)
+class RankerContext:
+    """What a ranker beyond text similarity needs to know about a judged set."""
+
+    corpus: Sequence[Document] = ()
+    ipc_model: IpcClassifier | None = None
+    clusters: ClusterMap = field(default_factory=cluster_map)
+    ranker: LinearRanker = field(default_factory=LinearRanker)
+
+
+class FullRanker:
+    """The platform's ranker on a judged set. Judged sets hold text only, so each patent's IPC and
+    cluster are inferred from its text, a need's cluster comes from its declared `industry` when the
+    set gives one, and the record-only features (value, licence, region, …) are unknown, i.e. 0."""
+
+    name = "full"
+
+    def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None,
+                 context: RankerContext) -> None:
+        self.ranker = context.ranker
+        self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights)
+        self.profiler = Profiler(context.clusters, context.ipc_model)
+        inferred = self.profiler.infer_ipc([d.text for d in context.corpus])
+        self.patents = {}
+        for document, ipc in zip(context.corpus, inferred, strict=True):
+            clusters = self.profiler.patent_clusters([], ipc)
+            self.patents[document.doc_id] = PatentProfile(document.doc_id, ipc_inferred=ipc,
+                                                          clusters=tuple(e.cluster for e in clusters))
+        for doc_id in set(index.ids.doc_ids) - set(self.patents):
+            self.patents[doc_id] = PatentProfile(doc_id)
+
+    def search_queries(self, queries: Sequence[Query], k: int) -> list[list[Hit]]:
+        candidate_lists = self.candidates.generate_many([q.text for q in queries])
+        hits = []
+        for query, candidates in zip(queries, candidate_lists, strict=True):
+            need, _ = self.profiler.need_profile(query.text, query.attributes.get("industry"))
+            ranked = score_candidates(candidates, need, self.patents, self.ranker)
+            hits.append([Hit(c.doc_id, score) for c, score, _ in ranked[:k]])
+        return hits
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[Hit]]:
+        return self.search_queries([Query(str(i), q) for i, q in enumerate(queries)], k)
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        return self.search_many([query], k)[0]
+
+
+RankerFactory = Callable[[LoadedIndex, Encoder, EmbeddingCache | None, RankerContext], Retriever]
 
 RANKERS: dict[str, tuple[str, RankerFactory]] = {
-    "bm25": ("jieba-word BM25", lambda i, e, c: Bm25Retriever(i)),
-    "char_tfidf": ("character 1–2-gram TF-IDF", lambda i, e, c: CharTfidfRetriever(i)),
-    "dense": ("dense (FAISS) with the configured encoder", lambda i, e, c: DenseRetriever(i, e, c)),
+    "bm25": ("jieba-word BM25", lambda i, e, c, x: Bm25Retriever(i)),
+    "char_tfidf": ("character 1–2-gram TF-IDF", lambda i, e, c, x: CharTfidfRetriever(i)),
+    "dense": ("dense (FAISS) with the configured encoder", lambda i, e, c, x: DenseRetriever(i, e, c)),
     "hybrid": ("RRF of dense and character TF-IDF, k0 = 200",
-               lambda i, e, c: HybridRetriever([DenseRetriever(i, e, c), CharTfidfRetriever(i)], name="hybrid")),
+               lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c), CharTfidfRetriever(i)], name="hybrid")),
+    "full": ("the platform's linear ranker: weighted RRF of dense, character TF-IDF and BM25 plus IPC and "
+             "cluster agreement (matching/ranker.py)", lambda i, e, c, x: FullRanker(i, e, c, x)),
 }
 
 
-def build_ranker(name: str, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None) -> Retriever:
+def build_ranker(name: str, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None,
+                 context: RankerContext | None = None) -> Retriever:
     if name not in RANKERS:
         raise ValueError(f"unknown ranker '{name}'; choose from {', '.join(RANKERS)}")
-    return RANKERS[name][1](index, encoder, cache)
+    return RANKERS[name][1](index, encoder, cache, context or RankerContext())

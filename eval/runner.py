@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from eval.compare import Comparison, compare
 from eval.dataset import Dataset
 from eval.metrics import RUN_DEPTH, Evaluation, QueryMismatch, evaluate
-from eval.rankers import build_ranker
+from eval.rankers import RankerContext, build_ranker
 from eval.runs import Run, write_trec
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
@@ -52,7 +52,7 @@ def ensure_index(directory: Path, dataset: Dataset, encoder: Encoder, cache: Emb
 
 def run_evaluation(dataset: Dataset, rankers: list[str], encoder: Encoder, cache: EmbeddingCache, index_root: Path,
                    config: IndexConfig | None = None, allow_missing: bool = False, relevant_grade: int | None = None,
-                   progress: bool = False) -> EvalResult:
+                   progress: bool = False, context: RankerContext | None = None) -> EvalResult:
     config = config or IndexConfig(document_view=BEIR_VIEW)
     index = ensure_index(dataset_index_dir(index_root, dataset), dataset, encoder, cache, config, progress)
     judged = [q for q in dataset.queries if q in dataset.qrels]
@@ -60,11 +60,16 @@ def run_evaluation(dataset: Dataset, rankers: list[str], encoder: Encoder, cache
     if unjudged_queries and not allow_missing:
         raise QueryMismatch(f"{len(unjudged_queries)} queries have no judgments ({', '.join(unjudged_queries[:5])}); "
                             "pass --allow-missing to skip them")
-    texts = [dataset.queries[q].text for q in judged]
+    queries = [dataset.queries[q] for q in judged]
+    context = replace(context or RankerContext(), corpus=dataset.corpus)
     runs: dict[str, Run] = {}
     evaluations: dict[str, Evaluation] = {}
     for name in rankers:
-        hits = build_ranker(name, index, encoder, cache).search_many(texts, RUN_DEPTH)
+        ranker = build_ranker(name, index, encoder, cache, context)
+        if hasattr(ranker, "search_queries"):  # rankers that read a query's attributes (industry, …)
+            hits = ranker.search_queries(queries, RUN_DEPTH)
+        else:
+            hits = ranker.search_many([q.text for q in queries], RUN_DEPTH)
         runs[name] = dict(zip(judged, hits, strict=True))
         evaluations[name] = evaluate(dataset.qrels, runs[name], relevant_grade, allow_missing)
     best = sorted(evaluations, key=lambda n: -evaluations[n].mean(PRIMARY))[0]

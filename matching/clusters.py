@@ -1,4 +1,9 @@
-"""IPC codes → provincial industry clusters, via strategic emerging industries or IPC prefixes."""
+"""IPC codes and declared industries → provincial industry clusters.
+
+One reviewed table per province (matching/reference/clusters_<scheme>.tsv, chosen by the
+`cluster_scheme` setting): strategic emerging industries and IPC prefixes lead from a patent's codes
+to clusters; words of a declared industry (申报行业) lead from a need or an organisation.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from functools import lru_cache
 
 from matching.industries import _rows, industries_for_ipc
 
-SCHEMES = ("jiangsu",)
+SCHEMES = ("jiangsu", "zhejiang")
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class ClusterTag:
 class ClusterMap:
     by_sei: dict[str, tuple[str, ...]]
     by_prefix: tuple[tuple[str, str], ...]  # longest prefix first
+    by_industry_word: tuple[tuple[str, str], ...] = ()  # longest word first
 
     def tags_for_ipc(self, code: str) -> list[ClusterTag]:
         # The team's IPC-prefix rows are more specific than the industry route, so they come first.
@@ -42,6 +48,16 @@ class ClusterMap:
                 seen.setdefault(tag.cluster, tag)
         return list(seen.values())
 
+    def tags_for_industry(self, industry: str | None) -> list[ClusterTag]:
+        """Clusters whose words occur in a declared industry, each once, longest word first."""
+        if not industry:
+            return []
+        seen: dict[str, ClusterTag] = {}
+        for word, cluster in self.by_industry_word:
+            if word in industry:
+                seen.setdefault(cluster, ClusterTag(cluster, "", f"申报行业“{industry}”含“{word}”"))
+        return list(seen.values())
+
     @property
     def clusters(self) -> list[str]:
         names = [c for cs in self.by_sei.values() for c in cs] + [c for _, c in self.by_prefix]
@@ -53,11 +69,11 @@ def cluster_map(scheme: str = "jiangsu") -> ClusterMap:
     if scheme not in SCHEMES:
         raise ValueError(f"unknown cluster scheme '{scheme}'; available: {', '.join(SCHEMES)}")
     by_sei: dict[str, list[str]] = {}
-    prefixes: list[tuple[str, str]] = []
+    rows: dict[str, list[tuple[str, str]]] = {"ipc": [], "industry": []}
     for kind, key, cluster in _rows(f"clusters_{scheme}.tsv"):
         if kind == "sei":
             by_sei.setdefault(key, []).append(cluster)
         else:
-            prefixes.append((key, cluster))
-    prefixes.sort(key=lambda pair: -len(pair[0]))
-    return ClusterMap({k: tuple(v) for k, v in by_sei.items()}, tuple(prefixes))
+            rows[kind].append((key, cluster))
+    longest_first = {kind: tuple(sorted(pairs, key=lambda pair: -len(pair[0]))) for kind, pairs in rows.items()}
+    return ClusterMap({k: tuple(v) for k, v in by_sei.items()}, longest_first["ipc"], longest_first["industry"])

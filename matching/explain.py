@@ -51,11 +51,19 @@ class LicenceTerms:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    feature: str
+    value: float  # the feature
+    contribution: float  # weight × value, its share of the score
+    zh: str  # e.g. "语义相似第3名"
+
+
+@dataclass(frozen=True)
 class Explanation:
     shared_terms: tuple[str, ...]
     matched_ipc: tuple[tuple[str, str], ...]  # (the patent's code, its subclass's Chinese title)
     shared_clusters: tuple[str, ...]
-    strongest: tuple[str, ...]  # the signals that ranked it, strongest first
+    strongest: tuple[Contribution, ...]  # the features that ranked it, largest contribution first
     licence: LicenceTerms | None
 
     def zh(self) -> str:
@@ -67,7 +75,7 @@ class Explanation:
         if self.shared_clusters:
             parts.append("同属集群：" + "、".join(self.shared_clusters))
         if self.strongest:
-            parts.append("主要依据：" + "、".join(self.strongest))
+            parts.append("主要依据：" + "、".join(c.zh for c in self.strongest))
         if self.licence:
             parts.append(self.licence.zh())
         return "；".join(parts)

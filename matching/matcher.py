@@ -1,33 +1,35 @@
-"""Need → patents: hybrid candidates, joined with the patents' records, filtered and explained.
+"""Need → patents: candidates from the index, features from the records, a linear ranker, explanations.
 
-Ranking today is the measured hybrid (RRF of dense and character TF-IDF over k0 = 200 candidates
-each, docs/evaluation.md). Lapsed and invalid patents are excluded unless asked for. The further
-signals of the matching plan (IPC and cluster agreement, value, licence fit, region) are reported
-as features and explanations but do not yet reorder the list: the first measured attempt at IPC
-agreement hurt (see the closing notes), so they enter the ranking only once they are shown to help.
+Lapsed and invalid patents are excluded unless asked for. Features and default weights are
+documented in matching/features.py and matching/ranker.py; docs/matching.md has the measurements.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from data.enums import LegalStatus, OfferStatus
+from data.enums import LegalStatus
 from data.models import Patent, PatentHolder
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
 from indexer.store import LoadedIndex
 from indexer.text import normalize
+from matching.candidates import K0, Candidate, CandidateGenerator
 from matching.clusters import ClusterMap
-from matching.explain import Explanation, LicenceTerms, matched_ipc, shared_terms
-from matching.fusion import reciprocal_rank_fusion
+from matching.explain import Contribution, Explanation, LicenceTerms, matched_ipc, shared_terms
+from matching.features import LABELS_ZH, NeedProfile, PatentProfile, policy_features
 from matching.ipc import IpcClassifier
+from matching.profiles import ClusterEvidence, Profiler, active_offer
 from matching.query import prepare_query
-from matching.retrievers import CharTfidfRetriever, DenseRetriever
+from matching.ranker import LinearRanker
 
 EXCLUDED_BY_DEFAULT = (LegalStatus.LAPSED, LegalStatus.INVALID)
+STRONGEST = 3
 
 
 @dataclass(frozen=True)
@@ -40,59 +42,80 @@ class Match:
     score: float
     features: dict[str, float] = field(default_factory=dict)
     explanation: Explanation | None = None
+    clusters: tuple[ClusterEvidence, ...] = ()
+    value: float | None = None
+
+
+def score_candidates(candidates: list[Candidate], need: NeedProfile, patents: Mapping[str, PatentProfile],
+                     ranker: LinearRanker) -> list[tuple[Candidate, float, dict[str, float]]]:
+    """Every candidate with a profile, scored and sorted best first (ties keep retrieval order)."""
+    scored = []
+    for candidate in candidates:
+        profile = patents.get(candidate.doc_id)
+        if profile is None:
+            continue
+        features = candidate.retrieval_features() | policy_features(need, profile)
+        scored.append((candidate, ranker.score(features), features))
+    return sorted(scored, key=lambda item: -item[1])
+
+
+def describe(name: str, value: float, candidate: Candidate, patent: PatentProfile, shared: tuple[str, ...]) -> str:
+    if name in candidate.ranks:
+        return f"{LABELS_ZH[name]}第{candidate.ranks[name]}名"
+    if name == "cluster" and shared:
+        return f"{LABELS_ZH[name]}（{'、'.join(shared)}）"
+    if name == "value" and patent.value is not None:
+        return f"价值指数{patent.value:.2f}"
+    if name == "region":
+        return {1.0: "同城", 0.6: "同省"}.get(value, "同在长三角")
+    return LABELS_ZH[name]
 
 
 class NeedMatcher:
-    def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None,
-                 clusters: ClusterMap, ipc_model: IpcClassifier | None = None, k0: int = 200) -> None:
-        self.index, self.clusters, self.ipc_model, self.k0 = index, clusters, ipc_model, k0
-        self.dense = DenseRetriever(index, encoder, cache)
-        self.lexical = CharTfidfRetriever(index)
+    def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None, clusters: ClusterMap,
+                 ipc_model: IpcClassifier | None = None, ranker: LinearRanker | None = None, k0: int = K0,
+                 today: dt.date | None = None) -> None:
+        self.index, self.ranker, self.k0 = index, ranker or LinearRanker(), k0
+        self.profiler = Profiler(clusters, ipc_model)
+        self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
+        self.today = today or dt.date.today()
 
-    def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False) -> list[Match]:
-        dense_hits, lexical_hits = self.dense.search(text, self.k0), self.lexical.search(text, self.k0)
-        fused = reciprocal_rank_fusion([dense_hits, lexical_hits], self.k0)  # what HybridRetriever computes
-        dense = {h.doc_id: (rank, h.score) for rank, h in enumerate(dense_hits, start=1)}
-        lexical = {h.doc_id: (rank, h.score) for rank, h in enumerate(lexical_hits, start=1)}
-        records = {p.application_number: p for p in session.scalars(
-            select(Patent).where(Patent.application_number.in_([h.doc_id for h in fused])).options(
-                selectinload(Patent.ipcs), selectinload(Patent.offers),
-                selectinload(Patent.holders).selectinload(PatentHolder.organization)))}
-        need_subclasses = [g.subclass for g in self.ipc_model.predict([text], k=3)[0]] if self.ipc_model else []
-        need_clusters = {t.cluster for s in need_subclasses for t in self.clusters.tags_for_ipc(s)}
+    def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False,
+                   need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> list[Match]:
+        """Patents for `text`; `need` carries the profile of a stored need (industry, budget, region)."""
+        need_profile, _ = need or self.profiler.need_profile(text)
+        candidates = self.candidates.generate(text)
+        records = self._records(session, [c.doc_id for c in candidates])
+        if not include_inactive:
+            records = {n: p for n, p in records.items() if p.legal_status not in EXCLUDED_BY_DEFAULT}
+        profiles = {n: self.profiler.profile_of_patent(p, self.today) for n, p in records.items()}
+        ranked = score_candidates(candidates, need_profile, {n: p for n, (p, _) in profiles.items()}, self.ranker)
         query_tokens = self.index.bm25.tokenizer(prepare_query(text))
-        matches: list[Match] = []
-        for hit in fused:
-            patent = records.get(hit.doc_id)
-            if patent is None or (not include_inactive and patent.legal_status in EXCLUDED_BY_DEFAULT):
-                continue
-            matches.append(self._explain(patent, hit.score, dense.get(hit.doc_id), lexical.get(hit.doc_id),
-                                         query_tokens, need_subclasses, need_clusters))
-            if len(matches) == k:
-                break
-        return matches
+        return [self._explain(records[c.doc_id], *profiles[c.doc_id], c, score, features, need_profile, query_tokens)
+                for c, score, features in ranked[:k]]
 
-    def _explain(self, patent: Patent, score: float, dense: tuple[int, float] | None,
-                 lexical: tuple[int, float] | None, query_tokens: list[str], need_subclasses: list[str],
-                 need_clusters: set[str]) -> Match:
-        codes = [i.code for i in sorted(patent.ipcs, key=lambda i: (not i.is_main, i.position))]
-        patent_clusters = [t.cluster for t in self.clusters.tags_for_patent(codes)]
-        offer = next((o for o in patent.offers if o.status is OfferStatus.ACTIVE), None)
-        signals = []
-        if dense:
-            signals.append((dense[0], f"语义相似度第{dense[0]}名"))
-        if lexical:
-            signals.append((lexical[0], f"字面相似度第{lexical[0]}名"))
+    @staticmethod
+    def _records(session: Session, numbers: list[str]) -> dict[str, Patent]:
+        query = select(Patent).where(Patent.application_number.in_(numbers)).options(
+            selectinload(Patent.ipcs), selectinload(Patent.offers), selectinload(Patent.transactions),
+            selectinload(Patent.holders).selectinload(PatentHolder.organization))
+        return {p.application_number: p for p in session.scalars(query)}
+
+    def _explain(self, patent: Patent, profile: PatentProfile, clusters: list[ClusterEvidence], candidate: Candidate,
+                 score: float, features: dict[str, float], need: NeedProfile, query_tokens: list[str]) -> Match:
+        shared = tuple(c for c in profile.clusters if c in need.clusters)
+        strongest = tuple(Contribution(name, features[name], part, describe(name, features[name], candidate, profile,
+                                                                             shared))
+                          for name, part in self.ranker.contributions(features)[:STRONGEST])
+        offer = active_offer(patent)
         explanation = Explanation(
             shared_terms=shared_terms(query_tokens, self.index.bm25.tokenizer(
                 normalize(f"{patent.title} {patent.abstract} {patent.first_claim}")), self.index.bm25),
-            matched_ipc=matched_ipc(codes, need_subclasses),
-            shared_clusters=tuple(c for c in patent_clusters if c in need_clusters),
-            strongest=tuple(text for _, text in sorted(signals)),
+            matched_ipc=matched_ipc(list(profile.ipc_codes), [s for s, _ in need.ipc]),
+            shared_clusters=shared,
+            strongest=strongest,
             licence=LicenceTerms.from_offer(offer) if offer else None,
         )
-        features = {"fused": score, "dense": dense[1] if dense else 0.0, "char_tfidf": lexical[1] if lexical else 0.0,
-                    "sleeping": float(patent.is_sleeping), "open_licence": float(offer is not None)}
-        return Match(patent.application_number, patent.title,
-                     tuple(h.organization.name for h in patent.holders), patent.legal_status.value,
-                     patent.is_sleeping, score, features, explanation)
+        return Match(patent.application_number, patent.title, tuple(h.organization.name for h in patent.holders),
+                     patent.legal_status.value, patent.is_sleeping, score, features, explanation,
+                     tuple(clusters), profile.value)

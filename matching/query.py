@@ -6,6 +6,11 @@ mention transfer or licensing. Short sentences about budget or cooperation mode 
 before retrieval (the platform keeps them as structured fields). Measured on needs-dev, where 8
 of 32 needs carry such a sentence: hybrid nDCG@10 0.823 → 0.832, MRR@10 0.860 → 0.885;
 char TF-IDF 0.779 → 0.786; dense 0.681 → 0.678; the known-item sets are unchanged.
+
+Longer needs also open with the enterprise introducing itself (我公司位于常州，是一家…企业). Those
+sentences describe the company, not the problem, and pull dense retrieval towards patents about
+the company's products in general. Sentences in which the enterprise introduces itself are dropped
+too (docs/matching.md has the measurement).
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ _SENTENCE = re.compile(r"(?<=[。！？；!?;])")
 _COMMERCIAL = re.compile(r"预算|万元|合作方式|合作开发|联合开发|技术转让|技术许可|购买|作价入股|可接受|报价")
 # A longer sentence that mentions such a word is usually technical ("…许可证管理的数据平台…").
 COMMERCIAL_MAX_CHARS = 60
+# An enterprise introducing itself: a sentence whose subject is the enterprise (它开头是我公司、本公司、
+# 我司、我单位、我厂、本企业 or 我们是), or that says what it is or mainly does (是一家…, 主营…). The problem
+# itself is rarely told with the enterprise as subject (目前…, 现用…, 产品…).
+_SELF_INTRODUCTION = re.compile(r"^\s*((我|本)(公司|司|单位|厂|企业)|我们是)|是一家|主营")
 
 
 def drop_commercial_terms(text: str) -> str:
@@ -26,6 +35,11 @@ def drop_commercial_terms(text: str) -> str:
     return "".join(kept) or text
 
 
+def drop_self_introduction(text: str) -> str:
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    return "".join(s for s in sentences if not _SELF_INTRODUCTION.search(s)) or text
+
+
 def prepare_query(text: str) -> str:
-    """What every retriever searches with: commercial terms dropped, then normalised."""
-    return normalize(drop_commercial_terms(text))
+    """What every retriever searches with: commercial terms and self-introductions dropped, normalised."""
+    return normalize(drop_self_introduction(drop_commercial_terms(text)))
