@@ -83,6 +83,40 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
         click.echo(f"  report: {report}")
 
 
+@eval_group.command("learn")
+@click.option("--dataset", "dataset_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+def learn_command(dataset_dir: Path, folds: int) -> None:
+    """Cross-validate a learned ranker against the default, with a judged set standing in for feedback."""
+    from api.cli_match import load_models
+    from eval.dataset import load_dataset
+    from eval.learning import learn_from_judgments
+    from eval.rankers import FullRanker, RankerContext
+    from eval.runner import dataset_index_dir, ensure_index
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders import load_encoder
+    from indexer.store import IndexConfig
+    from indexer.text import BEIR_VIEW
+    from matching.clusters import cluster_map
+
+    settings = get_settings()
+    dataset = load_dataset(dataset_dir)
+    encoder = load_encoder(settings.encoder)
+    ipc_model, _ = load_models()
+    cache = EmbeddingCache(settings.cache_path)
+    try:
+        index = ensure_index(dataset_index_dir(settings.home / "eval-indexes", dataset), dataset, encoder, cache,
+                             IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW), progress=True)
+        context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme))
+        outcome = learn_from_judgments(dataset, FullRanker(index, encoder, cache, context), folds)
+    finally:
+        cache.close()
+    click.echo(f"{dataset.name}: {outcome.pairs} judged pairs over {outcome.needs} queries, {folds}-fold by query")
+    click.echo(outcome.message)
+    if outcome.learned_wins:
+        click.echo("learned weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in outcome.ranker.weights.items()))
+
+
 @eval_group.command("export-judgments")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from data.enums import FeeType, label
@@ -65,20 +66,31 @@ class Explanation:
     shared_clusters: tuple[str, ...]
     strongest: tuple[Contribution, ...]  # the features that ranked it, largest contribution first
     licence: LicenceTerms | None
+    adjustments: tuple[Contribution, ...] = ()  # the other non-zero field and policy features
 
     def zh(self) -> str:
         parts = []
         if self.shared_terms:
             parts.append("共同关键词：" + "、".join(self.shared_terms))
         if self.matched_ipc:
-            parts.append("IPC相符：" + "；".join(f"{code}（{title}）" for code, title in self.matched_ipc))
+            parts.append("IPC相符：" + "；".join(f"{code}（{short_title(title)}）" for code, title in self.matched_ipc))
         if self.shared_clusters:
             parts.append("同属集群：" + "、".join(self.shared_clusters))
         if self.strongest:
             parts.append("主要依据：" + "、".join(c.zh for c in self.strongest))
+        if self.adjustments:
+            shown = [c for c in self.adjustments if abs(c.contribution) >= 0.0005]  # what rounds to ±0.000 says nothing
+            if shown:
+                parts.append("调整：" + "、".join(f"{c.zh}{c.contribution:+.3f}" for c in shown))
         if self.licence:
             parts.append(self.licence.zh())
         return "；".join(parts)
+
+
+def short_title(title: str, limit: int = 24) -> str:
+    """A scheme title up to its first clause break (the full title stays in the structured data)."""
+    head = re.split(r"[；;（(]", title, maxsplit=1)[0].strip()
+    return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
 def shared_terms(query_tokens: list[str], patent_tokens: list[str], bm25: Bm25Index, limit: int = 6) -> tuple[str, ...]:

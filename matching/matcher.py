@@ -14,15 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.enums import LegalStatus
-from data.models import Patent, PatentHolder
+from data.models import Need, Patent, PatentHolder
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
+from indexer.sources import need_text
 from indexer.store import LoadedIndex
 from indexer.text import normalize
 from matching.candidates import K0, Candidate, CandidateGenerator
 from matching.clusters import ClusterMap
 from matching.explain import Contribution, Explanation, LicenceTerms, matched_ipc, shared_terms
-from matching.features import LABELS_ZH, NeedProfile, PatentProfile, policy_features
+from matching.features import LABELS_ZH, RETRIEVAL, NeedProfile, PatentProfile, policy_features
 from matching.ipc import IpcClassifier
 from matching.profiles import ClusterEvidence, Profiler, active_offer
 from matching.query import prepare_query
@@ -75,7 +76,7 @@ class NeedMatcher:
     def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None, clusters: ClusterMap,
                  ipc_model: IpcClassifier | None = None, ranker: LinearRanker | None = None, k0: int = K0,
                  today: dt.date | None = None) -> None:
-        self.index, self.ranker, self.k0 = index, ranker or LinearRanker(), k0
+        self.index, self.encoder, self.cache, self.ranker, self.k0 = index, encoder, cache, ranker or LinearRanker(), k0
         self.profiler = Profiler(clusters, ipc_model)
         self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
         self.today = today or dt.date.today()
@@ -94,6 +95,11 @@ class NeedMatcher:
         return [self._explain(records[c.doc_id], *profiles[c.doc_id], c, score, features, need_profile, query_tokens)
                 for c, score, features in ranked[:k]]
 
+    def match_need(self, session: Session, need: Need, k: int = 10, include_inactive: bool = False) -> list[Match]:
+        """Patents for a stored need: its declared industry, budget, cooperation modes and region count."""
+        text = need_text(need)
+        return self.match_text(session, text, k, include_inactive, self.profiler.profile_of_need(need, text))
+
     @staticmethod
     def _records(session: Session, numbers: list[str]) -> dict[str, Patent]:
         query = select(Patent).where(Patent.application_number.in_(numbers)).options(
@@ -104,9 +110,11 @@ class NeedMatcher:
     def _explain(self, patent: Patent, profile: PatentProfile, clusters: list[ClusterEvidence], candidate: Candidate,
                  score: float, features: dict[str, float], need: NeedProfile, query_tokens: list[str]) -> Match:
         shared = tuple(c for c in profile.clusters if c in need.clusters)
-        strongest = tuple(Contribution(name, features[name], part, describe(name, features[name], candidate, profile,
-                                                                             shared))
-                          for name, part in self.ranker.contributions(features)[:STRONGEST])
+        contributions = [Contribution(name, features[name], part, describe(name, features[name], candidate, profile,
+                                                                            shared))
+                         for name, part in self.ranker.contributions(features)]
+        strongest = tuple(contributions[:STRONGEST])
+        adjustments = tuple(c for c in contributions[STRONGEST:] if c.feature not in RETRIEVAL)
         offer = active_offer(patent)
         explanation = Explanation(
             shared_terms=shared_terms(query_tokens, self.index.bm25.tokenizer(
@@ -115,6 +123,7 @@ class NeedMatcher:
             shared_clusters=shared,
             strongest=strongest,
             licence=LicenceTerms.from_offer(offer) if offer else None,
+            adjustments=adjustments,
         )
         return Match(patent.application_number, patent.title, tuple(h.organization.name for h in patent.holders),
                      patent.legal_status.value, patent.is_sleeping, score, features, explanation,

@@ -23,9 +23,11 @@ _SENTENCE = re.compile(r"(?<=[。！？；!?;])")
 _COMMERCIAL = re.compile(r"预算|万元|合作方式|合作开发|联合开发|技术转让|技术许可|购买|作价入股|可接受|报价")
 # A longer sentence that mentions such a word is usually technical ("…许可证管理的数据平台…").
 COMMERCIAL_MAX_CHARS = 60
-# An enterprise introducing itself: a sentence whose subject is the enterprise (它开头是我公司、本公司、
-# 我司、我单位、我厂、本企业 or 我们是), or that says what it is or mainly does (是一家…, 主营…). The problem
-# itself is rarely told with the enterprise as subject (目前…, 现用…, 产品…).
+# An enterprise introducing itself: a sentence that opens with the enterprise as its subject (我公司,
+# 本公司, 我司, 我单位, 我厂, 本企业, 我们是), or says what it is or mainly does (是一家…, 主营…). Needs
+# state the problem with another subject (目前…, 现用…, 产品…); a problem sentence that does open with
+# 我公司 is lost, which the measurement over all needs includes. A later mention (客户反馈我公司产品…)
+# does not count.
 _SELF_INTRODUCTION = re.compile(r"^\s*((我|本)(公司|司|单位|厂|企业)|我们是)|是一家|主营")
 
 
