@@ -26,8 +26,11 @@ def eval_group() -> None:
 @click.option("--allow-missing", is_flag=True, help="Score judged queries without results 0 and skip unjudged ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (stable keys; see eval/report.py).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write TREC runs, a report and plots.")
+@click.option("--weight", "weights", multiple=True, metavar="FEATURE=W",
+              help="Override one of the full ranker's weights, e.g. --weight bm25=0 (repeatable).")
 def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder: str | None,
-        relevant_grade: int | None, allow_missing: bool, as_json: bool, out: Path | None) -> None:
+        relevant_grade: int | None, allow_missing: bool, as_json: bool, out: Path | None,
+        weights: tuple[str, ...]) -> None:
     """Index the set's corpus (cached, independent of the database), run each ranker, compute metrics."""
     from api.cli_match import load_models
     from eval.dataset import DatasetError, load_dataset
@@ -40,6 +43,7 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
     from matching.clusters import cluster_map
+    from matching.ranker import LinearRanker
 
     settings = get_settings()
     chosen = list(rankers) or list(RANKERS)
@@ -47,6 +51,8 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
     if unknown:
         raise click.BadParameter(f"{', '.join(unknown)}; choose from {', '.join(RANKERS)}", param_hint="--ranker")
     ipc_model, ranker = load_models()
+    if weights:
+        ranker = LinearRanker({**ranker.weights, **parse_weights(weights)}, "command line")
     if "full" in chosen and ipc_model is None:
         click.echo("note: no IPC model (patent-match ipc train); the full ranker runs without IPC and inferred "
                    "cluster agreement", err=True)
@@ -81,6 +87,22 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
                    f"{c.t_test_p:.3g}, randomisation p {c.randomisation_p:.3g}, W/T/L {c.wins}/{c.ties}/{c.losses}")
     if out:
         click.echo(f"  report: {report}")
+
+
+def parse_weights(items: tuple[str, ...]) -> dict[str, float]:
+    from matching.features import FEATURES
+
+    parsed = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if name not in FEATURES:
+            raise click.BadParameter(f"'{name}' is not a feature; choose from {', '.join(FEATURES)}",
+                                     param_hint="--weight")
+        try:
+            parsed[name] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"'{item}': the weight must be a number", param_hint="--weight") from None
+    return parsed
 
 
 @eval_group.command("learn")

@@ -94,13 +94,19 @@ class PatentMatcher:
         return PatentMatches(patent.application_number, need_matches[:k],
                              self._licensees(session, patent, need_matches, needs)[:k])
 
+    def _patent_vector(self, patent: Patent) -> np.ndarray:
+        """The patent's indexed embedding (from the cache: the index was built from the same text)."""
+        document = patent_document(patent.application_number, patent.title, patent.abstract, patent.first_claim)
+        vectors, _ = embed_documents(self.matcher.encoder, [document.embed_text], self.matcher.cache)
+        return vectors
+
     def _similarities(self, patent: Patent, texts: list[str]) -> dict[str, np.ndarray]:
         document = patent_document(patent.application_number, patent.title, patent.abstract, patent.first_claim)
         weights = self.matcher.ranker.weights
         similarities: dict[str, np.ndarray] = {}
         if weights.get("dense", 0) > 0:
-            vector, _ = embed_documents(self.matcher.encoder, [document.embed_text], self.matcher.cache)
-            similarities["dense"] = embed_queries(self.matcher.encoder, texts, self.matcher.cache) @ vector[0]
+            queries = embed_queries(self.matcher.encoder, texts, self.matcher.cache)
+            similarities["dense"] = queries @ self._patent_vector(patent)[0]
         if weights.get("char_tfidf", 0) > 0:
             patent_vector = self.index.tfidf.vectorize([document.text])
             similarities["char_tfidf"] = (self.index.tfidf.vectorize(texts) @ patent_vector.T).toarray().ravel()
@@ -171,9 +177,8 @@ class PatentMatcher:
         return sorted(results, key=lambda m: -m.score)
 
     def _neighbour_holders(self, session: Session, patent: Patent) -> list[tuple[int, Patent, Organization]]:
-        document = patent_document(patent.application_number, patent.title, patent.abstract, patent.first_claim)
-        vector, _ = embed_documents(self.matcher.encoder, [document.embed_text], self.matcher.cache)
-        hits = [h for h in self.index.dense_search(vector, NEIGHBOURS + 1)[0] if h.doc_id != patent.application_number]
+        hits = [h for h in self.index.dense_search(self._patent_vector(patent), NEIGHBOURS + 1)[0]
+                if h.doc_id != patent.application_number]
         ranks = {h.doc_id: rank for rank, h in enumerate(hits, start=1)}
         neighbours = session.scalars(select(Patent).where(Patent.application_number.in_(list(ranks))).options(
             selectinload(Patent.holders))).all()
