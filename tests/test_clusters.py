@@ -47,3 +47,23 @@ def test_a_patent_lists_each_cluster_once_main_code_first():
 def test_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="unknown cluster scheme"):
         cluster_map("atlantis")
+
+
+def test_zhejiangs_ten_flagship_chains_are_reachable():
+    chains = cluster_map("zhejiang")
+    assert len(chains.clusters) == 10
+    assert chains.tags_for_ipc("H04N 7/183")[0].cluster == "数字安防"  # an IPC-prefix row
+    assert chains.tags_for_ipc("H01M 10/0525")[0].cluster == "节能与新能源汽车"
+
+
+@pytest.mark.parametrize("scheme", ["jiangsu", "zhejiang"])
+def test_every_industry_word_leads_to_a_known_cluster(scheme):
+    clusters = cluster_map(scheme)
+    assert clusters.by_industry_word and all(c in clusters.clusters for _, c in clusters.by_industry_word)
+
+
+def test_a_declared_industry_names_its_clusters():
+    tags = cluster_map().tags_for_industry("新能源材料回收")
+    assert {t.cluster for t in tags} == {"前沿新材料", "节能环保"} and all("申报行业" in t.route for t in tags)
+    assert cluster_map().tags_for_industry("汽车电子")[0].cluster == "汽车及零部件"
+    assert cluster_map().tags_for_industry("") == [] and cluster_map().tags_for_industry("餐饮") == []

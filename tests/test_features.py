@@ -15,7 +15,6 @@ from matching.features import (
     rank_feature,
     region_fit,
 )
-from matching.query import prepare_query
 
 
 def offer(fee_type: str = "lump_sum", lump_sum: float | None = 80_000.0, pay_later: int | None = None) -> LicenceTerms:
@@ -83,15 +82,3 @@ def test_region_fit():
 def test_unknowns_are_neutral():
     features = policy_features(NeedProfile("x"), PatentProfile("a"))
     assert set(features.values()) == {0.0}
-
-
-def test_queries_drop_the_enterprise_introducing_itself():
-    text = ("高温炉金属件寿命短。我公司位于常州，是一家热处理炉配件生产企业。目前难熔金属件表面起皮、掉粉。"
-            "本公司主营落地扇。预算80万元，可接受技术转让。")
-    prepared = prepare_query(text)
-    assert "常州" not in prepared and "落地扇" not in prepared and "预算" not in prepared
-    assert "高温炉金属件寿命短" in prepared and "起皮" in prepared
-    # A mention of the company that is not its self-introduction stays.
-    assert "噪声" in prepare_query("电机噪声大。客户反馈我公司产品噪声大，希望降低。")
-    # Nothing but an introduction: the text is kept rather than emptied.
-    assert prepare_query("我公司位于南京。") == "我公司位于南京。"
