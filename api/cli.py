@@ -166,7 +166,6 @@ def _demo_matches(engine: Engine, need_id: str = "XQ-2026-01", top: int = 5) -> 
 
     from api.cli_match import load_matcher, match_lines
     from data.models import Need, Patent
-    from indexer.sources import need_text
     from matching.ipc import IpcClassifier
 
     with transaction(engine) as session:
@@ -175,7 +174,7 @@ def _demo_matches(engine: Engine, need_id: str = "XQ-2026-01", top: int = 5) -> 
         IpcClassifier.train([t for t, _ in pairs], [ls for _, ls in pairs]).save(
             get_settings().home / "models" / "ipc")
         need = session.scalar(select(Need).where(Need.external_id == need_id))
-        matches = load_matcher(engine).match_text(session, need_text(need), k=top)
+        matches = load_matcher(engine).match_need(session, need, k=top)
         click.echo(f"\n供需对接 Matches for need {need_id} 「{need.title}」 (patent-match match need {need_id})")
         click.echo("\n".join(match_lines(matches, explain=True)))
 
