@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
+from api.cli_tags import facet_ids, facet_options, tag_json
 from data.db import current_revision, make_engine, transaction, upgrade
-from data.enums import LegalStatus, label, parse_enum
+from data.enums import LegalStatus, TagEntity, label, parse_enum
 from data.imports.errors import ImportFileError, ImportRejected
 from data.imports.loader import ImportReport, import_file
 from data.imports.schemas import SCHEMAS
@@ -56,8 +57,9 @@ def _register_subgroups() -> None:
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
     from api.cli_match import match
+    from api.cli_tags import tag
 
-    for group in (index, models, terms, eval_group, ipc_group, match):
+    for group in (index, models, terms, eval_group, ipc_group, match, tag):
         main.add_command(group)
 
 
@@ -119,13 +121,16 @@ def formats(kind: str | None) -> None:
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per patent.")
 @click.option("--as-of", help="Re-run sleeping detection as of this date first (default today).")
+@facet_options
 @click.pass_obj
 def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None, limit: int, as_json: bool,
-            as_of: str | None) -> None:
-    """List patents; --sleeping re-runs detection first so the verdicts are current."""
+            as_of: str | None, **facets: str | None) -> None:
+    """List patents; --sleeping re-runs detection first so the verdicts are current. The facets
+    (--effect, --cluster, --product, --field, --industry) read the tags of `patent-match tag`."""
     from api.views import patents_text
     from data.queries import list_patents
     from data.sleeping import SleepingRule, refresh_sleeping
+    from matching.tags.store import tags_of
 
     try:
         wanted_status = parse_enum(LegalStatus, status) if status else None
@@ -139,8 +144,10 @@ def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None
                 click.echo(f"沉睡专利 {count} sleeping patents (rule: holder is "
                            f"{'/'.join(label(k) for k in rule.holder_kinds)}; valid; no transfer, licence, "
                            f"pledge or equity event; ≥{rule.min_years_since_grant:g} years since grant)\n")
+        ids = facet_ids(session, TagEntity.PATENT, **facets)
         found = list_patents(session, sleeping=True if sleeping else None, holder=holder,
-                             status=wanted_status, limit=limit)  # type: ignore[arg-type]
+                             status=wanted_status, ids=ids, limit=limit)  # type: ignore[arg-type]
+        tags = tags_of(session, TagEntity.PATENT, [p.id for p in found])
         if as_json:
             for p in found:
                 click.echo(json.dumps({
@@ -148,9 +155,48 @@ def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None
                     "holders": [h.organization.name for h in p.holders], "legal_status": p.legal_status.value,
                     "grant_date": p.grant_date.isoformat() if p.grant_date else None, "main_ipc": p.main_ipc,
                     "ipc": [i.code for i in p.ipcs], "sleeping": p.is_sleeping, "sleeping_reason": p.sleeping_reason,
+                    "tags": [tag_json(t) for t in tags[p.id]],
                 }, ensure_ascii=False))
         else:
-            click.echo(patents_text(found, show_reason=sleeping))
+            click.echo(patents_text(found, show_reason=sleeping, tags=tags if any(facets.values()) else None))
+
+
+@main.command("needs")
+@click.option("--status", help="open/matched/closed or 开放/已对接/关闭 (default: all).")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per need.")
+@facet_options
+@click.pass_obj
+def needs(obj: Context, status: str | None, limit: int, as_json: bool, **facets: str | None) -> None:
+    """List needs with their tags; the facets select by tag (--effect 节能降耗, --cluster 集成电路, …)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from api.views import needs_text
+    from data.enums import NeedStatus
+    from data.models import Need
+    from matching.tags.store import tags_of
+
+    query = select(Need).options(selectinload(Need.organization)).order_by(Need.id).limit(limit)
+    if status:
+        try:
+            query = query.where(Need.status == parse_enum(NeedStatus, status))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--status") from None
+    with transaction(obj.engine) as session:
+        ids = facet_ids(session, TagEntity.NEED, **facets)
+        if ids is not None:
+            query = query.where(Need.id.in_(ids))
+        found = session.scalars(query).all()
+        tags = tags_of(session, TagEntity.NEED, [n.id for n in found])
+        if as_json:
+            for n in found:
+                click.echo(json.dumps({"id": n.id, "external_id": n.external_id, "title": n.title,
+                                       "organization": n.organization.name, "industry": n.industry,
+                                       "status": n.status.value, "tags": [tag_json(t) for t in tags[n.id]]},
+                                      ensure_ascii=False))
+        else:
+            click.echo(needs_text(found, tags))
 
 
 @main.command("summary")
@@ -179,6 +225,17 @@ def _demo_matches(engine: Engine, need_id: str = "XQ-2026-01", top: int = 5) -> 
         click.echo("\n".join(match_lines(matches, explain=True)))
 
 
+def _demo_tags(engine: Engine) -> None:
+    """Tag the demo records (field, effect, product) with the IPC model the demo just trained."""
+    from api.cli_tags import make_tagger
+    from matching.tags.store import tag_records
+
+    with transaction(engine) as session:
+        run = tag_records(session, make_tagger())
+    click.echo(f"\n加工标引 Tagged {run.patents} patents and {run.needs} needs with technical field, effect and "
+               "product category (patent-match tag; patent-match patents --effect 节能降耗)")
+
+
 def _print_summary(engine: Engine) -> None:
     from api.views import summary_text
     from data.summary import summarize
@@ -205,6 +262,7 @@ def demo(obj: Context, as_of: str | None) -> None:
     click.echo("")
     _print_summary(engine)
     _demo_matches(engine)
+    _demo_tags(engine)
     click.echo("\nNext: patent-match patents --sleeping   ·   patent-match formats   ·   "
                "patent-match import patents YOUR_EXPORT.xlsx")
 

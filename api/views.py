@@ -1,13 +1,13 @@
-"""Text views for the command line: the platform summary and patent lists."""
+"""Text views for the command line: the platform summary, patent and need lists."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from api.render import clip, table, wan
-from data.enums import OrgKind, label
-from data.models import Patent
+from data.enums import OrgKind, TagDimension, label
+from data.models import Need, Patent
 from data.summary import Summary
 from matching.clusters import ClusterMap
 
@@ -58,15 +58,32 @@ def summary_text(summary: Summary, clusters: ClusterMap, top_holders: int = 15) 
     return "\n\n".join(parts)
 
 
-def patents_text(patents: Sequence[Patent], show_reason: bool) -> str:
+def tag_labels(tags, dimension: TagDimension) -> str:  # noqa: ANN001
+    return "、".join(t.label for t in tags if t.dimension is dimension)
+
+
+def patents_text(patents: Sequence[Patent], show_reason: bool, tags: Mapping[int, list] | None = None) -> str:
     headers = ["申请号", "名称", "权利人", "法律状态", "授权日", "主分类号"]
     if show_reason:
         headers.append("沉睡判定 reason")
+    if tags is not None:
+        headers += ["集群", "技术功效", "产品类别"]
     rows = []
     for p in patents:
         row = [p.application_number, clip(p.title, 40), clip(", ".join(h.organization.name for h in p.holders), 24),
                label(p.legal_status), p.grant_date or "", p.main_ipc or ""]
         if show_reason:
             row.append(p.sleeping_reason or "")
+        if tags is not None:
+            row += [clip(tag_labels(tags[p.id], d), 24) for d in
+                    (TagDimension.CLUSTER, TagDimension.EFFECT, TagDimension.PRODUCT)]
         rows.append(row)
     return table(headers, rows)
+
+
+def needs_text(needs: Sequence[Need], tags: Mapping[int, list]) -> str:
+    headers = ["需求编号", "名称", "需求方", "行业", "状态", "集群", "所需功效", "产品类别"]
+    rows = [[n.external_id or n.id, clip(n.title, 30), clip(n.organization.name, 20), clip(n.industry or "", 12),
+             label(n.status), *(clip(tag_labels(tags[n.id], d), 20) for d in
+                                (TagDimension.CLUSTER, TagDimension.EFFECT, TagDimension.PRODUCT))] for n in needs]
+    return table(headers, rows) if rows else "no needs"

@@ -82,6 +82,27 @@ class HolderRole(StrEnum):
     PATENTEE = "patentee"
 
 
+class TagEntity(StrEnum):
+    PATENT = "patent"
+    NEED = "need"
+
+
+class TagDimension(StrEnum):
+    IPC = "ipc"  # technical field: IPC code or subclass
+    SEI = "sei"  # technical field: strategic emerging industry (2021 concordance)
+    CLUSTER = "cluster"  # technical field: provincial industry cluster
+    EFFECT = "effect"  # technical effect (技术功效)
+    PRODUCT = "product"  # product category (产品类别)
+
+
+class TagSource(StrEnum):
+    GIVEN = "given"  # in the record (an imported IPC code)
+    MAPPED = "mapped"  # derived from a given value through a table (IPC → industry → cluster)
+    INFERRED = "inferred"  # predicted by a model (IPC from text)
+    DECLARED = "declared"  # from what the enterprise declared (its industry)
+    EXTRACTED = "extracted"  # found in the text by the tagger's cues, with the evidence phrase
+
+
 # Chinese labels as they appear in CNIPA / incoPat / PatSnap exports and in our own output.
 # Several spellings may map to one value; the first label of each value is the display label.
 LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {

@@ -12,7 +12,9 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -32,6 +34,9 @@ from data.enums import (
     OfferStatus,
     OrgKind,
     PatentType,
+    TagDimension,
+    TagEntity,
+    TagSource,
     TransactionKind,
 )
 
@@ -160,7 +165,8 @@ class Need(Timestamped, Base):
     status: Mapped[NeedStatus] = mapped_column(_enum(NeedStatus), default=NeedStatus.OPEN)
 
     organization: Mapped[Organization] = relationship()
-    challenge: Mapped[Challenge | None] = relationship(back_populates="need", uselist=False)
+    challenge: Mapped[Challenge | None] = relationship(back_populates="need", uselist=False,
+                                                       cascade="all, delete-orphan")
 
 
 class Challenge(Timestamped, Base):
@@ -249,3 +255,35 @@ class MatchFeedback(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     given_by: Mapped[str] = mapped_column(String(24))  # role of who graded: operator / sme
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Tag(Base):
+    """A tag (加工标引) on a patent or need: field, effect or product, with confidence, source and evidence."""
+
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_entity", "entity", "entity_id"),
+                      Index("ix_tags_dimension_code", "dimension", "code"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[TagEntity] = mapped_column(_enum(TagEntity))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[TagDimension] = mapped_column(_enum(TagDimension))
+    code: Mapped[str] = mapped_column(String(40))  # H01M 10/44, 6.3, a cluster name, E04, P01
+    label: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[float] = mapped_column(Float)
+    source: Mapped[TagSource] = mapped_column(_enum(TagSource))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class TagState(Base):
+    """What a patent's or need's tags were computed from, so `patent-match tag` redoes only changes."""
+
+    __tablename__ = "tag_states"
+    __table_args__ = (UniqueConstraint("entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[TagEntity] = mapped_column(_enum(TagEntity))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    tagged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+

@@ -17,6 +17,7 @@ def list_patents(
     sleeping: bool | None = None,
     holder: str | None = None,
     status: LegalStatus | None = None,
+    ids: set[int] | None = None,
     limit: int | None = None,
 ) -> Sequence[Patent]:
     """Patents with their holders and IPC codes, newest application first."""
@@ -29,5 +30,7 @@ def list_patents(
         query = query.where(Patent.legal_status == status)
     if holder:
         query = query.where(Patent.holders.any(PatentHolder.organization.has(Organization.name.contains(holder))))
+    if ids is not None:  # e.g. the patents a facet (effect, cluster, product) selected
+        query = query.where(Patent.id.in_(ids))
     query = query.order_by(Patent.application_date.desc(), Patent.application_number).limit(limit)
     return session.scalars(query).all()

@@ -46,7 +46,9 @@ class EffectEvaluation:
         return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def read_gold(path: Path) -> list[tuple[str, int, set[str]]]:
+def read_gold(path: Path, split: str | None = None) -> list[tuple[str, int, set[str]]]:
+    """Rows of the gold file, optionally of one split (dev: labelled while the cues were written;
+    heldout: labelled after they were frozen, without looking at the tagger's output)."""
     known = effect_labels()
     rows = []
     with path.open(encoding="utf-8", newline="") as handle:
@@ -55,12 +57,13 @@ def read_gold(path: Path) -> list[tuple[str, int, set[str]]]:
             unknown = codes - set(known)
             if unknown:
                 raise ValueError(f"{path}, line {line}, effects: unknown codes {', '.join(sorted(unknown))}")
-            rows.append((row["patent_id"], int(row["sentence"]), codes))
+            if split is None or row.get("split") == split:
+                rows.append((row["patent_id"], int(row["sentence"]), codes))
     return rows
 
 
-def evaluate_effects(gold_path: Path, patents_path: Path) -> EffectEvaluation:
-    gold = read_gold(gold_path)
+def evaluate_effects(gold_path: Path, patents_path: Path, split: str | None = None) -> EffectEvaluation:
+    gold = read_gold(gold_path, split)
     wanted = {pid for pid, _, _ in gold}
     texts = {str(r["_id"]): str(r.get("text") or "") for _, r in read_jsonl(patents_path) if r.get("_id") in wanted}
     predicted: list[set[str]] = []

@@ -25,6 +25,8 @@ from matching.retrievers import (
     HybridRetriever,
     Retriever,
 )
+from matching.tags.effects import patent_effects
+from matching.tags.products import product_tags
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,10 @@ class FullRanker:
         self.patents = {}
         for document, ipc in zip(context.corpus, inferred, strict=True):
             clusters = self.profiler.patent_clusters([], ipc)
-            self.patents[document.doc_id] = PatentProfile(document.doc_id, ipc_inferred=ipc,
-                                                          clusters=tuple(e.cluster for e in clusters))
+            self.patents[document.doc_id] = PatentProfile(
+                document.doc_id, ipc_inferred=ipc, clusters=tuple(e.cluster for e in clusters),
+                effects={e.code: e.evidence for e in patent_effects(document.text)},
+                products={p.code: (p.confidence, p.evidence) for p in product_tags("", document.text)})
         for doc_id in set(index.ids.doc_ids) - set(self.patents):
             self.patents[doc_id] = PatentProfile(doc_id)
 
@@ -62,7 +66,8 @@ class FullRanker:
         candidate_lists = self.candidates.generate_many([q.text for q in queries])
         hits = []
         for query, candidates in zip(queries, candidate_lists, strict=True):
-            need, _ = self.profiler.need_profile(query.text, query.attributes.get("industry"))
+            need, _ = self.profiler.need_profile(query.text, query.attributes.get("industry"),
+                                                 title=query.attributes.get("title", ""))
             ranked = score_candidates(candidates, need, self.patents, self.ranker)
             hits.append([Hit(c.doc_id, score) for c, score, _ in ranked[:k]])
         return hits

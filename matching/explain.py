@@ -60,6 +60,19 @@ class Contribution:
 
 
 @dataclass(frozen=True)
+class SharedTag:
+    """An effect or product category need and patent share, with the phrase each was read from."""
+
+    code: str
+    label: str
+    need_evidence: str
+    patent_evidence: str
+
+    def zh(self) -> str:
+        return f"{self.label}（需求：“{self.need_evidence}”；专利：“{self.patent_evidence}”）"
+
+
+@dataclass(frozen=True)
 class Explanation:
     shared_terms: tuple[str, ...]
     matched_ipc: tuple[tuple[str, str], ...]  # (the patent's code, its subclass's Chinese title)
@@ -67,6 +80,8 @@ class Explanation:
     strongest: tuple[Contribution, ...]  # the features that ranked it, largest contribution first
     licence: LicenceTerms | None
     adjustments: tuple[Contribution, ...] = ()  # the other non-zero field and policy features
+    shared_effects: tuple[SharedTag, ...] = ()
+    shared_products: tuple[SharedTag, ...] = ()
 
     def zh(self) -> str:
         parts = []
@@ -76,6 +91,10 @@ class Explanation:
             parts.append("IPC相符：" + "；".join(f"{code}（{short_title(title)}）" for code, title in self.matched_ipc))
         if self.shared_clusters:
             parts.append("同属集群：" + "、".join(self.shared_clusters))
+        if self.shared_effects:
+            parts.append("共同技术功效：" + "、".join(s.zh() for s in self.shared_effects))
+        if self.shared_products:
+            parts.append("同类产品：" + "、".join(s.zh() for s in self.shared_products))
         if self.strongest:
             parts.append("主要依据：" + "、".join(c.zh for c in self.strongest))
         if self.adjustments:

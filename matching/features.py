@@ -12,6 +12,9 @@ Technical field:
   3), with h = 1 same subclass, 0.5 same class, 0.2 same section, and 1 for a shared main group
   when both sides carry group-level codes (patent ↔ patent).
 - `cluster`: the largest confidence among the clusters need and patent share.
+- `effect`: the share of the need's wanted technical effects the patent achieves, |E_need ∩ E_patent| / |E_need|
+  (matching/tags/effects.py); 0 when the need names none.
+- `product`: the largest min(confidence) over the product categories need and patent share.
 Platform policy (known only from platform records; measured sets carry none of them):
 - `value`: the value index (matching/value.py) − 0.5; unknown 0.
 - `sleeping`: 1 for a 沉睡专利 (promoting them is the plan's aim).
@@ -32,9 +35,10 @@ from matching.explain import LicenceTerms
 from matching.fusion import RRF_K
 
 RETRIEVAL = ("dense", "char_tfidf", "bm25")
-FEATURES = (*RETRIEVAL, "ipc", "cluster", "value", "sleeping", "licence", "cooperation", "region")
+FEATURES = (*RETRIEVAL, "ipc", "cluster", "effect", "product", "value", "sleeping", "licence", "cooperation", "region")
 LABELS_ZH = {
     "dense": "语义相似", "char_tfidf": "字面相似", "bm25": "关键词相似", "ipc": "IPC相符", "cluster": "同属产业集群",
+    "effect": "技术功效相符", "product": "产品类别相同",
     "value": "专利价值", "sleeping": "沉睡专利优先", "licence": "开放许可且费用合预算", "cooperation": "合作方式可行",
     "region": "地域相近",
 }
@@ -48,6 +52,8 @@ class NeedProfile:
     text: str
     ipc: tuple[tuple[str, float], ...] = ()  # inferred subclass distribution, best first
     clusters: dict[str, float] = field(default_factory=dict)  # cluster → confidence
+    effects: dict[str, str] = field(default_factory=dict)  # wanted effect code → evidence
+    products: dict[str, tuple[float, str]] = field(default_factory=dict)  # category code → (confidence, evidence)
     budget: float | None = None  # yuan
     cooperation_modes: frozenset[CooperationMode] = frozenset()
     city: str | None = None
@@ -60,6 +66,8 @@ class PatentProfile:
     ipc_codes: tuple[str, ...] = ()  # given codes, main first
     ipc_inferred: tuple[tuple[str, float], ...] = ()  # used only when no code is given
     clusters: tuple[str, ...] = ()
+    effects: dict[str, str] = field(default_factory=dict)  # achieved effect code → evidence
+    products: dict[str, tuple[float, str]] = field(default_factory=dict)
     value: float | None = None
     sleeping: bool = False
     offer: LicenceTerms | None = None
@@ -90,6 +98,15 @@ def ipc_agreement(need: tuple[tuple[str, float], ...], patent: PatentProfile) ->
 
 def cluster_agreement(need: NeedProfile, patent: PatentProfile) -> float:
     return max((need.clusters[c] for c in patent.clusters if c in need.clusters), default=0.0)
+
+
+def effect_agreement(need: NeedProfile, patent: PatentProfile) -> float:
+    return len(need.effects.keys() & patent.effects.keys()) / len(need.effects) if need.effects else 0.0
+
+
+def product_agreement(need: NeedProfile, patent: PatentProfile) -> float:
+    shared = need.products.keys() & patent.products.keys()
+    return max((min(need.products[c][0], patent.products[c][0]) for c in shared), default=0.0)
 
 
 def licence_fit(offer: LicenceTerms | None, budget: float | None) -> float:
@@ -131,6 +148,8 @@ def policy_features(need: NeedProfile, patent: PatentProfile) -> dict[str, float
     return {
         "ipc": ipc_agreement(need.ipc, patent),
         "cluster": cluster_agreement(need, patent),
+        "effect": effect_agreement(need, patent),
+        "product": product_agreement(need, patent),
         "value": 0.0 if patent.value is None else patent.value - 0.5,
         "sleeping": float(patent.sleeping),
         "licence": licence_fit(patent.offer, need.budget),

@@ -22,7 +22,7 @@ from indexer.store import LoadedIndex
 from indexer.text import normalize
 from matching.candidates import K0, Candidate, CandidateGenerator
 from matching.clusters import ClusterMap
-from matching.explain import Contribution, Explanation, LicenceTerms, matched_ipc, shared_terms
+from matching.explain import Contribution, Explanation, LicenceTerms, SharedTag, matched_ipc, shared_terms
 from matching.features import LABELS_ZH, RETRIEVAL, NeedProfile, PatentProfile, policy_features
 from matching.ipc import IpcClassifier
 from matching.profiles import ClusterEvidence, Profiler, active_offer
@@ -70,6 +70,19 @@ def describe(name: str, value: float, candidate: Candidate, patent: PatentProfil
     if name == "region":
         return {1.0: "同城", 0.6: "同省"}.get(value, "同在长三角")
     return LABELS_ZH[name]
+
+
+def shared_tags(need: NeedProfile, patent: PatentProfile, products: bool = False) -> tuple[SharedTag, ...]:
+    from matching.tags.effects import effect_labels
+    from matching.tags.products import product_categories
+
+    if products:
+        names = {c.code: c.name for c in product_categories()}
+        return tuple(SharedTag(c, names[c], need.products[c][1], patent.products[c][1])
+                     for c in sorted(need.products.keys() & patent.products.keys()))
+    labels = effect_labels()
+    return tuple(SharedTag(c, labels[c], need.effects[c], patent.effects[c])
+                 for c in sorted(need.effects.keys() & patent.effects.keys()))
 
 
 class NeedMatcher:
@@ -124,6 +137,8 @@ class NeedMatcher:
             strongest=strongest,
             licence=LicenceTerms.from_offer(offer) if offer else None,
             adjustments=adjustments,
+            shared_effects=shared_tags(need, profile),
+            shared_products=shared_tags(need, profile, products=True),
         )
         return Match(patent.application_number, patent.title, tuple(h.organization.name for h in patent.holders),
                      patent.legal_status.value, patent.is_sleeping, score, features, explanation,

@@ -12,6 +12,8 @@ from matching.explain import LicenceTerms
 from matching.features import IPC_TOP, NeedProfile, PatentProfile
 from matching.ipc import IpcClassifier
 from matching.query import prepare_query
+from matching.tags.effects import need_effects, patent_effects
+from matching.tags.products import product_tags
 from matching.value import value_score
 
 
@@ -59,17 +61,20 @@ class Profiler:
 
     def need_profile(self, text: str, industry: str | None = None, budget: float | None = None,
                      modes: frozenset[CooperationMode] = frozenset(), city: str | None = None,
-                     province: str | None = None) -> tuple[NeedProfile, list[ClusterEvidence]]:
+                     province: str | None = None, title: str = "") -> tuple[NeedProfile, list[ClusterEvidence]]:
         ipc = self.infer_ipc([text])[0]
         evidence = self.need_clusters(industry, ipc)
-        return NeedProfile(text, ipc, {e.cluster: e.confidence for e in evidence}, budget, modes, city,
-                           province), evidence
+        effects = {e.code: e.evidence for e in need_effects(text)}
+        products = {p.code: (p.confidence, p.evidence) for p in product_tags(title, f"{text} {industry or ''}")}
+        return NeedProfile(text, ipc, {e.cluster: e.confidence for e in evidence}, effects, products, budget, modes,
+                           city, province), evidence
 
     def profile_of_need(self, need: Need, text: str) -> tuple[NeedProfile, list[ClusterEvidence]]:
         modes = frozenset(parse_enum(CooperationMode, m) for m in need.cooperation_modes or ())
         industry = need.industry or need.organization.industry
         return self.need_profile(text, industry, float(need.budget) if need.budget is not None else None, modes,
-                                 need.city or need.organization.city, need.province or need.organization.province)
+                                 need.city or need.organization.city, need.province or need.organization.province,
+                                 need.title)
 
     def profile_of_patent(self, patent: Patent, today: dt.date,
                           inferred: tuple[tuple[str, float], ...] = ()) -> tuple[PatentProfile, list[ClusterEvidence]]:
@@ -77,8 +82,11 @@ class Profiler:
         evidence = self.patent_clusters(codes, inferred)
         offer = active_offer(patent)
         holders = [h.organization for h in patent.holders]
+        text = patent_text(patent)
         profile = PatentProfile(
             patent.application_number, tuple(codes), () if codes else inferred, tuple(e.cluster for e in evidence),
+            {e.code: e.evidence for e in patent_effects(text)},
+            {p.code: (p.confidence, p.evidence) for p in product_tags(patent.title, text)},
             value_score(patent, today).overall, patent.is_sleeping, LicenceTerms.from_offer(offer) if offer else None,
             frozenset(o.kind for o in holders), tuple((o.city, o.province) for o in holders))
         return profile, evidence
@@ -87,6 +95,11 @@ class Profiler:
 def patent_codes(patent: Patent) -> list[str]:
     """Given IPC codes, the main code first."""
     return [i.code for i in sorted(patent.ipcs, key=lambda i: (not i.is_main, i.position))]
+
+
+def patent_text(patent: Patent) -> str:
+    """What effects and products are read from: the abstract and the first claim."""
+    return f"{patent.abstract}。{patent.first_claim}" if patent.first_claim else patent.abstract
 
 
 def active_offer(patent: Patent):  # noqa: ANN201

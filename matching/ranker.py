@@ -27,7 +27,7 @@ from matching.features import FEATURES
 # enough that a policy signal moves a patent a few places, never past a clearly better text match
 # (one rank near the top is worth about 0.015 of a retrieval feature).
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "dense": 0.7, "char_tfidf": 1.0, "bm25": 0.5, "ipc": 0.02, "cluster": 0.02,
+    "dense": 0.7, "char_tfidf": 1.0, "bm25": 0.5, "ipc": 0.02, "cluster": 0.02, "effect": 0.0, "product": 0.0,
     "value": 0.04, "sleeping": 0.02, "licence": 0.03, "cooperation": 0.02, "region": 0.02,
 }
 
