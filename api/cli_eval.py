@@ -105,6 +105,38 @@ def parse_weights(items: tuple[str, ...]) -> dict[str, float]:
     return parsed
 
 
+@eval_group.command("effects")
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gold sentences: patent_id, sentence, effects (| separated), split.")
+@click.option("--patents", "patents_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The patents the ids refer to (JSONL with _id and text).")
+@click.option("--split", help="Only this split (dev or heldout); default: each split and all.")
+@click.option("--with-classifier", is_flag=True,
+              help="Also train the effect classifier on the other patents of --patents and score cues + classifier.")
+def effects_command(gold: Path, patents_path: Path, split: str | None, with_classifier: bool) -> None:
+    """Precision and recall of the technical-effect tagger, per class, against hand-labelled sentences."""
+    from eval.effects import evaluate_effects, silver_classifier
+
+    taggers = [("cues", None)]
+    if with_classifier:
+        taggers.append(("cues + classifier", silver_classifier(gold, patents_path)))
+    for (tagger, model), name in [(t, n) for t in taggers for n in ([split] if split else ["dev", "heldout", None])]:
+        try:
+            result = evaluate_effects(gold, patents_path, name, model)
+        except ValueError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        p, r, f = result.micro()
+        click.echo(f"\n{tagger}, {name or 'all'}: {result.sentences} sentences ({result.labelled} with an effect) · "
+                   f"micro P {p:.3f} R {r:.3f} F1 {f:.3f}")
+        click.echo("| code | effect | gold | tagged | correct | precision | recall |\n|---|---|---|---|---|---|---|")
+        for c in result.classes:
+            if c.support or c.predicted:
+                pr = f"{c.precision:.2f}" if c.precision is not None else "–"
+                rc = f"{c.recall:.2f}" if c.recall is not None else "–"
+                click.echo(f"| {c.code} | {c.label} | {c.support} | {c.predicted} | {c.true_positives} | {pr} | {rc} |")
+
+
 @eval_group.command("learn")
 @click.option("--dataset", "dataset_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))

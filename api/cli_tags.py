@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from data.enums import TagDimension, TagEntity
@@ -43,11 +45,14 @@ def tag_json(tag) -> dict[str, object]:  # noqa: ANN001
 def make_tagger():  # noqa: ANN201
     from api.cli_match import load_models
     from matching.clusters import cluster_map
+    from matching.tags.effect_model import EffectClassifier
     from matching.tags.tagger import Tagger
 
     settings = get_settings()
     ipc_model, _ = load_models()
-    return Tagger(cluster_map(settings.cluster_scheme), ipc_model, settings.cluster_scheme)
+    trained = (settings.effect_model_dir / "effect_model.json").exists()
+    effect_model = EffectClassifier.load(settings.effect_model_dir) if trained else None
+    return Tagger(cluster_map(settings.cluster_scheme), ipc_model, settings.cluster_scheme, effect_model)
 
 
 @click.group("tag", invoke_without_command=True)
@@ -91,3 +96,29 @@ def tag_show(obj, record_id: str) -> None:  # noqa: ANN001
         for t in tags:
             click.echo(f"{t.dimension.value:<8} {t.code:<14} {t.label[:30]:<30} {t.confidence:.2f} "
                        f"{t.source.value:<9} {t.evidence}")
+
+
+@tag.command("train-effects")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra patent texts (JSONL with a text field) besides the database's abstracts.")
+@click.pass_obj
+def train_effects(obj, corpus: Path | None) -> None:  # noqa: ANN001
+    """Train the effect classifier on the cue labels of the patents' sentences (then run patent-match tag)."""
+    from sqlalchemy import select
+
+    from data.db import transaction
+    from data.jsonl import read_jsonl
+    from data.models import Patent
+    from matching.tags.effect_model import EffectClassifier
+
+    with transaction(obj.engine) as session:
+        texts = [a for a in session.scalars(select(Patent.abstract)) if a]
+    if corpus:
+        texts += [str(r.get("text") or "") for _, r in read_jsonl(corpus)]
+    try:
+        model = EffectClassifier.train(texts)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    directory = get_settings().effect_model_dir
+    model.save(directory)
+    click.echo(f"trained on {len(texts)} texts, {len(model.classes)} effect classes → {directory}")

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         return self.home / "models" / "ipc"
 
     @property
+    def effect_model_dir(self) -> Path:
+        return self.home / "models" / "effects"
+
+    @property
     def ranker_path(self) -> Path:
         """A learned ranker's weights; absent means the documented default."""
         return self.home / "models" / "ranker.json"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data.jsonl import read_jsonl
-from matching.tags.effects import effect_labels, sentence_effects, split_sentences
+from matching.tags.effects import EffectModel, effect_labels, sentence_effects, split_sentences
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ def read_gold(path: Path, split: str | None = None) -> list[tuple[str, int, set[
     return rows
 
 
-def evaluate_effects(gold_path: Path, patents_path: Path, split: str | None = None) -> EffectEvaluation:
+def evaluate_effects(gold_path: Path, patents_path: Path, split: str | None = None,
+                     model: EffectModel | None = None) -> EffectEvaluation:
     gold = read_gold(gold_path, split)
     wanted = {pid for pid, _, _ in gold}
     texts = {str(r["_id"]): str(r.get("text") or "") for _, r in read_jsonl(patents_path) if r.get("_id") in wanted}
@@ -71,7 +72,7 @@ def evaluate_effects(gold_path: Path, patents_path: Path, split: str | None = No
         sentences = split_sentences(texts.get(pid, ""))
         if number >= len(sentences):
             raise ValueError(f"{gold_path}: patent {pid} has no sentence {number} in {patents_path}")
-        predicted.append(sentence_effects(sentences[number]))
+        predicted.append(sentence_effects(sentences[number], model))
     classes = []
     for code, label in effect_labels().items():
         support = sum(code in codes for _, _, codes in gold)
@@ -79,3 +80,12 @@ def evaluate_effects(gold_path: Path, patents_path: Path, split: str | None = No
         tp = sum(code in p and code in codes for p, (_, _, codes) in zip(predicted, gold, strict=True))
         classes.append(ClassScore(code, label, support, hits, tp))
     return EffectEvaluation(len(gold), sum(bool(codes) for _, _, codes in gold), classes)
+
+
+def silver_classifier(gold_path: Path, patents_path: Path):  # noqa: ANN201
+    """The effect classifier trained on the cue labels of every patent except the gold sample's."""
+    from matching.tags.effect_model import EffectClassifier
+
+    gold_ids = {pid for pid, _, _ in read_gold(gold_path)}
+    texts = [str(r.get("text") or "") for _, r in read_jsonl(patents_path) if r.get("_id") not in gold_ids]
+    return EffectClassifier.train(texts)

@@ -158,3 +158,31 @@ def test_explanations_cite_shared_effects_and_products_truthfully(demo_db):
                     assert shared.patent_evidence in patent_text
                     checked += 1
     assert checked > 10
+
+
+class _Model:
+    def predict(self, sentence: str) -> dict[str, float]:
+        return {"E10": 0.8} if "静谧" in sentence else {}
+
+
+def test_the_classifier_only_adds_effects_and_marks_them_inferred():
+    tags = {t.code: t for t in patent_effects("该装置降低了成本。运行十分静谧。", _Model())}
+    assert not tags["E02"].inferred and tags["E02"].confidence == 1.0
+    assert tags["E10"].inferred and tags["E10"].confidence == 0.8 and tags["E10"].evidence == "运行十分静谧。"
+
+
+def test_effect_classifier_trains_saves_and_loads(tmp_path):
+    from matching.tags.effect_model import EffectClassifier
+
+    objects = ["成本", "能耗", "噪声", "重量", "误差"]
+    texts = [f"该第{i}号装置结构新颖，降低了{objects[i % 5]}。第{i}号部件采用铝材制成，安装于底座。" for i in range(1100)]
+    model = EffectClassifier.train(texts)
+    assert {"E02", "E04", "E10"} <= set(model.classes)
+    assert "E04" in model.predict("该装置降低了能耗。")
+    model.save(tmp_path / "effects")
+    loaded = EffectClassifier.load(tmp_path / "effects")
+    sentence = ["本装置降低了噪声并减少了成本。"]
+    assert loaded.classes == model.classes
+    assert abs(loaded.probabilities(sentence) - model.probabilities(sentence)).max() < 1e-2  # float16 weights
+    with pytest.raises(ValueError, match="too few"):
+        EffectClassifier.train(texts[:10])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from matching.industries import _rows
 
@@ -36,8 +37,10 @@ class EffectClass:
 class EffectTag:
     code: str
     label: str
-    evidence: str  # the clause the cue was found in
+    evidence: str  # the clause the cue was found in (the sentence, for the classifier)
     sentence: int  # its sentence number in the text, from 0
+    confidence: float = 1.0  # 1 for a cue; the classifier's probability otherwise
+    inferred: bool = False  # found by the classifier, not by a cue
 
 
 @lru_cache(maxsize=1)
@@ -63,25 +66,34 @@ def _clause_at(sentence: str, position: int) -> str:
     return clause[:EVIDENCE_CHARS]
 
 
-def _mask_names(sentence: str) -> str:
+def mask_names(sentence: str) -> str:
     return _NAME.sub(lambda m: "□" * len(m.group()), sentence)  # same length: positions still match
 
 
-def _tags(text: str, need: bool) -> list[EffectTag]:
+def _tags(text: str, need: bool, model: EffectModel | None = None) -> list[EffectTag]:
     found: dict[str, EffectTag] = {}
+    labels = effect_labels()
     for number, sentence in enumerate(split_sentences(text)):
-        masked = sentence if need else _mask_names(sentence)
+        masked = sentence if need else mask_names(sentence)
         for effect in effect_classes():
             match = (effect.need_cues if need else effect.patent_cues).search(masked)
             if match and effect.code not in found:
                 found[effect.code] = EffectTag(effect.code, effect.label, _clause_at(sentence, match.start()),
                                                number)
+        for code, probability in (model.predict(sentence) if model else {}).items():
+            if code not in found:
+                found[code] = EffectTag(code, labels[code], sentence[:EVIDENCE_CHARS], number, probability, True)
     return sorted(found.values(), key=lambda t: t.code)
 
 
-def patent_effects(text: str) -> list[EffectTag]:
-    """Effects a patent text claims to achieve, each once, with its first evidence."""
-    return _tags(text, need=False)
+class EffectModel(Protocol):
+    def predict(self, sentence: str) -> dict[str, float]: ...
+
+
+def patent_effects(text: str, model: EffectModel | None = None) -> list[EffectTag]:
+    """Effects a patent text claims to achieve, each once, with its first evidence; `model` (the
+    effect classifier) adds the ones the cues miss."""
+    return _tags(text, need=False, model=model)
 
 
 def need_effects(text: str) -> list[EffectTag]:
@@ -89,5 +101,5 @@ def need_effects(text: str) -> list[EffectTag]:
     return _tags(text, need=True)
 
 
-def sentence_effects(sentence: str) -> set[str]:
-    return {t.code for t in patent_effects(sentence)}
+def sentence_effects(sentence: str, model: EffectModel | None = None) -> set[str]:
+    return {t.code for t in patent_effects(sentence, model)}

@@ -13,6 +13,7 @@ from matching.clusters import ClusterMap
 from matching.industries import industries_for_ipc
 from matching.ipc import IpcClassifier
 from matching.profiles import Profiler, patent_codes, patent_text
+from matching.tags.effect_model import EffectClassifier
 from matching.tags.effects import need_effects, patent_effects
 from matching.tags.products import product_tags
 
@@ -33,10 +34,12 @@ class TagRecord:
 
 
 class Tagger:
-    def __init__(self, clusters: ClusterMap, ipc_model: IpcClassifier | None = None, scheme: str = "jiangsu") -> None:
-        self.profiler = Profiler(clusters, ipc_model)
-        model = f"{len(ipc_model.classes)}:{ipc_model.temperature}" if ipc_model else "none"
-        self.stamp = f"{TAGGER_VERSION}|{scheme}|{model}"
+    def __init__(self, clusters: ClusterMap, ipc_model: IpcClassifier | None = None, scheme: str = "jiangsu",
+                 effect_model: EffectClassifier | None = None) -> None:
+        self.profiler, self.effect_model = Profiler(clusters, ipc_model), effect_model
+        ipc = f"{len(ipc_model.classes)}:{ipc_model.temperature}" if ipc_model else "none"
+        effects = f"{len(effect_model.classes)}:{effect_model.threshold}" if effect_model else "none"
+        self.stamp = f"{TAGGER_VERSION}|{scheme}|{ipc}|{effects}"
 
     def digest(self, *parts: object) -> str:
         return hashlib.sha256("\x1f".join([self.stamp, *map(str, parts)]).encode("utf-8")).hexdigest()
@@ -72,8 +75,9 @@ class Tagger:
         text = patent_text(patent)
         inferred = () if codes else self.profiler.infer_ipc([f"{patent.title} {patent.abstract}"])[0]
         tags = self._field(codes, inferred, self.profiler.patent_clusters(codes, inferred))
-        tags += [TagRecord(TagDimension.EFFECT, e.code, e.label, 1.0, TagSource.EXTRACTED, e.evidence)
-                 for e in patent_effects(text)]
+        tags += [TagRecord(TagDimension.EFFECT, e.code, e.label, e.confidence,
+                           TagSource.INFERRED if e.inferred else TagSource.EXTRACTED, e.evidence)
+                 for e in patent_effects(text, self.effect_model)]
         tags += [TagRecord(TagDimension.PRODUCT, p.code, p.name, p.confidence, TagSource.EXTRACTED, p.evidence)
                  for p in product_tags(patent.title, text)]
         return tags

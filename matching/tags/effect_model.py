@@ -1,0 +1,77 @@
+"""A classifier for the effects the cue patterns miss, trained on the cues' own labels (silver data).
+
+Patterns are precise but narrow (docs/tagging.md: held-out recall about one half). A one-vs-rest
+logistic regression on character 1–3-grams, trained on the cue labels of many sentences, learns
+the contexts those effects appear in and finds some the cues miss. It only adds effects (a union
+with the cues, at probability ≥ threshold), tagged `inferred` with the probability as confidence.
+Saved as JSON and NumPy arrays, never pickle; retrain with `patent-match tag train-effects`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matching.tags.effects import effect_classes, mask_names, sentence_effects, split_sentences
+
+MIN_SENTENCES = 2_000  # fewer sentences teach it nothing the cues do not already know
+
+
+class EffectClassifier:
+    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray, classes: list[str],
+                 threshold: float = 0.5) -> None:
+        self.vectorizer, self.coef, self.intercept, self.classes = vectorizer, coef, intercept, classes
+        self.threshold = threshold
+
+    @classmethod
+    def train(cls, texts: list[str], c: float = 4.0) -> EffectClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        sentences = [s for t in texts for s in split_sentences(t)]
+        if len(sentences) < MIN_SENTENCES:
+            raise ValueError(f"{len(sentences)} sentences are too few to train the effect classifier "
+                             f"(at least {MIN_SENTENCES}); the cue patterns alone are used")
+        labels = [sentence_effects(s) for s in sentences]
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=3,
+                                     max_features=200_000, dtype=np.float32)
+        x = vectorizer.fit_transform([mask_names(s) for s in sentences])
+        classes, coefs, intercepts = [], [], []
+        for effect in effect_classes():
+            y = np.array([effect.code in found for found in labels])
+            if y.sum() < 5:  # too few silver examples to learn this class
+                continue
+            model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x, y)
+            classes.append(effect.code)
+            coefs.append(model.coef_[0])
+            intercepts.append(model.intercept_[0])
+        return cls(vectorizer, np.array(coefs, dtype=np.float32), np.array(intercepts, dtype=np.float32), classes)
+
+    def probabilities(self, sentences: list[str]) -> np.ndarray:
+        x = sparse.csr_matrix(self.vectorizer.transform([mask_names(s) for s in sentences]))
+        return 1 / (1 + np.exp(-(np.asarray(x @ self.coef.T) + self.intercept)))
+
+    def predict(self, sentence: str) -> dict[str, float]:
+        row = self.probabilities([sentence])[0]
+        return {code: float(p) for code, p in zip(self.classes, row, strict=True) if p >= self.threshold}
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        params = {"classes": self.classes, "threshold": self.threshold,
+                  "vocabulary": {t: int(i) for t, i in self.vectorizer.vocabulary_.items()}}
+        (directory / "effect_model.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
+        np.save(directory / "idf.npy", self.vectorizer.idf_.astype(np.float32), allow_pickle=False)
+        np.save(directory / "coef.npy", self.coef.astype(np.float16), allow_pickle=False)
+        np.save(directory / "intercept.npy", self.intercept, allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> EffectClassifier:
+        params = json.loads((directory / "effect_model.json").read_text(encoding="utf-8"))
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
+                                     vocabulary=params["vocabulary"], dtype=np.float32)
+        vectorizer.idf_ = np.load(directory / "idf.npy", allow_pickle=False)
+        return cls(vectorizer, np.load(directory / "coef.npy", allow_pickle=False).astype(np.float32),
+                   np.load(directory / "intercept.npy", allow_pickle=False), params["classes"], params["threshold"])
