@@ -28,9 +28,11 @@ def eval_group() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write TREC runs, a report and plots.")
 @click.option("--weight", "weights", multiple=True, metavar="FEATURE=W",
               help="Override one of the full ranker's weights, e.g. --weight bm25=0 (repeatable).")
+@click.option("--fusion", type=click.Choice(["rank", "score"]),
+              help="The full ranker's retrieval features: RRF rank terms or min–max normalised scores.")
 def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder: str | None,
         relevant_grade: int | None, allow_missing: bool, as_json: bool, out: Path | None,
-        weights: tuple[str, ...]) -> None:
+        weights: tuple[str, ...], fusion: str | None) -> None:
     """Index the set's corpus (cached, independent of the database), run each ranker, compute metrics."""
     from api.cli_match import load_models
     from eval.dataset import DatasetError, load_dataset
@@ -51,8 +53,8 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
     if unknown:
         raise click.BadParameter(f"{', '.join(unknown)}; choose from {', '.join(RANKERS)}", param_hint="--ranker")
     ipc_model, ranker = load_models()
-    if weights:
-        ranker = LinearRanker({**ranker.weights, **parse_weights(weights)}, "command line")
+    if weights or fusion:
+        ranker = LinearRanker({**ranker.weights, **parse_weights(weights)}, "command line", fusion or ranker.fusion)
     if "full" in chosen and ipc_model is None:
         click.echo("note: no IPC model (patent-match ipc train); the full ranker runs without IPC and inferred "
                    "cluster agreement", err=True)

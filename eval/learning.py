@@ -27,7 +27,7 @@ def judged_pairs(dataset: Dataset, ranker: FullRanker) -> list[GradedPair]:
         for doc_id, grade in dataset.qrels[qid].items():
             if doc_id not in ranker.patents:
                 continue
-            retrieval = by_id.get(doc_id, Candidate(doc_id, {}, {})).retrieval_features()
+            retrieval = by_id.get(doc_id, Candidate(doc_id, {}, {})).retrieval_features(ranker.ranker.fusion)
             features = retrieval | policy_features(need, ranker.patents[doc_id])
             pairs.append(GradedPair(qid, features, round(grade * scale)))
     return pairs

@@ -87,6 +87,9 @@ RANKERS: dict[str, tuple[str, RankerFactory]] = {
     "dense": ("dense (FAISS) with the configured encoder", lambda i, e, c, x: DenseRetriever(i, e, c)),
     "hybrid": ("RRF of dense and character TF-IDF, k0 = 200",
                lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c), CharTfidfRetriever(i)], name="hybrid")),
+    "hybrid_sum": ("weighted sum of min–max normalised dense and char_tfidf scores, k0 = 200",
+                   lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c), CharTfidfRetriever(i)], method="sum",
+                                                      name="hybrid_sum")),
     "full": ("the platform's linear ranker: weighted RRF of dense, character TF-IDF and BM25 plus IPC and "
              "cluster agreement (matching/ranker.py)", lambda i, e, c, x: FullRanker(i, e, c, x)),
 }

@@ -29,7 +29,7 @@ from data.enums import NeedStatus
 from data.models import Need, Organization, Patent
 from indexer.embed import embed_documents, embed_queries
 from indexer.sources import need_text, patent_document
-from matching.candidates import Candidate
+from matching.candidates import Candidate, min_max
 from matching.features import RESEARCH_KINDS, region_fit
 from matching.matcher import Match, NeedMatcher, score_candidates
 from matching.query import prepare_query
@@ -121,6 +121,7 @@ class PatentMatcher:
         texts = [prepare_query(need_text(n)) for n in needs]
         similarities = self._similarities(patent, texts)
         ranks = {name: _ranks(values) for name, values in similarities.items()}
+        scaled = {name: min_max(values.tolist()) for name, values in similarities.items()}
         profile, _ = self.matcher.profiler.profile_of_patent(patent, self.matcher.today)
         matches = []
         for i, need in enumerate(needs):
@@ -128,7 +129,8 @@ class PatentMatcher:
                 continue
             need_profile, _ = self.matcher.profiler.profile_of_need(need, need_text(need))
             candidate = Candidate(patent.application_number, {n: ranks[n][i] for n in ranks},
-                                  {n: float(similarities[n][i]) for n in similarities})
+                                  {n: float(similarities[n][i]) for n in similarities},
+                                  {n: scaled[n][i] for n in scaled})
             [(_, score, features)] = score_candidates([candidate], need_profile,
                                                       {patent.application_number: profile}, self.matcher.ranker)
             shared = tuple(c for c in profile.clusters if c in need_profile.clusters)

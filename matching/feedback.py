@@ -49,7 +49,7 @@ def graded_pairs(session: Session, matcher: NeedMatcher) -> list[GradedPair]:
         for patent in patents:
             patent_profile, _ = matcher.profiler.profile_of_patent(patent, matcher.today)
             missed = Candidate(patent.application_number, {}, {})
-            retrieval = candidates.get(patent.application_number, missed).retrieval_features()
+            retrieval = candidates.get(patent.application_number, missed).retrieval_features(matcher.ranker.fusion)
             features = retrieval | policy_features(profile, patent_profile)
             pairs.append(GradedPair(str(need_id), features, by_patent[patent.id]))
     return pairs

@@ -55,7 +55,7 @@ def score_candidates(candidates: list[Candidate], need: NeedProfile, patents: Ma
         profile = patents.get(candidate.doc_id)
         if profile is None:
             continue
-        features = candidate.retrieval_features() | policy_features(need, profile)
+        features = candidate.retrieval_features(ranker.fusion) | policy_features(need, profile)
         scored.append((candidate, ranker.score(features), features))
     return sorted(scored, key=lambda item: -item[1])
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matching.candidates import Fusion
 from matching.features import FEATURES
 
 # Retrieval weights were chosen on a small grid by the mean of needs-dev nDCG@10 and the known-item
@@ -26,6 +27,7 @@ from matching.features import FEATURES
 # and enter with a weight below one rank near the top. Policy weights are the platform's choice, small
 # enough that a policy signal moves a patent a few places, never past a clearly better text match
 # (one rank near the top is worth about 0.015 of a retrieval feature).
+DEFAULT_FUSION: Fusion = "rank"
 DEFAULT_WEIGHTS: dict[str, float] = {
     "dense": 0.7, "char_tfidf": 1.0, "bm25": 0.5, "ipc": 0.02, "cluster": 0.02, "effect": 0.0, "product": 0.0,
     "value": 0.04, "sleeping": 0.02, "licence": 0.03, "cooperation": 0.02, "region": 0.02,
@@ -36,6 +38,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 class LinearRanker:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     source: str = "default"  # "default", or where a learned model came from
+    fusion: Fusion = DEFAULT_FUSION  # how retrieval features are formed (matching/candidates.py)
 
     def score(self, features: Mapping[str, float]) -> float:
         return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
@@ -47,8 +50,8 @@ class LinearRanker:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"weights": dict(self.weights), "source": self.source}, ensure_ascii=False,
-                                   indent=1), encoding="utf-8")
+        path.write_text(json.dumps({"weights": dict(self.weights), "source": self.source, "fusion": self.fusion},
+                                   ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> LinearRanker:
@@ -56,7 +59,7 @@ class LinearRanker:
         unknown = set(data["weights"]) - set(FEATURES)
         if unknown:
             raise ValueError(f"{path}: unknown features {', '.join(sorted(unknown))}")
-        return cls(data["weights"], data.get("source", str(path)))
+        return cls(data["weights"], data.get("source", str(path)), data.get("fusion", DEFAULT_FUSION))
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,13 @@ def _mean_ndcg(ranker: LinearRanker, pairs: Sequence[GradedPair]) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def _fit(pairs: Sequence[GradedPair], c: float) -> LinearRanker:
+def _fit(pairs: Sequence[GradedPair], c: float, fusion: Fusion) -> LinearRanker:
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([[p.features.get(f, 0.0) for f in FEATURES] for p in pairs])
     y = np.array([p.grade >= 1 for p in pairs])
     model = LogisticRegression(C=c, max_iter=1000).fit(x, y)
-    return LinearRanker(dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)), "learned")
+    return LinearRanker(dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)), "learned", fusion)
 
 
 def learn_ranker(pairs: Sequence[GradedPair], default: LinearRanker | None = None, folds: int = 5,
@@ -120,11 +123,11 @@ def learn_ranker(pairs: Sequence[GradedPair], default: LinearRanker | None = Non
         if len({p.grade >= 1 for p in train_pairs}) < 2:
             continue
         held_out = [pairs[i] for i in test]
-        learned_scores.append(_mean_ndcg(_fit(train_pairs, c), held_out))
+        learned_scores.append(_mean_ndcg(_fit(train_pairs, c, default.fusion), held_out))
         default_scores.append(_mean_ndcg(default, held_out))
     default_mean, learned_mean = float(np.mean(default_scores)), float(np.mean(learned_scores))
     if learned_mean > default_mean:
-        return LearnOutcome(_fit(pairs, c), True, default_mean, learned_mean, len(groups), len(pairs),
+        return LearnOutcome(_fit(pairs, c, default.fusion), True, default_mean, learned_mean, len(groups), len(pairs),
                             f"learned ranker beats the default on held-out needs (nDCG@10 {learned_mean:.3f} vs "
                             f"{default_mean:.3f}); using it")
     return LearnOutcome(default, False, default_mean, learned_mean, len(groups), len(pairs),

@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
+
 from data.enums import TagDimension, TagSource
+from data.ipc_scheme import subclass_titles
 from data.models import Need, Patent
 from indexer.sources import need_text
 from matching.clusters import ClusterMap
 from matching.industries import industries_for_ipc
 from matching.ipc import IpcClassifier
-from matching.profiles import Profiler, patent_codes, patent_text
+from matching.profiles import ClusterEvidence, Profiler, patent_codes, patent_text
 from matching.tags.effect_model import EffectClassifier
 from matching.tags.effects import need_effects, patent_effects
 from matching.tags.products import product_tags
@@ -33,12 +36,17 @@ class TagRecord:
     evidence: str
 
 
+def _fingerprint(weights: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(weights).tobytes()).hexdigest()[:16]
+
+
 class Tagger:
     def __init__(self, clusters: ClusterMap, ipc_model: IpcClassifier | None = None, scheme: str = "jiangsu",
                  effect_model: EffectClassifier | None = None) -> None:
         self.profiler, self.effect_model = Profiler(clusters, ipc_model), effect_model
-        ipc = f"{len(ipc_model.classes)}:{ipc_model.temperature}" if ipc_model else "none"
-        effects = f"{len(effect_model.classes)}:{effect_model.threshold}" if effect_model else "none"
+        # A retrained model changes its weights, and with them the stamp: every record is retagged.
+        ipc = _fingerprint(ipc_model.intercept) if ipc_model else "none"
+        effects = _fingerprint(effect_model.intercept) if effect_model else "none"
         self.stamp = f"{TAGGER_VERSION}|{scheme}|{ipc}|{effects}"
 
     def digest(self, *parts: object) -> str:
@@ -50,9 +58,8 @@ class Tagger:
     def need_digest(self, need: Need) -> str:
         return self.digest(need.title, need.text, need.industry, need.organization.industry)
 
-    def _field(self, codes: list[str], inferred: tuple[tuple[str, float], ...], clusters) -> list[TagRecord]:  # noqa: ANN001
-        from data.ipc_scheme import subclass_titles
-
+    def _field(self, codes: list[str], inferred: tuple[tuple[str, float], ...],
+               clusters: list[ClusterEvidence]) -> list[TagRecord]:
         titles = subclass_titles()
         tags = [TagRecord(TagDimension.IPC, c, titles.get(c[:4], ""), 1.0, TagSource.GIVEN, "著录项目")
                 for c in codes]
