@@ -3,9 +3,11 @@
 Every feature lies in [0, 1] (value: [−0.5, 0.5]) and is 0 when its inputs are unknown, so an
 unknown never pushes a patent up or down. The ranker (matching/ranker.py) weighs them linearly.
 
-Retrieval (computed per candidate list, rank r from 1, absent = 0):
-- `dense`, `char_tfidf`, `bm25`: 60 / (60 + r), the reciprocal-rank term of RRF (Cormack et al.
-  2009, k = 60); their weighted sum is weighted reciprocal rank fusion.
+Retrieval (computed per candidate list, absent = 0), in one of two forms (the ranker's `fusion`):
+- `dense`, `char_tfidf`, `bm25` with fusion `score` (the default, measured better): the retriever's
+  score min–max normalised over its top k0, so their weighted sum is a normalised-score fusion;
+- with fusion `rank`: 60 / (60 + r) for rank r from 1, the reciprocal-rank term of RRF (Cormack et
+  al. 2009, k = 60), so their weighted sum is weighted reciprocal rank fusion.
 Technical field:
 - `ipc`: hierarchical IPC agreement Σ_s q(s) · max_t p(t) · h(s, t) over the need's inferred
   subclass distribution q (top 3) and the patent's codes t (given codes p = 1, else its inferred top

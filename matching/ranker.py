@@ -22,14 +22,15 @@ import numpy as np
 from matching.candidates import Fusion
 from matching.features import FEATURES
 
-# Retrieval weights were chosen on a small grid by the mean of needs-dev nDCG@10 and the known-item
-# sets' MRR@10 (docs/matching.md). IPC and cluster agreement were neutral there (both sides inferred)
-# and enter with a weight below one rank near the top. Policy weights are the platform's choice, small
-# enough that a policy signal moves a patent a few places, never past a clearly better text match
-# (one rank near the top is worth about 0.015 of a retrieval feature).
-DEFAULT_FUSION: Fusion = "rank"
+# Retrieval: min–max normalised scores, weights chosen on a grid by the mean of needs-dev nDCG@10
+# and the known-item sets' MRR@10 (docs/matching.md; score fusion beat RRF ranks there). IPC and
+# cluster agreement were neutral there (both sides inferred) and enter with a small weight; effect
+# and product agreement did not help and stay at 0 (docs/tagging.md). Policy weights are the
+# platform's choice, small enough that a policy signal moves a patent a few places, never past a
+# clearly better text match.
+DEFAULT_FUSION: Fusion = "score"
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "dense": 0.7, "char_tfidf": 1.0, "bm25": 0.5, "ipc": 0.02, "cluster": 0.02, "effect": 0.0, "product": 0.0,
+    "dense": 1.0, "char_tfidf": 1.0, "bm25": 0.5, "ipc": 0.02, "cluster": 0.02, "effect": 0.0, "product": 0.0,
     "value": 0.04, "sleeping": 0.02, "licence": 0.03, "cooperation": 0.02, "region": 0.02,
 }
 

@@ -112,7 +112,7 @@ def test_eval_run_json_and_report(small_set, tmp_path):
     data = json.loads(result.stdout)
     assert set(data) >= {"dataset", "encoder", "queries", "relevant_grade", "rankers", "best", "comparisons",
                          "breakdowns"}
-    assert data["queries"] == 40 and set(data["rankers"]) == {"bm25", "char_tfidf", "dense", "hybrid", "full"}
+    assert data["queries"] == 40 and set(data["rankers"]) == {"bm25", "char_tfidf", "dense", "hybrid", "hybrid_sum", "full"}
     assert data["rankers"]["char_tfidf"]["MRR@10"] > 0.8  # titles find their own abstracts
     assert set(data["breakdowns"]["style"]) == {"short", "long"}
     for name in ("small-metrics.png", "small-deltas.png", "small-by-style.png", "small-report.md",
