@@ -18,7 +18,7 @@ from typing import Protocol
 from matching.industries import _rows
 
 SENTENCE = re.compile(r"(?<=[。；;！？!?])")
-CLAUSE = re.compile(r"[，,；;。：:！？!?]")
+CLAUSE = re.compile(r"[，,；;。：:！？!?\n]")  # a need is its title and text joined by a newline
 # "一种…" up to the next punctuation is the invention's name; "涉及…领域" is its field.
 _NAME = re.compile(r"一种[^，,。；;：:]*|涉及[^，,。；;]*(领域|技术)")
 EVIDENCE_CHARS = 60
