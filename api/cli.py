@@ -56,10 +56,11 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 def _register_subgroups() -> None:
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
+    from api.cli_keys import keys, serve
     from api.cli_match import match
     from api.cli_tags import tag
 
-    for group in (index, models, terms, eval_group, ipc_group, match, tag):
+    for group in (index, models, terms, eval_group, ipc_group, match, tag, keys, serve):
         main.add_command(group)
 
 

@@ -82,6 +82,16 @@ class HolderRole(StrEnum):
     PATENTEE = "patentee"
 
 
+class Role(StrEnum):
+    """Who an API key speaks for (issue 6): each role sees and changes only what it should."""
+
+    SME = "sme"  # its own needs, their matches, accepting open licences
+    TTO = "tto"  # its own organisation's patents and licence offers, challenge applications
+    OPERATOR = "operator"  # curation, challenges, transactions, anomaly review
+    EVALUATOR = "evaluator"  # read-only, plus evaluation
+    ADMIN = "admin"
+
+
 class TagEntity(StrEnum):
     PATENT = "patent"
     NEED = "need"

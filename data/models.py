@@ -34,6 +34,7 @@ from data.enums import (
     OfferStatus,
     OrgKind,
     PatentType,
+    Role,
     TagDimension,
     TagEntity,
     TagSource,
@@ -286,4 +287,21 @@ class TagState(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))
     tagged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key: only a hash of the secret is stored; the key is shown once, when created."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # the key's public part, to find it
+    secret_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the whole key
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organization: Mapped[Organization | None] = relationship()
 

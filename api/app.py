@@ -1,0 +1,31 @@
+"""The HTTP API (`patent-match serve`): FastAPI over the same storage, index and matcher as the CLI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.schemas import Error
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """An app bound to `engine` (default: the configured database, migrated on first use)."""
+    from api import routes_matches, routes_needs
+    from data.db import make_engine, upgrade
+    from data.settings import get_settings
+
+    if engine is None:
+        engine = make_engine(get_settings().resolved_database_url)
+    upgrade(engine)
+    app = FastAPI(title="patent-match · 专利供需对接平台", version="0.1.0",
+                  description="Needs, matches and feedback for 供需对接; keys from `patent-match keys create`.",
+                  responses={401: {"model": Error, "description": "Missing or invalid API key."}})
+    app.state.engine, app.state.matcher = engine, None
+    app.include_router(routes_needs.router)
+    app.include_router(routes_matches.router)
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,80 @@
+"""`patent-match keys create|list|revoke` and `patent-match serve`."""
+
+from __future__ import annotations
+
+import click
+
+from data.enums import Role
+
+
+@click.group("keys")
+def keys() -> None:
+    """API keys (sent as Authorization: Bearer …)."""
+
+
+@keys.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--org", "org_name", help="The organisation the key acts for (required for sme and tto).")
+@click.option("--label", default="", help="A note on who holds the key.")
+@click.pass_obj
+def keys_create(obj, role: str, org_name: str | None, label: str) -> None:  # noqa: ANN001
+    """Create a key and print it once; only its hash is stored."""
+    from sqlalchemy import select
+
+    from api.auth import create_key
+    from data.db import transaction
+    from data.models import Organization
+
+    with transaction(obj.engine) as session:
+        org = session.scalar(select(Organization).where(Organization.name == org_name)) if org_name else None
+        if org_name and org is None:
+            raise click.ClickException(f"no organisation named '{org_name}'")
+        try:
+            key = create_key(session, Role(role), org, label)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(key)
+
+
+@keys.command("list")
+@click.pass_obj
+def keys_list(obj) -> None:  # noqa: ANN001
+    """Keys by prefix, role, organisation and state (never the secret)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from data.db import transaction
+    from data.models import ApiKey
+
+    with transaction(obj.engine) as session:
+        for k in session.scalars(select(ApiKey).options(selectinload(ApiKey.organization)).order_by(ApiKey.id)):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            click.echo(f"{k.prefix}  {k.role.value:<9}  {k.organization.name if k.organization else '-'}  "
+                       f"{state}  {k.label}")
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+@click.pass_obj
+def keys_revoke(obj, prefix: str) -> None:  # noqa: ANN001
+    """Revoke the key with this prefix (the part after pm_)."""
+    from api.auth import revoke_key
+    from data.db import transaction
+
+    with transaction(obj.engine) as session:
+        if not revoke_key(session, prefix):
+            raise click.ClickException(f"no active key with prefix {prefix}")
+    click.echo(f"revoked {prefix}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_obj
+def serve(obj, host: str, port: int) -> None:  # noqa: ANN001
+    """Serve the HTTP API (FastAPI + uvicorn) over the configured database and index."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(obj.engine), host=host, port=port)

@@ -1,0 +1,107 @@
+"""Matches: a need's ranked patents, a patent's needs and licensees, and feedback on a match."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from api.auth import Principal
+from api.deps import matcher, require, session
+from api.routes_needs import FORBIDDEN, NOT_FOUND, get_need
+from api.schemas import Error, FeedbackIn, FeedbackOut, MatchOut, Page, PatentMatchesOut
+from data.enums import Role
+from data.models import MatchFeedback, Patent, PatentHolder
+from matching.matcher import Match
+
+UNPROCESSABLE = 422  # (Starlette renamed its constant; the code is what counts)
+router = APIRouter(tags=["matches"])
+UNAVAILABLE = {503: {"model": Error, "description": "The search index has not been built."}}
+need_readers = require(Role.SME, Role.OPERATOR, Role.EVALUATOR)
+patent_readers = require(Role.TTO, Role.OPERATOR, Role.EVALUATOR)
+graders = require(Role.SME, Role.OPERATOR)
+
+
+def _keep(m: Match, places: dict[str, list[tuple[str | None, str | None]]], cluster: str | None, region: str | None,
+          sleeping_only: bool, licence_available: bool, holder: str | None) -> bool:
+    if cluster and cluster not in {c.cluster for c in m.clusters}:
+        return False
+    if region and not any(region in (city or "") or region in (province or "") for city, province in
+                          places.get(m.application_number, [])):
+        return False
+    if sleeping_only and not m.sleeping:
+        return False
+    if licence_available and not (m.explanation and m.explanation.licence):
+        return False
+    return not holder or any(holder in name for name in m.holders)
+
+
+@router.get("/needs/{need_id}/matches", response_model=Page[MatchOut], responses={**FORBIDDEN, **NOT_FOUND,
+                                                                                   **UNAVAILABLE})
+def need_matches(need_id: int, who: Principal = Depends(need_readers),
+                 db: Session = Depends(session), need_matcher=Depends(matcher),  # noqa: ANN001
+                 limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
+                 cluster: str | None = Query(None, description="Only patents in this industry cluster."),
+                 region: str | None = Query(None, description="Only patents with a holder in this city or province."),
+                 sleeping_only: bool = Query(False, description="Only sleeping patents (沉睡专利)."),
+                 licence_available: bool = Query(False, description="Only patents with an open-licence offer."),
+                 holder: str | None = Query(None, description="Holder name contains this text."),
+                 include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> Page:
+    need = get_need(db, need_id, who)
+    ranked = need_matcher.match_need(db, need, k=need_matcher.k0, include_inactive=include_inactive)
+    places: dict[str, list[tuple[str | None, str | None]]] = {}
+    if region:
+        rows = db.scalars(select(Patent).where(Patent.application_number.in_([m.application_number for m in ranked]))
+                          .options(selectinload(Patent.holders).selectinload(PatentHolder.organization)))
+        places = {p.application_number: [(h.organization.city, h.organization.province) for h in p.holders]
+                  for p in rows}
+    kept = [m for m in ranked if _keep(m, places, cluster, region, sleeping_only, licence_available, holder)]
+    items = [MatchOut(id=f"{need.id}:{m.application_number}", rank=offset + i + 1,
+                      application_number=m.application_number, title=m.title, holders=list(m.holders),
+                      legal_status=m.legal_status, sleeping=m.sleeping, score=m.score, features=m.features,
+                      explanation=m.explanation,
+                      explanation_zh=m.explanation.zh() if m.explanation else "", clusters=list(m.clusters),
+                      value=m.value)
+             for i, m in enumerate(kept[offset:offset + limit])]
+    return Page[MatchOut](total=len(kept), offset=offset, limit=limit, items=items)
+
+
+@router.get("/patents/{application_number}/matches", response_model=PatentMatchesOut,
+            responses={**FORBIDDEN, **NOT_FOUND, **UNAVAILABLE})
+def patent_matches(application_number: str, db: Session = Depends(session), need_matcher=Depends(matcher),  # noqa: ANN001
+                   who: Principal = Depends(patent_readers),
+                   top: int = Query(10, ge=1, le=100)) -> PatentMatchesOut:
+    from dataclasses import asdict
+
+    from matching.directions import PatentMatcher
+
+    patent = db.scalar(select(Patent).where(Patent.application_number == application_number).options(
+        selectinload(Patent.holders).selectinload(PatentHolder.organization)))
+    if patent is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patent {application_number}")
+    if who.role is Role.TTO and who.organization_id not in {h.organization_id for h in patent.holders}:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a TTO sees licensees for its own organisation's patents only")
+    return PatentMatchesOut.model_validate(asdict(PatentMatcher(need_matcher).match_patent(db, patent, k=top)))
+
+
+@router.post("/matches/{match_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut,
+             responses={**FORBIDDEN, **NOT_FOUND, 422: {"model": Error, "description": "Malformed match id."}})
+def match_feedback(match_id: str, body: FeedbackIn, who: Principal = Depends(graders),
+                   db: Session = Depends(session)) -> FeedbackOut:
+    need_part, _, number = match_id.partition(":")
+    if not need_part.isdigit() or not number:
+        raise HTTPException(UNPROCESSABLE,
+                            "path.match_id: expected <need id>:<application number>, e.g. 12:201710483362.4")
+    need = get_need(db, int(need_part), who)
+    patent = db.scalar(select(Patent).where(Patent.application_number == number))
+    if patent is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patent {number}")
+    feedback = MatchFeedback(need_id=need.id, patent_id=patent.id, grade=body.grade, reason=body.reason,
+                             given_by=who.role.value)
+    db.add(feedback)
+    db.commit()
+    return FeedbackOut(id=feedback.id, need_id=need.id, application_number=number, grade=body.grade,
+                       reason=body.reason, given_by=who.role.value)
+
+
+
