@@ -10,7 +10,7 @@ from api.schemas import Error
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     """An app bound to `engine` (default: the configured database, migrated on first use)."""
-    from api import routes_matches, routes_needs
+    from api import routes_matches, routes_needs, routes_offers
     from data.db import make_engine, upgrade
     from data.settings import get_settings
 
@@ -23,6 +23,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine, app.state.matcher = engine, None
     app.include_router(routes_needs.router)
     app.include_router(routes_matches.router)
+    app.include_router(routes_offers.router)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from data.enums import CooperationMode, NeedStatus
+from data.enums import CooperationMode, FeeType, NeedStatus, OfferStatus
 from matching.explain import Explanation
 from matching.profiles import ClusterEvidence
 
@@ -126,3 +126,62 @@ class FeedbackOut(BaseModel):
     grade: int
     reason: str
     given_by: str
+
+
+class OfferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_number: str = Field(description="申请号 of the patent the offer is for")
+    fee_type: FeeType
+    lump_sum: Decimal | None = Field(None, gt=0, max_digits=16, decimal_places=2, description="yuan, for lump_sum")
+    royalty_rate: Decimal | None = Field(None, gt=0, le=1, max_digits=6, decimal_places=4,
+                                         description="fraction of sales, for royalty")
+    per_unit_fee: Decimal | None = Field(None, gt=0, max_digits=16, decimal_places=2, description="yuan, for per_unit")
+    payment_method: str = Field("", max_length=500, description="支付方式")
+    term_start: dt.date | None = Field(None, description="default: today")
+    term_end: dt.date
+    pay_later_months: int | None = Field(None, ge=1, le=120, description="先使用后付费 period")
+    pledgee_consent: bool = Field(False, description="for a pledged patent: the pledgee has consented")
+
+
+class OfferOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    application_number: str
+    fee_type: FeeType
+    lump_sum: Decimal | None
+    royalty_rate: Decimal | None
+    per_unit_fee: Decimal | None
+    payment_method: str
+    term_start: dt.date
+    term_end: dt.date
+    pay_later_months: int | None
+    status: OfferStatus
+    declared_on: dt.date
+    withdrawn_on: dt.date | None
+    exclusive: bool = Field(False, description="always false: an open licence is non-exclusive by law")
+
+
+class RefusalOut(BaseModel):
+    rule: str
+    reason: str
+
+
+class Refused(BaseModel):
+    detail: str
+    refusals: list[RefusalOut]
+
+
+class LicenceOut(BaseModel):
+    transaction_id: int
+    offer_id: int
+    kind: str
+    license_type: str
+    licensor: str
+    licensee: str
+    contract_amount: Decimal | None
+    signed_on: dt.date
+    ends_on: dt.date | None
+    filing_status: str | None
+    terms: str

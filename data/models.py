@@ -205,6 +205,7 @@ class LicenseOffer(Timestamped, Base):
     status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus), default=OfferStatus.ACTIVE)
     declared_on: Mapped[dt.date] = mapped_column(Date)
     withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    pledgee_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # for a pledged patent
 
     patent: Mapped[Patent] = relationship(back_populates="offers")
 
@@ -238,6 +239,9 @@ class Transaction(Timestamped, Base):
     source_need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"))
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("license_offers.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # When a licence's term ends or a pledge is released; None: in force with no known end.
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    filing_status: Mapped[str | None] = mapped_column(String(16))  # 备案: pending / filed
 
     from_org: Mapped[Organization] = relationship(foreign_keys=[from_org_id])
     to_org: Mapped[Organization] = relationship(foreign_keys=[to_org_id])

@@ -23,6 +23,7 @@ from data.settings import get_settings
 from indexer.text import Document, join_fields
 
 TODAY = dt.date(2026, 11, 21)
+pytest_plugins = ["tests.api_support"]  # the `api` fixture: a served demo database with a key per role
 
 
 def pytest_configure(config: pytest.Config) -> None:

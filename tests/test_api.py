@@ -3,57 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from api.app import create_app
-from api.auth import create_key
-from api.cli import main
-from data.db import make_engine, transaction
-from data.enums import Role
-from data.models import Need, Organization
-
-OWN_SME, OTHER_SME = "南京储能云科技有限公司", "常州科瑞电力设备有限公司"
-OWN_TTO, OTHER_TTO = "钟山理工大学", "淮海矿业大学"
-PATENT = "201710483362.4"  # held by 钟山理工大学
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory):
-    home = tmp_path_factory.mktemp("api")
-    url = f"sqlite:///{home / 'api.db'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PATENT_MATCH_HOME", str(home / "home"))
-        patch.setenv("PATENT_MATCH_ENCODER", "keyword")
-        from data.settings import get_settings
-
-        get_settings.cache_clear()
-        assert CliRunner().invoke(main, ["--db", url, "demo", "--as-of", "2026-11-21"]).exit_code == 0
-        engine = make_engine(url)
-        keys = {}
-        with transaction(engine) as session:
-            org = {o.name: o for o in session.scalars(select(Organization))}
-            for name, role, organization in [("sme", Role.SME, OWN_SME), ("other_sme", Role.SME, OTHER_SME),
-                                             ("tto", Role.TTO, OWN_TTO), ("other_tto", Role.TTO, OTHER_TTO),
-                                             ("operator", Role.OPERATOR, None), ("evaluator", Role.EVALUATOR, None),
-                                             ("admin", Role.ADMIN, None)]:
-                keys[name] = create_key(session, role, org.get(organization) if organization else None)
-            need_id = session.scalar(select(Need.id).where(Need.external_id == "XQ-2026-01"))
-            org_ids = {name: o.id for name, o in org.items()}
-        app = create_app(engine)
-        from api.cli_match import load_matcher
-
-        app.state.matcher = load_matcher(engine)  # now, while the settings point at this test's data directory
-        client = TestClient(app)
-        yield client, keys, need_id, org_ids, engine
-        get_settings.cache_clear()
-
-
-def call(api, who, method, path, **kwargs):
-    client, keys, *_ = api
-    headers = {"Authorization": f"Bearer {keys[who]}"} if who else {}
-    return client.request(method, path, headers=headers, **kwargs)
+from data.db import transaction
+from tests.api_support import OTHER_SME, OWN_SME, OWN_TTO, PATENT, call
 
 
 def test_no_key_or_a_bad_key_is_401(api):

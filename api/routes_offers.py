@@ -1,0 +1,122 @@
+"""Open licensing (开放许可): TTOs declare and withdraw offers, SMEs accept them (data/licensing.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from api.auth import Principal
+from api.deps import principal, require, session
+from api.schemas import Error, LicenceOut, OfferIn, OfferOut, Refused
+from data.enums import FeeType, OfferStatus, Role
+from data.licensing import accept_offer, offer_refusals
+from data.models import LicenseOffer, Organization, Patent, PatentHolder
+
+router = APIRouter(prefix="/offers", tags=["open licensing"])
+UNPROCESSABLE = 422
+declarers = require(Role.TTO, Role.OPERATOR)
+licensees = require(Role.SME)
+FEE_FIELD = {FeeType.LUMP_SUM: "lump_sum", FeeType.ROYALTY: "royalty_rate", FeeType.PER_UNIT: "per_unit_fee"}
+ERRORS = {403: {"model": Error, "description": "This key's role or organisation may not do this."},
+          404: {"model": Error, "description": "No such patent or offer."}}
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _out(offer: LicenseOffer) -> OfferOut:
+    fields = {name: getattr(offer, name) for name in OfferOut.model_fields if name not in ("application_number",
+                                                                                           "exclusive")}
+    return OfferOut(**fields, application_number=offer.patent.application_number)
+
+
+def _patent(db: Session, number: str) -> Patent:
+    patent = db.scalar(select(Patent).where(Patent.application_number == number).options(
+        selectinload(Patent.transactions), selectinload(Patent.holders).selectinload(PatentHolder.organization)))
+    if patent is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patent {number}")
+    return patent
+
+
+def _may_manage(who: Principal, patent: Patent) -> None:
+    if who.role is Role.TTO and who.organization_id not in {h.organization_id for h in patent.holders}:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a TTO manages offers for its own organisation's patents only")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OfferOut,
+             responses={**ERRORS, 409: {"model": Refused, "description": "Not eligible; each refusal names its rule."}})
+def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Session = Depends(session)):  # noqa: ANN201
+    patent = _patent(db, body.application_number)
+    _may_manage(who, patent)
+    wanted = FEE_FIELD.get(body.fee_type)
+    if wanted and getattr(body, wanted) is None:
+        raise HTTPException(UNPROCESSABLE, f"body.{wanted}: required for fee_type {body.fee_type.value}")
+    start = body.term_start or today()
+    if body.term_end <= start:
+        raise HTTPException(UNPROCESSABLE, "body.term_end: must be after term_start")
+    refusals = offer_refusals(patent, body.term_end, today(), body.pledgee_consent)
+    if refusals:
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=Refused(
+            detail=f"patent {patent.application_number} may not be offered for open licensing",
+            refusals=[{"rule": r.rule, "reason": r.reason} for r in refusals]).model_dump())
+    offer = LicenseOffer(patent=patent, fee_type=body.fee_type, lump_sum=body.lump_sum, royalty_rate=body.royalty_rate,
+                         per_unit_fee=body.per_unit_fee, payment_method=body.payment_method, term_start=start,
+                         term_end=body.term_end, pay_later_months=body.pay_later_months, declared_on=today(),
+                         pledgee_consent=body.pledgee_consent)
+    db.add(offer)
+    db.commit()
+    return _out(offer)
+
+
+@router.get("", response_model=list[OfferOut])
+def list_offers(who: Principal = Depends(principal), db: Session = Depends(session),
+                application_number: str | None = Query(None), status_: OfferStatus | None = Query(None, alias="status"),
+                limit: int = Query(50, ge=1, le=500)) -> list[OfferOut]:
+    query = select(LicenseOffer).join(Patent).options(selectinload(LicenseOffer.patent)).order_by(LicenseOffer.id)
+    if application_number:
+        query = query.where(Patent.application_number == application_number)
+    if status_:
+        query = query.where(LicenseOffer.status == status_)
+    return [_out(o) for o in db.scalars(query.limit(limit))]
+
+
+def _offer(db: Session, offer_id: int) -> LicenseOffer:
+    offer = db.get(LicenseOffer, offer_id)
+    if offer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no offer {offer_id}")
+    return offer
+
+
+@router.post("/{offer_id}/withdraw", response_model=OfferOut, responses=ERRORS)
+def withdraw_offer(offer_id: int, who: Principal = Depends(declarers), db: Session = Depends(session)) -> OfferOut:
+    """Withdraw an offer; licences already granted on it stay in force."""
+    offer = _offer(db, offer_id)
+    _may_manage(who, offer.patent)
+    if offer.status is OfferStatus.WITHDRAWN:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"offer {offer_id} was already withdrawn")
+    offer.status, offer.withdrawn_on = OfferStatus.WITHDRAWN, today()
+    db.commit()
+    return _out(offer)
+
+
+@router.post("/{offer_id}/accept", status_code=status.HTTP_201_CREATED, response_model=LicenceOut,
+             responses={**ERRORS, 409: {"model": Error, "description": "Withdrawn or expired offer."}})
+def accept(offer_id: int, who: Principal = Depends(licensees), db: Session = Depends(session)) -> LicenceOut:
+    """Take a licence on exactly the published terms (non-exclusive; filing pending)."""
+    offer = _offer(db, offer_id)
+    licensee = db.get(Organization, who.organization_id)
+    try:
+        deal = accept_offer(offer, licensee, today())
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    db.add(deal)
+    db.commit()
+    return LicenceOut(transaction_id=deal.id, offer_id=offer.id, kind=deal.kind.value,
+                      license_type=deal.license_type.value, licensor=deal.from_org.name, licensee=licensee.name,
+                      contract_amount=deal.contract_amount, signed_on=deal.signed_on, ends_on=deal.ends_on,
+                      filing_status=deal.filing_status, terms=deal.note)
