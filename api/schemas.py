@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from data.enums import CooperationMode, FeeType, NeedStatus, OfferStatus
+from data.enums import ApplicationStatus, ChallengeState, CooperationMode, FeeType, NeedStatus, OfferStatus
 from matching.explain import Explanation
 from matching.profiles import ClusterEvidence
 
@@ -185,3 +185,74 @@ class LicenceOut(BaseModel):
     ends_on: dt.date | None
     filing_status: str | None
     terms: str
+
+
+class ChallengeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    need_id: int = Field(description="The need the challenge publishes (an SME's own, or any for operators).")
+    reward: Decimal = Field(gt=0, max_digits=16, decimal_places=2, description="榜单金额, yuan")
+    deadline: dt.date = Field(description="Last day to apply (揭榜截止日期).")
+    conditions: str = Field("", max_length=5_000, description="揭榜条件")
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    proposal: str = Field(min_length=1, max_length=20_000)
+    application_numbers: list[str] = Field([], max_length=50, description="申请号 of the team's own patents")
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    organization_id: int
+    organization: str
+    proposal: str
+    application_numbers: list[str]
+    status: ApplicationStatus
+
+
+class ChallengeOut(BaseModel):
+    id: int
+    need_id: int
+    title: str
+    reward: Decimal
+    deadline: dt.date
+    conditions: str
+    state: ChallengeState
+    applications: list[ApplicationOut] = Field([], description="All for the publisher and operators; a TTO sees "
+                                                                 "its own.")
+
+
+class ShortlistIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_ids: list[int] = Field(min_length=1)
+
+
+class AwardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_id: int
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field("", max_length=2_000)
+
+
+class EventOut(BaseModel):
+    from_state: ChallengeState | None
+    to_state: ChallengeState
+    actor: str
+    note: str
+    at: dt.datetime
+
+
+class SolverOut(BaseModel):
+    organization_id: int
+    name: str
+    kind: str
+    score: float
+    patents: list[str]

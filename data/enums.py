@@ -50,6 +50,13 @@ class CooperationMode(StrEnum):
     EQUITY = "equity"
 
 
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    SHORTLISTED = "shortlisted"
+    AWARDED = "awarded"
+    REJECTED = "rejected"
+
+
 class NeedStatus(StrEnum):
     OPEN = "open"
     MATCHED = "matched"

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from data.enums import (
+    ApplicationStatus,
     ChallengeState,
     FeeType,
     HolderRole,
@@ -45,7 +46,7 @@ from data.enums import (
 Money = Numeric(16, 2)
 
 
-def _enum(enum: type[StrEnum]) -> Enum:
+def _enum(enum: type[StrEnum], name: str | None = None) -> Enum:
     # Stored as VARCHAR + CHECK so SQLite and PostgreSQL hold the same values and migrations
     # need no ALTER TYPE when a value is added.
     return Enum(
@@ -53,7 +54,7 @@ def _enum(enum: type[StrEnum]) -> Enum:
         native_enum=False,
         length=24,
         values_callable=lambda e: [m.value for m in e],
-        name=f"ck_{enum.__name__.lower()}",
+        name=name or f"ck_{enum.__name__.lower()}",  # one table's two columns of one enum need two names
         create_constraint=True,
     )
 
@@ -185,6 +186,41 @@ class Challenge(Timestamped, Base):
     )
 
     need: Mapped[Need] = relationship(back_populates="challenge")
+    applications: Mapped[list[ChallengeApplication]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="ChallengeApplication.id")
+    events: Mapped[list[ChallengeEvent]] = relationship(cascade="all, delete-orphan", order_by="ChallengeEvent.id")
+
+
+class ChallengeApplication(Base):
+    """A research team's application (揭榜) to a challenge, with its proposal and patents."""
+
+    __tablename__ = "challenge_applications"
+    __table_args__ = (UniqueConstraint("challenge_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    proposal: Mapped[str] = mapped_column(Text)
+    patent_numbers: Mapped[list[str]] = mapped_column(JSON, default=list)  # 申请号 of the team's patents
+    status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus), default=ApplicationStatus.SUBMITTED)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    challenge: Mapped[Challenge] = relationship(back_populates="applications")
+    organization: Mapped[Organization] = relationship()
+
+
+class ChallengeEvent(Base):
+    """One validated state change of a challenge: who, when, from what to what, and why."""
+
+    __tablename__ = "challenge_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[ChallengeState | None] = mapped_column(_enum(ChallengeState, "ck_challenge_from_state"))
+    to_state: Mapped[ChallengeState] = mapped_column(_enum(ChallengeState, "ck_challenge_to_state"))
+    actor: Mapped[str] = mapped_column(String(64))  # role and key prefix
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class LicenseOffer(Timestamped, Base):
