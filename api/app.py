@@ -10,7 +10,7 @@ from api.schemas import Error
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     """An app bound to `engine` (default: the configured database, migrated on first use)."""
-    from api import routes_challenges, routes_matches, routes_needs, routes_offers
+    from api import routes_challenges, routes_matches, routes_needs, routes_offers, routes_transactions
     from data.db import make_engine, upgrade
     from data.settings import get_settings
 
@@ -25,6 +25,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_matches.router)
     app.include_router(routes_offers.router)
     app.include_router(routes_challenges.router)
+    app.include_router(routes_transactions.router)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

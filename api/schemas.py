@@ -8,7 +8,16 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from data.enums import ApplicationStatus, ChallengeState, CooperationMode, FeeType, NeedStatus, OfferStatus
+from data.enums import (
+    ApplicationStatus,
+    ChallengeState,
+    CooperationMode,
+    FeeType,
+    LicenseType,
+    NeedStatus,
+    OfferStatus,
+    TransactionKind,
+)
 from matching.explain import Explanation
 from matching.profiles import ClusterEvidence
 
@@ -256,3 +265,61 @@ class SolverOut(BaseModel):
     kind: str
     score: float
     patents: list[str]
+
+
+class TransactionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TransactionKind
+    application_numbers: list[str] = Field(min_length=1, max_length=500)
+    from_org_id: int = Field(description="出让方 / 许可人 / 出质人")
+    to_org_id: int = Field(description="受让方 / 被许可人 / 质权人")
+    license_type: LicenseType | None = None
+    contract_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
+    received_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
+    signed_on: dt.date
+    recorded_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    licensee_is_sme: bool | None = None
+    source_need_id: int | None = None
+    source_challenge_id: int | None = None
+    external_id: str | None = Field(None, max_length=64, description="合同编号")
+    note: str = Field("", max_length=2_000)
+
+
+class TransactionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    received_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2,
+                                            description="may only grow: money received so far")
+    recorded_on: dt.date | None = None
+    filing_status: str | None = Field(None, pattern="^(pending|filed)$")
+    note: str | None = Field(None, max_length=2_000)
+
+
+class TransactionOut(BaseModel):
+    id: int
+    kind: TransactionKind
+    application_numbers: list[str]
+    from_org_id: int
+    to_org_id: int
+    license_type: LicenseType | None
+    contract_amount: Decimal | None
+    received_amount: Decimal | None
+    signed_on: dt.date
+    recorded_on: dt.date | None
+    ends_on: dt.date | None
+    licensee_is_sme: bool | None
+    source_need_id: int | None
+    source_challenge_id: int | None
+    external_id: str | None
+    filing_status: str | None
+    note: str
+
+
+class TargetReport(BaseModel):
+    targets: str
+    region: str | None
+    subsidy_rate: float
+    years: list[dict]
+    progress: dict[str, dict[str, float]]

@@ -278,6 +278,10 @@ class Transaction(Timestamped, Base):
     # When a licence's term ends or a pledge is released; None: in force with no known end.
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     filing_status: Mapped[str | None] = mapped_column(String(16))  # 备案: pending / filed
+    source_challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenges.id"))
+    # A client's Idempotency-Key and a digest of its request: a retry returns this deal, never a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    request_digest: Mapped[str | None] = mapped_column(String(64))
 
     from_org: Mapped[Organization] = relationship(foreign_keys=[from_org_id])
     to_org: Mapped[Organization] = relationship(foreign_keys=[to_org_id])
@@ -344,4 +348,19 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     organization: Mapped[Organization | None] = relationship()
+
+
+class AuditEntry(Base):
+    """One change to a record that counts toward targets: who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # create / update / delete
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer, index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
 

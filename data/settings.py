@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     user_dicts: tuple[Path, ...] = Field(default=(), description="Extra jieba dictionaries for BM25")
     sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
     sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")
+    subsidy_rate: float = Field(default=0.05, ge=0, le=1, description="Share of the contract value of patents an "
+                                "SME brings in that the subsidy estimate counts (Jiangsu: about 5%)")
 
     @property
     def index_dir(self) -> Path:

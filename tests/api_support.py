@@ -52,5 +52,5 @@ def api(tmp_path_factory):
 
 def call(api, who, method, path, **kwargs):
     client, keys, *_ = api
-    headers = {"Authorization": f"Bearer {keys[who]}"} if who else {}
+    headers = kwargs.pop("headers", {}) | ({"Authorization": f"Bearer {keys[who]}"} if who else {})
     return client.request(method, path, headers=headers, **kwargs)

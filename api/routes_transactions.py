@@ -1,0 +1,144 @@
+"""Deals that count toward targets (转让 / 许可 / 作价入股 / 质押), their audit log, and target reports.
+
+Operators record deals; an `Idempotency-Key` header makes a retried request return the deal it
+already created instead of counting it twice. Every create and update is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import asdict
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from api.auth import Principal
+from api.deps import require, session
+from api.schemas import Error, TargetReport, TransactionIn, TransactionOut, TransactionPatch
+from data.enums import Role
+from data.models import AuditEntry, Challenge, Need, Organization, Patent, Transaction
+from data.settings import get_settings
+from data.targets import JIANGSU_2021_2023, progress, year_figures
+
+router = APIRouter(tags=["transactions and targets"])
+UNPROCESSABLE = 422
+recorders = require(Role.OPERATOR)
+readers = require(Role.OPERATOR, Role.EVALUATOR)
+ERRORS = {403: {"model": Error, "description": "Only operators record deals."},
+          404: {"model": Error, "description": "No such deal."},
+          409: {"model": Error, "description": "Idempotency-Key reused with a different request."}}
+
+
+def _out(deal: Transaction) -> TransactionOut:
+    fields = {name: getattr(deal, name) for name in TransactionOut.model_fields if name != "application_numbers"}
+    return TransactionOut(**fields, application_numbers=[p.application_number for p in deal.patents])
+
+
+def _snapshot(deal: Transaction) -> dict:
+    return json.loads(_out(deal).model_dump_json())
+
+
+def _audit(db: Session, who: Principal, action: str, deal: Transaction, before: dict | None) -> None:
+    db.add(AuditEntry(actor=f"{who.role.value}#{who.key_id}", action=action, entity="transaction", entity_id=deal.id,
+                      before=before, after=_snapshot(deal)))
+
+
+@router.post("/transactions", status_code=status.HTTP_201_CREATED, response_model=TransactionOut, responses=ERRORS)
+def record(body: TransactionIn, response: Response, who: Principal = Depends(recorders),
+           db: Session = Depends(session),
+           idempotency_key: str | None = Header(None, max_length=128,
+                                                description="Retries with the same key return the same deal.")):
+    digest = hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()
+    if idempotency_key:
+        earlier = db.scalar(select(Transaction).where(Transaction.idempotency_key == idempotency_key)
+                            .options(selectinload(Transaction.patents)))
+        if earlier is not None:
+            if earlier.request_digest != digest:
+                raise HTTPException(status.HTTP_409_CONFLICT, "Idempotency-Key was used for a different request")
+            response.status_code = status.HTTP_200_OK
+            return _out(earlier)
+    patents = db.scalars(select(Patent).where(Patent.application_number.in_(body.application_numbers))).all()
+    unknown = sorted(set(body.application_numbers) - {p.application_number for p in patents})
+    if unknown:
+        raise HTTPException(UNPROCESSABLE, f"body.application_numbers: unknown patents {', '.join(unknown)}")
+    for name, model, value in [("from_org_id", Organization, body.from_org_id), ("to_org_id", Organization,
+                               body.to_org_id), ("source_need_id", Need, body.source_need_id),
+                               ("source_challenge_id", Challenge, body.source_challenge_id)]:
+        if value is not None and db.get(model, value) is None:
+            raise HTTPException(UNPROCESSABLE, f"body.{name}: no such record {value}")
+    if body.received_amount and body.contract_amount is not None and body.received_amount > body.contract_amount:
+        raise HTTPException(UNPROCESSABLE, "body.received_amount: more than the contract amount")
+    deal = Transaction(**body.model_dump(exclude={"application_numbers"}), patents=list(patents),
+                       idempotency_key=idempotency_key, request_digest=digest)
+    db.add(deal)
+    db.flush()
+    _audit(db, who, "create", deal, None)
+    db.commit()
+    return _out(deal)
+
+
+@router.patch("/transactions/{deal_id}", response_model=TransactionOut, responses=ERRORS)
+def update(deal_id: int, body: TransactionPatch, who: Principal = Depends(recorders),
+           db: Session = Depends(session)) -> TransactionOut:
+    deal = db.get(Transaction, deal_id)
+    if deal is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no deal {deal_id}")
+    before = _snapshot(deal)
+    changes = body.model_dump(exclude_unset=True)
+    if "received_amount" in changes:
+        new, old = changes["received_amount"], deal.received_amount or Decimal(0)
+        if new is None or new < old:
+            raise HTTPException(UNPROCESSABLE, f"body.received_amount: may only grow (now {old})")
+        if deal.contract_amount is not None and new > deal.contract_amount:
+            raise HTTPException(UNPROCESSABLE, "body.received_amount: more than the contract amount")
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    _audit(db, who, "update", deal, before)
+    db.commit()
+    return _out(deal)
+
+
+@router.get("/transactions", response_model=list[TransactionOut])
+def list_deals(who: Principal = Depends(readers), db: Session = Depends(session),
+               year: int | None = Query(None, ge=1985, le=2100), limit: int = Query(100, ge=1, le=1000)):
+    deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents)).order_by(Transaction.id)
+                       .limit(limit)).all()
+    return [_out(d) for d in deals if year is None or d.signed_on.year == year]
+
+
+@router.get("/transactions/{deal_id}/audit", responses=ERRORS)
+def audit(deal_id: int, who: Principal = Depends(readers), db: Session = Depends(session)) -> list[dict]:
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.entity == "transaction", AuditEntry.entity_id == deal_id)
+                         .order_by(AuditEntry.id))
+    return [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "before": e.before, "after": e.after}
+            for e in entries]
+
+
+@router.get("/stats/targets", response_model=TargetReport,
+            responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}})
+def targets(who: Principal = Depends(readers), db: Session = Depends(session),
+            year: int | None = Query(None, ge=1985, le=2100), region: str | None = Query(None, max_length=50),
+            format: str = Query("json", pattern="^(json|csv)$")):  # noqa: A002 (the query parameter's name)
+    rate = get_settings().subsidy_rate
+    deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
+                                                   selectinload(Transaction.from_org),
+                                                   selectinload(Transaction.to_org))).all()
+    figures = year_figures(deals, rate, region)
+    shown = [f for f in figures if year is None or f.year in (year, year - 1)]
+    if format == "csv":
+        out = io.StringIO()
+        columns = [name for name in asdict(figures[0]) if name != "growth"] if figures else ["year"]
+        writer = csv.writer(out)
+        writer.writerow(columns + [f"growth_{g}" for g in (figures[0].growth if figures else {})])
+        for f in shown:
+            row = asdict(f)
+            writer.writerow([row[c] for c in columns] + [row["growth"][g] for g in row["growth"]])
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    return TargetReport(targets=JIANGSU_2021_2023.name, region=region, subsidy_rate=rate,
+                        years=[json.loads(json.dumps(asdict(f), default=str)) for f in shown],
+                        progress=progress(figures, JIANGSU_2021_2023))

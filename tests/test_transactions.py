@@ -1,0 +1,85 @@
+"""Deals over HTTP: idempotent recording, growing received amounts, the audit log, target reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from data.enums import OrgKind, TransactionKind
+from data.models import Organization, Patent, Transaction
+from data.targets import JIANGSU_2021_2023, progress, year_figures
+from tests.api_support import OWN_SME, OWN_TTO, call
+
+
+def deal(year: int, kind: TransactionKind, source: OrgKind, target: OrgKind, amount: int, deal_id: int,
+         patents: int = 1) -> Transaction:
+    record = Transaction(id=deal_id, kind=kind, signed_on=dt.date(year, 6, 1), contract_amount=Decimal(amount),
+                         received_amount=Decimal(amount // 2), to_org_id=deal_id)
+    record.from_org = Organization(name=f"f{deal_id}", kind=source, province="江苏省")
+    record.to_org = Organization(name=f"t{deal_id}", kind=target, city="常州")
+    record.patents = [Patent(application_number=f"{deal_id}{i}") for i in range(patents)]
+    return record
+
+
+def test_year_figures_growth_subsidy_and_exclusions():
+    deals = [deal(2022, TransactionKind.LICENSE, OrgKind.UNIVERSITY, OrgKind.SME, 100, 1),
+             deal(2023, TransactionKind.TRANSFER, OrgKind.UNIVERSITY, OrgKind.SME, 150, 2, patents=2),
+             deal(2023, TransactionKind.PLEDGE, OrgKind.SME, OrgKind.OTHER, 80, 3),
+             deal(2023, TransactionKind.LICENSE, OrgKind.ENTERPRISE, OrgKind.ENTERPRISE, 999, 4)]
+    y2022, y2023 = year_figures(deals, 0.05)
+    assert (y2023.university_patents, y2023.university_contract, y2023.sme_contract) == (2, 150, 150)
+    assert y2023.pledge_items == 1 and y2023.pledge_amount == 80 and y2023.smes == 1
+    assert y2023.subsidy_estimate == Decimal("7.50") and y2023.growth["sme_contract"] == 0.5
+    assert y2022.growth["sme_contract"] is None  # no base year
+    assert [f.year for f in year_figures(deals, 0.05, excluded={1})] == [2023]
+    assert year_figures(deals, 0.05, region="南京") == []  # neither party is in 南京
+    share = progress([y2022, y2023], JIANGSU_2021_2023)["university_patents"]
+    assert share["achieved"] == 3 and share["share"] == 3 / 20_000
+
+
+def body(api, amount: str = "1000000", **extra) -> dict:
+    orgs = api[3]
+    return {"kind": "license", "application_numbers": ["201710486004.9"], "from_org_id": orgs[OWN_TTO],
+            "to_org_id": orgs[OWN_SME], "license_type": "ordinary", "contract_amount": amount,
+            "received_amount": "300000", "signed_on": dt.date.today().isoformat()} | extra
+
+
+def test_recording_is_idempotent_and_audited(api):
+    assert call(api, "sme", "POST", "/transactions", json=body(api)).status_code == 403
+    assert call(api, "evaluator", "POST", "/transactions", json=body(api)).status_code == 403
+    key = {"Idempotency-Key": "deal-2026-001"}
+    first = call(api, "operator", "POST", "/transactions", json=body(api), headers=key)
+    assert first.status_code == 201, first.text
+    again = call(api, "operator", "POST", "/transactions", json=body(api), headers=key)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert call(api, "operator", "POST", "/transactions", json=body(api, "2000000"), headers=key).status_code == 409
+    deal_id = first.json()["id"]
+    grown = call(api, "operator", "PATCH", f"/transactions/{deal_id}", json={"received_amount": "500000"})
+    assert grown.status_code == 200 and Decimal(grown.json()["received_amount"]) == 500000
+    shrunk = call(api, "operator", "PATCH", f"/transactions/{deal_id}", json={"received_amount": "400000"})
+    assert shrunk.status_code == 422 and "may only grow" in shrunk.text
+    log = call(api, "evaluator", "GET", f"/transactions/{deal_id}/audit").json()
+    assert [e["action"] for e in log] == ["create", "update"]
+    assert Decimal(log[1]["before"]["received_amount"]) == 300000 and Decimal(log[1]["after"]["received_amount"]) == 500000
+    bad = call(api, "operator", "POST", "/transactions", json=body(api, application_numbers=["209999999999.9"]))
+    assert bad.status_code == 422 and "application_numbers" in bad.text
+
+
+def test_the_target_report_changes_by_exactly_the_recorded_deals(api):
+    year = dt.date.today().year
+
+    def figures() -> dict:
+        report = call(api, "operator", "GET", "/stats/targets", params={"year": year}).json()
+        return next((y for y in report["years"] if y["year"] == year), {"sme_contract": "0", "university_patents": 0,
+                                                                         "subsidy_estimate": "0"})
+
+    before = figures()
+    created = call(api, "operator", "POST", "/transactions", json=body(api, "250000", received_amount="0"))
+    assert created.status_code == 201
+    after = figures()
+    assert Decimal(after["sme_contract"]) - Decimal(before["sme_contract"]) == 250000
+    assert after["university_patents"] - before["university_patents"] == 1
+    assert Decimal(after["subsidy_estimate"]) - Decimal(before["subsidy_estimate"]) == Decimal("12500.00")
+    csv_text = call(api, "evaluator", "GET", "/stats/targets", params={"format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("year,") and str(year) in csv_text
+    assert call(api, "sme", "GET", "/stats/targets").status_code == 403
