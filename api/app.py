@@ -10,7 +10,14 @@ from api.schemas import Error
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     """An app bound to `engine` (default: the configured database, migrated on first use)."""
-    from api import routes_challenges, routes_matches, routes_needs, routes_offers, routes_transactions
+    from api import (
+        routes_anomalies,
+        routes_challenges,
+        routes_matches,
+        routes_needs,
+        routes_offers,
+        routes_transactions,
+    )
     from data.db import make_engine, upgrade
     from data.settings import get_settings
 
@@ -26,6 +33,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_offers.router)
     app.include_router(routes_challenges.router)
     app.include_router(routes_transactions.router)
+    app.include_router(routes_anomalies.router)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

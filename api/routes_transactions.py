@@ -128,7 +128,9 @@ def targets(who: Principal = Depends(readers), db: Session = Depends(session),
     deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
                                                    selectinload(Transaction.from_org),
                                                    selectinload(Transaction.to_org))).all()
-    figures = year_figures(deals, rate, region)
+    from api.routes_anomalies import confirmed_deals
+
+    figures = year_figures(deals, rate, region, excluded=confirmed_deals(db))  # confirmed anomalies do not count
     shown = [f for f in figures if year is None or f.year in (year, year - 1)]
     if format == "csv":
         out = io.StringIO()

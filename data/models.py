@@ -364,3 +364,32 @@ class AuditEntry(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
 
+
+class RelatedParties(Base):
+    """Two organisations an operator marked as related (关联方): deals between them are flagged."""
+
+    __tablename__ = "related_parties"
+    __table_args__ = (UniqueConstraint("first_org_id", "second_org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    second_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AnomalyFlag(Base):
+    """A deal a documented rule flags as possibly not real technology use, with its evidence and review."""
+
+    __tablename__ = "anomaly_flags"
+    __table_args__ = (UniqueConstraint("transaction_id", "rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / confirmed / dismissed
+    comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
