@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from api.schemas import Error
+
+
+class Health(BaseModel):
+    status: str
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -26,7 +33,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     upgrade(engine)
     app = FastAPI(title="patent-match · 专利供需对接平台", version="0.1.0",
                   description="Needs, matches and feedback for 供需对接; keys from `patent-match keys create`.",
-                  responses={401: {"model": Error, "description": "Missing or invalid API key."}})
+                  responses={401: {"model": Error, "description": "Missing or invalid API key."},
+                             409: {"model": Error, "description": "Conflicts with stored data."}})
     app.state.engine, app.state.matcher = engine, None
     app.include_router(routes_needs.router)
     app.include_router(routes_matches.router)
@@ -35,8 +43,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_transactions.router)
     app.include_router(routes_anomalies.router)
 
-    @app.get("/health", tags=["service"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.exception_handler(IntegrityError)
+    def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness or reference rule of the database, e.g. a pair already marked related: the
+        # request conflicts with stored data; it is not a server error.
+        return JSONResponse(status_code=409, content={"detail": f"conflicts with stored data: {exc.orig}"})
+
+    @app.get("/health", tags=["service"], response_model=Health)
+    def health() -> Health:
+        return Health(status="ok")
 
     return app

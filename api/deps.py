@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, authenticate
 from data.db import session_factory
 from data.enums import Role
+
+MAX_ID = 2_147_483_647  # database ids are 32-bit on every backend; larger ids cannot exist
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `patent-match keys create`.")
 
@@ -32,6 +37,12 @@ def principal(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid API key is required (Authorization: Bearer …)",
                             headers={"WWW-Authenticate": "Bearer"})
     return found
+
+
+def invalid(path: str, message: str) -> RequestValidationError:
+    """A 422 in FastAPI's own validation-error shape, e.g. invalid("body.term_end", "must be after term_start"):
+    rules the schema cannot express are reported exactly like the ones it can."""
+    return RequestValidationError([{"loc": tuple(path.split(".")), "msg": message, "type": "value_error"}])
 
 
 def require(*roles: Role):  # noqa: ANN201
@@ -58,3 +69,14 @@ def matcher(request: Request):  # noqa: ANN201
         except IndexMismatch as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the search index is not ready: {exc}") from None
     return request.app.state.matcher
+
+
+def own_organization(db: Session, who: Principal):  # noqa: ANN201
+    """The organisation a key acts for; actions taken for an organisation need a key created with --org."""
+    from data.models import Organization
+
+    found = db.get(Organization, who.organization_id) if who.organization_id else None
+    if found is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this action is taken for an organisation; use a key created "
+                                                       "with --org")
+    return found

@@ -12,15 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import require, session
-from api.schemas import Error
+from api.deps import PathId, invalid, require, session
+from api.schemas import Error, Id
 from data.anomalies import find_anomalies
 from data.enums import Role
 from data.models import AnomalyFlag, Organization, Patent, RelatedParties, Transaction
 from data.settings import get_settings
 
 router = APIRouter(tags=["anomaly review"])
-UNPROCESSABLE = 422
 operators = require(Role.OPERATOR)
 reviewers = operators
 readers = require(Role.OPERATOR, Role.EVALUATOR)
@@ -46,8 +45,8 @@ class ReviewIn(BaseModel):
 class RelatedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_org_id: int
-    second_org_id: int
+    first_org_id: Id
+    second_org_id: Id
     note: str = Field("", max_length=2_000)
 
 
@@ -94,7 +93,7 @@ def flags(who: Principal = Depends(readers), db: Session = Depends(session),
 
 @router.post("/anomalies/{flag_id}/review", response_model=FlagOut,
              responses={403: {"model": Error}, 404: {"model": Error}, 409: {"model": Error}})
-def review(flag_id: int, body: ReviewIn, who: Principal = Depends(reviewers), db: Session = Depends(session)):  # noqa: ANN201
+def review(flag_id: PathId, body: ReviewIn, who: Principal = Depends(reviewers), db: Session = Depends(session)):  # noqa: ANN201
     flag = db.get(AnomalyFlag, flag_id)
     if flag is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no flag {flag_id}")
@@ -107,14 +106,15 @@ def review(flag_id: int, body: ReviewIn, who: Principal = Depends(reviewers), db
     return _flag_out(flag)
 
 
-@router.post("/related-parties", status_code=status.HTTP_201_CREATED, responses={403: {"model": Error}})
-def mark_related(body: RelatedIn, who: Principal = Depends(operators), db: Session = Depends(session)) -> dict:
+@router.post("/related-parties", status_code=status.HTTP_201_CREATED, response_model=RelatedIn,
+             responses={403: {"model": Error}, 409: {"model": Error, "description": "Already marked."}})
+def mark_related(body: RelatedIn, who: Principal = Depends(operators), db: Session = Depends(session)) -> RelatedIn:
     first, second = sorted((body.first_org_id, body.second_org_id))
     if first == second or db.get(Organization, first) is None or db.get(Organization, second) is None:
-        raise HTTPException(UNPROCESSABLE, "body.second_org_id: two different, existing organisations")
+        raise invalid("body.second_org_id", "two different, existing organisations")
     db.add(RelatedParties(first_org_id=first, second_org_id=second, note=body.note))
     db.commit()
-    return {"first_org_id": first, "second_org_id": second}
+    return RelatedIn(first_org_id=first, second_org_id=second, note=body.note)
 
 
 def confirmed_deals(db: Session) -> set[int]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import matcher, principal, require, session
+from api.deps import PathId, invalid, matcher, own_organization, principal, require, session
 from api.routes_needs import get_need
 from api.schemas import (
     ApplicationIn,
@@ -28,10 +28,9 @@ from api.schemas import (
 )
 from data.challenges import ChallengeError, apply, award, move, shortlist
 from data.enums import ChallengeState, Role
-from data.models import Challenge, ChallengeEvent, Need, Organization, Patent, PatentHolder
+from data.models import Challenge, ChallengeEvent, Need, Patent, PatentHolder
 
 router = APIRouter(prefix="/challenges", tags=["揭榜挂帅 challenges"])
-UNPROCESSABLE = 422
 publishers = require(Role.SME, Role.OPERATOR)
 teams = require(Role.TTO)
 ERRORS = {403: {"model": Error, "description": "Not the publisher, or a role that may not do this."},
@@ -83,7 +82,7 @@ def publish(body: ChallengeIn, who: Principal = Depends(publishers), db: Session
     if need.challenge is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"need {need.id} is already challenge {need.challenge.id}")
     if body.deadline < dt.date.today():
-        raise HTTPException(UNPROCESSABLE, "body.deadline: must not be in the past")
+        raise invalid("body.deadline", "must not be in the past")
     challenge = Challenge(need=need, reward=body.reward, deadline=body.deadline, conditions=body.conditions,
                           state=ChallengeState.PUBLISHED)
     challenge.events.append(ChallengeEvent(from_state=None, to_state=ChallengeState.PUBLISHED, actor=actor(who),
@@ -103,12 +102,12 @@ def list_challenges(who: Principal = Depends(principal), db: Session = Depends(s
 
 
 @router.get("/{challenge_id}", response_model=ChallengeOut, responses=ERRORS)
-def read_challenge(challenge_id: int, who: Principal = Depends(principal), db: Session = Depends(session)):  # noqa: ANN201
+def read_challenge(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)):  # noqa: ANN201
     return _out(_challenge(db, challenge_id), who)
 
 
 @router.get("/{challenge_id}/events", response_model=list[EventOut], responses=ERRORS)
-def events(challenge_id: int, who: Principal = Depends(principal), db: Session = Depends(session)) -> list[EventOut]:
+def events(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> list[EventOut]:
     challenge = _challenge(db, challenge_id)
     if who.role is Role.TTO or (who.role is Role.SME and challenge.need.organization_id != who.organization_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the log is for the publisher, operators and evaluators")
@@ -117,7 +116,7 @@ def events(challenge_id: int, who: Principal = Depends(principal), db: Session =
 
 
 @router.get("/{challenge_id}/solvers", response_model=list[SolverOut], responses={**ERRORS, 503: {"model": Error}})
-def solvers(challenge_id: int, who: Principal = Depends(principal), db: Session = Depends(session),
+def solvers(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session),
             need_matcher=Depends(matcher), top: int = Query(10, ge=1, le=50)) -> list[SolverOut]:  # noqa: ANN001
     """Universities and institutes ranked by their patents' relevance (matching/directions.py)."""
     from matching.directions import solver_teams
@@ -130,15 +129,15 @@ def solvers(challenge_id: int, who: Principal = Depends(principal), db: Session 
 
 @router.post("/{challenge_id}/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut,
              responses=ERRORS)
-def submit(challenge_id: int, body: ApplicationIn, who: Principal = Depends(teams),
+def submit(challenge_id: PathId, body: ApplicationIn, who: Principal = Depends(teams),
            db: Session = Depends(session)) -> ApplicationOut:
     challenge = _challenge(db, challenge_id)
-    team = db.get(Organization, who.organization_id)
+    team = own_organization(db, who)
     held = set(db.scalars(select(Patent.application_number).join(PatentHolder).where(
         PatentHolder.organization_id == team.id, Patent.application_number.in_(body.application_numbers))))
     foreign = [n for n in body.application_numbers if n not in held]
     if foreign:
-        raise HTTPException(UNPROCESSABLE, f"body.application_numbers: not {team.name}'s patents: {', '.join(foreign)}")
+        raise invalid("body.application_numbers", f"not {team.name}'s patents: {', '.join(foreign)}")
     application = _rules(lambda: apply(challenge, team, body.proposal, body.application_numbers, dt.date.today()))
     db.commit()
     return ApplicationOut(id=application.id, organization_id=team.id, organization=team.name,
@@ -147,7 +146,7 @@ def submit(challenge_id: int, body: ApplicationIn, who: Principal = Depends(team
 
 
 @router.post("/{challenge_id}/shortlist", response_model=ChallengeOut, responses=ERRORS)
-def shortlist_applications(challenge_id: int, body: ShortlistIn, who: Principal = Depends(publishers),
+def shortlist_applications(challenge_id: PathId, body: ShortlistIn, who: Principal = Depends(publishers),
                            db: Session = Depends(session)) -> ChallengeOut:
     challenge = _managed(db, challenge_id, who)
     _rules(lambda: shortlist(challenge, set(body.application_ids), actor(who)))
@@ -156,7 +155,7 @@ def shortlist_applications(challenge_id: int, body: ShortlistIn, who: Principal 
 
 
 @router.post("/{challenge_id}/award", response_model=ChallengeOut, responses=ERRORS)
-def award_application(challenge_id: int, body: AwardIn, who: Principal = Depends(publishers),
+def award_application(challenge_id: PathId, body: AwardIn, who: Principal = Depends(publishers),
                       db: Session = Depends(session)) -> ChallengeOut:
     challenge = _managed(db, challenge_id, who)
     _rules(lambda: award(challenge, body.application_id, actor(who)))
@@ -165,7 +164,7 @@ def award_application(challenge_id: int, body: AwardIn, who: Principal = Depends
 
 
 @router.post("/{challenge_id}/complete", response_model=ChallengeOut, responses=ERRORS)
-def complete(challenge_id: int, body: NoteIn, who: Principal = Depends(publishers),
+def complete(challenge_id: PathId, body: NoteIn, who: Principal = Depends(publishers),
              db: Session = Depends(session)) -> ChallengeOut:
     challenge = _managed(db, challenge_id, who)
     _rules(lambda: move(challenge, ChallengeState.COMPLETED, actor(who), body.note))
@@ -174,7 +173,7 @@ def complete(challenge_id: int, body: NoteIn, who: Principal = Depends(publisher
 
 
 @router.post("/{challenge_id}/cancel", response_model=ChallengeOut, responses=ERRORS)
-def cancel(challenge_id: int, body: NoteIn, who: Principal = Depends(publishers),
+def cancel(challenge_id: PathId, body: NoteIn, who: Principal = Depends(publishers),
            db: Session = Depends(session)) -> ChallengeOut:
     challenge = _managed(db, challenge_id, who)
     _rules(lambda: move(challenge, ChallengeState.CANCELLED, actor(who), body.note))

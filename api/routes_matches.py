@@ -7,14 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import matcher, require, session
+from api.deps import PathId, invalid, matcher, require, session
 from api.routes_needs import FORBIDDEN, NOT_FOUND, get_need
 from api.schemas import Error, FeedbackIn, FeedbackOut, MatchOut, Page, PatentMatchesOut
 from data.enums import Role
 from data.models import MatchFeedback, Patent, PatentHolder
 from matching.matcher import Match
 
-UNPROCESSABLE = 422  # (Starlette renamed its constant; the code is what counts)
 router = APIRouter(tags=["matches"])
 UNAVAILABLE = {503: {"model": Error, "description": "The search index has not been built."}}
 need_readers = require(Role.SME, Role.OPERATOR, Role.EVALUATOR)
@@ -38,9 +37,9 @@ def _keep(m: Match, places: dict[str, list[tuple[str | None, str | None]]], clus
 
 @router.get("/needs/{need_id}/matches", response_model=Page[MatchOut], responses={**FORBIDDEN, **NOT_FOUND,
                                                                                    **UNAVAILABLE})
-def need_matches(need_id: int, who: Principal = Depends(need_readers),
+def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  db: Session = Depends(session), need_matcher=Depends(matcher),  # noqa: ANN001
-                 limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
+                 limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000),
                  cluster: str | None = Query(None, description="Only patents in this industry cluster."),
                  region: str | None = Query(None, description="Only patents with a holder in this city or province."),
                  sleeping_only: bool = Query(False, description="Only sleeping patents (沉睡专利)."),
@@ -85,13 +84,12 @@ def patent_matches(application_number: str, db: Session = Depends(session), need
 
 
 @router.post("/matches/{match_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut,
-             responses={**FORBIDDEN, **NOT_FOUND, 422: {"model": Error, "description": "Malformed match id."}})
+             responses={**FORBIDDEN, **NOT_FOUND})
 def match_feedback(match_id: str, body: FeedbackIn, who: Principal = Depends(graders),
                    db: Session = Depends(session)) -> FeedbackOut:
     need_part, _, number = match_id.partition(":")
     if not need_part.isdigit() or not number:
-        raise HTTPException(UNPROCESSABLE,
-                            "path.match_id: expected <need id>:<application number>, e.g. 12:201710483362.4")
+        raise invalid("path.match_id", "expected <need id>:<application number>, e.g. 12:201710483362.4")
     need = get_need(db, int(need_part), who)
     patent = db.scalar(select(Patent).where(Patent.application_number == number))
     if patent is None:

@@ -7,12 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from api.deps import principal, require, session
+from api.deps import PathId, invalid, principal, require, session
 from api.schemas import Error, NeedIn, NeedOut, NeedPatch, Page
 from data.enums import NeedStatus, Role
 from data.models import Need, Organization, Transaction
 
-UNPROCESSABLE = 422  # (Starlette renamed its constant; the code is what counts)
 router = APIRouter(prefix="/needs", tags=["needs"])
 NOT_FOUND = {404: {"model": Error, "description": "No such need, or not one this key may see."}}
 FORBIDDEN = {403: {"model": Error, "description": "This key's role may not do this."}}
@@ -29,14 +28,14 @@ def visible(query, who: Principal):  # noqa: ANN001, ANN201
     return query
 
 
-def get_need(db: Session, need_id: int, who: Principal) -> Need:
+def get_need(db: Session, need_id: PathId, who: Principal) -> Need:
     need = db.scalar(visible(select(Need).where(Need.id == need_id), who))
     if need is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no need {need_id}")
     return need
 
 
-def writable_need(db: Session, need_id: int, who: Principal) -> Need:
+def writable_need(db: Session, need_id: PathId, who: Principal) -> Need:
     need = get_need(db, need_id, who)
     if who.role not in (*WRITERS, Role.ADMIN):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {who.role.value} may not change needs")
@@ -51,7 +50,7 @@ def create_need(body: NeedIn, who: Principal = Depends(writers), db: Session = D
         org_id = who.organization_id
     else:
         if body.organization_id is None:
-            raise HTTPException(UNPROCESSABLE, "body.organization_id: required for operators")
+            raise invalid("body.organization_id", "required for operators")
         org_id = body.organization_id
     if db.get(Organization, org_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no organisation {org_id}")
@@ -67,7 +66,7 @@ def create_need(body: NeedIn, who: Principal = Depends(writers), db: Session = D
 @router.get("", response_model=Page[NeedOut])
 def list_needs(who: Principal = Depends(principal), db: Session = Depends(session),
                status_: NeedStatus | None = Query(None, alias="status"),
-               limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)) -> Page[NeedOut]:
+               limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)) -> Page[NeedOut]:
     query = visible(select(Need), who)
     if status_ is not None:
         query = query.where(Need.status == status_)
@@ -77,17 +76,17 @@ def list_needs(who: Principal = Depends(principal), db: Session = Depends(sessio
 
 
 @router.get("/{need_id}", response_model=NeedOut, responses=NOT_FOUND)
-def read_need(need_id: int, who: Principal = Depends(principal), db: Session = Depends(session)) -> Need:
+def read_need(need_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> Need:
     return get_need(db, need_id, who)
 
 
 @router.patch("/{need_id}", response_model=NeedOut, responses={**FORBIDDEN, **NOT_FOUND})
-def update_need(need_id: int, body: NeedPatch, who: Principal = Depends(principal),
+def update_need(need_id: PathId, body: NeedPatch, who: Principal = Depends(principal),
                 db: Session = Depends(session)) -> Need:
     need = writable_need(db, need_id, who)
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is None and name in ("title", "text", "cooperation_modes", "status"):
-            raise HTTPException(UNPROCESSABLE, f"body.{name}: may not be null")
+            raise invalid(f"body.{name}", "may not be null")
         setattr(need, name, [m.value for m in value] if name == "cooperation_modes" else value)
     db.commit()
     return need
@@ -95,7 +94,7 @@ def update_need(need_id: int, body: NeedPatch, who: Principal = Depends(principa
 
 @router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses={**FORBIDDEN, **NOT_FOUND, 409: {"model": Error, "description": "Deals cite this need."}})
-def delete_need(need_id: int, who: Principal = Depends(principal), db: Session = Depends(session)) -> Response:
+def delete_need(need_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> Response:
     need = writable_need(db, need_id, who)
     if db.scalar(select(Transaction.id).where(Transaction.source_need_id == need.id).limit(1)):
         raise HTTPException(status.HTTP_409_CONFLICT, f"need {need_id} is the source of recorded deals; close it "

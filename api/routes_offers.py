@@ -10,14 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import principal, require, session
+from api.deps import PathId, invalid, own_organization, principal, require, session
 from api.schemas import Error, LicenceOut, OfferIn, OfferOut, Refused
 from data.enums import FeeType, OfferStatus, Role
 from data.licensing import accept_offer, offer_refusals
-from data.models import LicenseOffer, Organization, Patent, PatentHolder
+from data.models import LicenseOffer, Patent, PatentHolder
 
 router = APIRouter(prefix="/offers", tags=["open licensing"])
-UNPROCESSABLE = 422
 declarers = require(Role.TTO, Role.OPERATOR)
 licensees = require(Role.SME)
 FEE_FIELD = {FeeType.LUMP_SUM: "lump_sum", FeeType.ROYALTY: "royalty_rate", FeeType.PER_UNIT: "per_unit_fee"}
@@ -55,10 +54,10 @@ def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Sessio
     _may_manage(who, patent)
     wanted = FEE_FIELD.get(body.fee_type)
     if wanted and getattr(body, wanted) is None:
-        raise HTTPException(UNPROCESSABLE, f"body.{wanted}: required for fee_type {body.fee_type.value}")
+        raise invalid(f"body.{wanted}", f"required for fee_type {body.fee_type.value}")
     start = body.term_start or today()
     if body.term_end <= start:
-        raise HTTPException(UNPROCESSABLE, "body.term_end: must be after term_start")
+        raise invalid("body.term_end", "must be after term_start")
     refusals = offer_refusals(patent, body.term_end, today(), body.pledgee_consent)
     if refusals:
         return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=Refused(
@@ -93,7 +92,7 @@ def _offer(db: Session, offer_id: int) -> LicenseOffer:
 
 
 @router.post("/{offer_id}/withdraw", response_model=OfferOut, responses=ERRORS)
-def withdraw_offer(offer_id: int, who: Principal = Depends(declarers), db: Session = Depends(session)) -> OfferOut:
+def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Session = Depends(session)) -> OfferOut:
     """Withdraw an offer; licences already granted on it stay in force."""
     offer = _offer(db, offer_id)
     _may_manage(who, offer.patent)
@@ -106,10 +105,10 @@ def withdraw_offer(offer_id: int, who: Principal = Depends(declarers), db: Sessi
 
 @router.post("/{offer_id}/accept", status_code=status.HTTP_201_CREATED, response_model=LicenceOut,
              responses={**ERRORS, 409: {"model": Error, "description": "Withdrawn or expired offer."}})
-def accept(offer_id: int, who: Principal = Depends(licensees), db: Session = Depends(session)) -> LicenceOut:
+def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = Depends(session)) -> LicenceOut:
     """Take a licence on exactly the published terms (non-exclusive; filing pending)."""
     offer = _offer(db, offer_id)
-    licensee = db.get(Organization, who.organization_id)
+    licensee = own_organization(db, who)
     try:
         deal = accept_offer(offer, licensee, today())
     except ValueError as exc:

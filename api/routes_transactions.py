@@ -7,6 +7,7 @@ already created instead of counting it twice. Every create and update is written
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -14,11 +15,12 @@ from dataclasses import asdict
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import require, session
+from api.deps import PathId, invalid, require, session
 from api.schemas import Error, TargetReport, TransactionIn, TransactionOut, TransactionPatch
 from data.enums import Role
 from data.models import AuditEntry, Challenge, Need, Organization, Patent, Transaction
@@ -26,7 +28,6 @@ from data.settings import get_settings
 from data.targets import JIANGSU_2021_2023, progress, year_figures
 
 router = APIRouter(tags=["transactions and targets"])
-UNPROCESSABLE = 422
 recorders = require(Role.OPERATOR)
 readers = require(Role.OPERATOR, Role.EVALUATOR)
 ERRORS = {403: {"model": Error, "description": "Only operators record deals."},
@@ -65,14 +66,14 @@ def record(body: TransactionIn, response: Response, who: Principal = Depends(rec
     patents = db.scalars(select(Patent).where(Patent.application_number.in_(body.application_numbers))).all()
     unknown = sorted(set(body.application_numbers) - {p.application_number for p in patents})
     if unknown:
-        raise HTTPException(UNPROCESSABLE, f"body.application_numbers: unknown patents {', '.join(unknown)}")
+        raise invalid("body.application_numbers", f"unknown patents {', '.join(unknown)}")
     for name, model, value in [("from_org_id", Organization, body.from_org_id), ("to_org_id", Organization,
                                body.to_org_id), ("source_need_id", Need, body.source_need_id),
                                ("source_challenge_id", Challenge, body.source_challenge_id)]:
         if value is not None and db.get(model, value) is None:
-            raise HTTPException(UNPROCESSABLE, f"body.{name}: no such record {value}")
+            raise invalid(f"body.{name}", f"no such record {value}")
     if body.received_amount and body.contract_amount is not None and body.received_amount > body.contract_amount:
-        raise HTTPException(UNPROCESSABLE, "body.received_amount: more than the contract amount")
+        raise invalid("body.received_amount", "more than the contract amount")
     deal = Transaction(**body.model_dump(exclude={"application_numbers"}), patents=list(patents),
                        idempotency_key=idempotency_key, request_digest=digest)
     db.add(deal)
@@ -83,7 +84,7 @@ def record(body: TransactionIn, response: Response, who: Principal = Depends(rec
 
 
 @router.patch("/transactions/{deal_id}", response_model=TransactionOut, responses=ERRORS)
-def update(deal_id: int, body: TransactionPatch, who: Principal = Depends(recorders),
+def update(deal_id: PathId, body: TransactionPatch, who: Principal = Depends(recorders),
            db: Session = Depends(session)) -> TransactionOut:
     deal = db.get(Transaction, deal_id)
     if deal is None:
@@ -93,9 +94,9 @@ def update(deal_id: int, body: TransactionPatch, who: Principal = Depends(record
     if "received_amount" in changes:
         new, old = changes["received_amount"], deal.received_amount or Decimal(0)
         if new is None or new < old:
-            raise HTTPException(UNPROCESSABLE, f"body.received_amount: may only grow (now {old})")
+            raise invalid("body.received_amount", f"may only grow (now {old})")
         if deal.contract_amount is not None and new > deal.contract_amount:
-            raise HTTPException(UNPROCESSABLE, "body.received_amount: more than the contract amount")
+            raise invalid("body.received_amount", "more than the contract amount")
     for name, value in changes.items():
         setattr(deal, name, value)
     _audit(db, who, "update", deal, before)
@@ -111,19 +112,53 @@ def list_deals(who: Principal = Depends(readers), db: Session = Depends(session)
     return [_out(d) for d in deals if year is None or d.signed_on.year == year]
 
 
-@router.get("/transactions/{deal_id}/audit", responses=ERRORS)
-def audit(deal_id: int, who: Principal = Depends(readers), db: Session = Depends(session)) -> list[dict]:
+class AuditOut(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+    before: dict | None
+    after: dict | None
+
+
+@router.get("/transactions/{deal_id}/audit", response_model=list[AuditOut], responses=ERRORS)
+def audit(deal_id: PathId, who: Principal = Depends(readers), db: Session = Depends(session)) -> list[AuditOut]:
     entries = db.scalars(select(AuditEntry).where(AuditEntry.entity == "transaction", AuditEntry.entity_id == deal_id)
                          .order_by(AuditEntry.id))
-    return [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "before": e.before, "after": e.after}
-            for e in entries]
+    return [AuditOut(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after) for e in entries]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export(figures: list, kind: str) -> Response:
+    """One row per year: every figure, then its year-on-year growth."""
+    names = [n for n in asdict(figures[0]) if n != "growth"] if figures else ["year"]
+    growth = list(figures[0].growth) if figures else []
+    header = names + [f"growth_{g}" for g in growth]
+    rows = [[asdict(f)[n] for n in names] + [f.growth[g] for g in growth] for f in figures]
+    if kind == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows([header, *rows])
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=targets.csv"})
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "targets"
+    for row in [header, *rows]:
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), media_type=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=targets.xlsx"})
 
 
 @router.get("/stats/targets", response_model=TargetReport,
-            responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}})
+            responses={200: {"content": {"text/csv": {}, XLSX: {}}, "description": "JSON, CSV or XLSX (format=)"}})
 def targets(who: Principal = Depends(readers), db: Session = Depends(session),
             year: int | None = Query(None, ge=1985, le=2100), region: str | None = Query(None, max_length=50),
-            format: str = Query("json", pattern="^(json|csv)$")):  # noqa: A002 (the query parameter's name)
+            format: str = Query("json", pattern="^(json|csv|xlsx)$")):  # noqa: A002 (the query parameter's name)
     rate = get_settings().subsidy_rate
     deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
                                                    selectinload(Transaction.from_org),
@@ -132,15 +167,8 @@ def targets(who: Principal = Depends(readers), db: Session = Depends(session),
 
     figures = year_figures(deals, rate, region, excluded=confirmed_deals(db))  # confirmed anomalies do not count
     shown = [f for f in figures if year is None or f.year in (year, year - 1)]
-    if format == "csv":
-        out = io.StringIO()
-        columns = [name for name in asdict(figures[0]) if name != "growth"] if figures else ["year"]
-        writer = csv.writer(out)
-        writer.writerow(columns + [f"growth_{g}" for g in (figures[0].growth if figures else {})])
-        for f in shown:
-            row = asdict(f)
-            writer.writerow([row[c] for c in columns] + [row["growth"][g] for g in row["growth"]])
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+    if format in ("csv", "xlsx"):
+        return _export(shown, format)
     return TargetReport(targets=JIANGSU_2021_2023.name, region=region, subsidy_rate=rate,
                         years=[json.loads(json.dumps(asdict(f), default=str)) for f in shown],
                         progress=progress(figures, JIANGSU_2021_2023))

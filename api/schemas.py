@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ from matching.explain import Explanation
 from matching.profiles import ClusterEvidence
 
 T = TypeVar("T")
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]  # a database id (32-bit on every backend)
 
 
 class Error(BaseModel):
@@ -40,7 +41,7 @@ class NeedIn(BaseModel):
     budget: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="Budget in yuan (元).")
     deadline: dt.date | None = None
     cooperation_modes: list[CooperationMode] = []
-    organization_id: int | None = Field(None, description="Operators and admins only; an SME posts for itself.")
+    organization_id: Id | None = Field(None, description="Operators and admins only; an SME posts for itself.")
 
 
 class NeedPatch(BaseModel):
@@ -64,7 +65,7 @@ class NeedOut(BaseModel):
     external_id: str | None
     title: str
     text: str
-    organization_id: int
+    organization_id: Id
     industry: str | None
     city: str | None
     province: str | None
@@ -98,7 +99,7 @@ class MatchOut(BaseModel):
 
 
 class NeedMatchOut(BaseModel):
-    need_id: int
+    need_id: Id
     external_id: str | None
     title: str
     organization: str
@@ -108,7 +109,7 @@ class NeedMatchOut(BaseModel):
 
 
 class LicenseeOut(BaseModel):
-    organization_id: int
+    organization_id: Id
     name: str
     kind: str
     score: float
@@ -130,7 +131,7 @@ class FeedbackIn(BaseModel):
 
 class FeedbackOut(BaseModel):
     id: int
-    need_id: int
+    need_id: Id
     application_number: str
     grade: int
     reason: str
@@ -199,7 +200,7 @@ class LicenceOut(BaseModel):
 class ChallengeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    need_id: int = Field(description="The need the challenge publishes (an SME's own, or any for operators).")
+    need_id: Id = Field(description="The need the challenge publishes (an SME's own, or any for operators).")
     reward: Decimal = Field(gt=0, max_digits=16, decimal_places=2, description="榜单金额, yuan")
     deadline: dt.date = Field(description="Last day to apply (揭榜截止日期).")
     conditions: str = Field("", max_length=5_000, description="揭榜条件")
@@ -214,7 +215,7 @@ class ApplicationIn(BaseModel):
 
 class ApplicationOut(BaseModel):
     id: int
-    organization_id: int
+    organization_id: Id
     organization: str
     proposal: str
     application_numbers: list[str]
@@ -223,7 +224,7 @@ class ApplicationOut(BaseModel):
 
 class ChallengeOut(BaseModel):
     id: int
-    need_id: int
+    need_id: Id
     title: str
     reward: Decimal
     deadline: dt.date
@@ -236,13 +237,13 @@ class ChallengeOut(BaseModel):
 class ShortlistIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    application_ids: list[int] = Field(min_length=1)
+    application_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
 class AwardIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    application_id: int
+    application_id: Id
 
 
 class NoteIn(BaseModel):
@@ -260,7 +261,7 @@ class EventOut(BaseModel):
 
 
 class SolverOut(BaseModel):
-    organization_id: int
+    organization_id: Id
     name: str
     kind: str
     score: float
@@ -272,8 +273,8 @@ class TransactionIn(BaseModel):
 
     kind: TransactionKind
     application_numbers: list[str] = Field(min_length=1, max_length=500)
-    from_org_id: int = Field(description="出让方 / 许可人 / 出质人")
-    to_org_id: int = Field(description="受让方 / 被许可人 / 质权人")
+    from_org_id: Id = Field(description="出让方 / 许可人 / 出质人")
+    to_org_id: Id = Field(description="受让方 / 被许可人 / 质权人")
     license_type: LicenseType | None = None
     contract_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
     received_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
@@ -281,8 +282,8 @@ class TransactionIn(BaseModel):
     recorded_on: dt.date | None = None
     ends_on: dt.date | None = None
     licensee_is_sme: bool | None = None
-    source_need_id: int | None = None
-    source_challenge_id: int | None = None
+    source_need_id: Id | None = None
+    source_challenge_id: Id | None = None
     external_id: str | None = Field(None, max_length=64, description="合同编号")
     note: str = Field("", max_length=2_000)
 
@@ -301,8 +302,8 @@ class TransactionOut(BaseModel):
     id: int
     kind: TransactionKind
     application_numbers: list[str]
-    from_org_id: int
-    to_org_id: int
+    from_org_id: Id
+    to_org_id: Id
     license_type: LicenseType | None
     contract_amount: Decimal | None
     received_amount: Decimal | None

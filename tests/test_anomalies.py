@@ -104,6 +104,9 @@ def test_review_over_http_and_confirmed_deals_leave_the_targets(api):
     marked = call(api, "operator", "POST", "/related-parties",
                   json={"first_org_id": orgs[OWN_SME], "second_org_id": orgs[OWN_TTO], "note": "校办企业"})
     assert marked.status_code == 201
+    again = call(api, "operator", "POST", "/related-parties",
+                 json={"first_org_id": orgs[OWN_TTO], "second_org_id": orgs[OWN_SME]})
+    assert again.status_code == 409  # already marked: a conflict, not a server error
     call(api, "operator", "POST", "/anomalies/scan")
     rules_now = {f["rule"] for f in call(api, "operator", "GET", "/anomalies").json()
                  if f["transaction_id"] == created.json()["id"]}

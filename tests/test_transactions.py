@@ -82,4 +82,12 @@ def test_the_target_report_changes_by_exactly_the_recorded_deals(api):
     assert Decimal(after["subsidy_estimate"]) - Decimal(before["subsidy_estimate"]) == Decimal("12500.00")
     csv_text = call(api, "evaluator", "GET", "/stats/targets", params={"format": "csv"}).text
     assert csv_text.splitlines()[0].startswith("year,") and str(year) in csv_text
+    xlsx = call(api, "evaluator", "GET", "/stats/targets", params={"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"  # a zip: the XLSX container
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.cell(1, 1).value == "year" and year in [row[0].value for row in sheet.iter_rows(min_row=2)]
     assert call(api, "sme", "GET", "/stats/targets").status_code == 403
