@@ -25,7 +25,7 @@ from api.schemas import Error, TargetReport, TransactionIn, TransactionOut, Tran
 from data.enums import Role
 from data.models import AuditEntry, Challenge, Need, Organization, Patent, Transaction
 from data.settings import get_settings
-from data.targets import JIANGSU_2021_2023, progress, year_figures
+from data.targets import load_targets, progress, year_figures
 
 router = APIRouter(tags=["transactions and targets"])
 recorders = require(Role.OPERATOR)
@@ -159,7 +159,8 @@ def _export(figures: list, kind: str) -> Response:
 def targets(who: Principal = Depends(readers), db: Session = Depends(session),
             year: int | None = Query(None, ge=1985, le=2100), region: str | None = Query(None, max_length=50),
             format: str = Query("json", pattern="^(json|csv|xlsx)$")):  # noqa: A002 (the query parameter's name)
-    rate = get_settings().subsidy_rate
+    settings = get_settings()
+    rate, plan = settings.subsidy_rate, load_targets(settings.targets_file)
     deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
                                                    selectinload(Transaction.from_org),
                                                    selectinload(Transaction.to_org))).all()
@@ -169,6 +170,6 @@ def targets(who: Principal = Depends(readers), db: Session = Depends(session),
     shown = [f for f in figures if year is None or f.year in (year, year - 1)]
     if format in ("csv", "xlsx"):
         return _export(shown, format)
-    return TargetReport(targets=JIANGSU_2021_2023.name, region=region, subsidy_rate=rate,
+    return TargetReport(targets=plan.name, region=region, subsidy_rate=rate,
                         years=[json.loads(json.dumps(asdict(f), default=str)) for f in shown],
-                        progress=progress(figures, JIANGSU_2021_2023))
+                        progress=progress(figures, plan))

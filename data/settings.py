@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     user_dicts: tuple[Path, ...] = Field(default=(), description="Extra jieba dictionaries for BM25")
     sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
     sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")
+    targets_file: Path | None = Field(default=None, description="A JSON target set (fields of data.targets."
+                                      "TargetSet, amounts in 亿元); default: Jiangsu's 2021–2023 plan")
     subsidy_rate: float = Field(default=0.05, ge=0, le=1, description="Share of the contract value of patents an "
                                 "SME brings in that the subsidy estimate counts (Jiangsu: about 5%)")
 

@@ -13,9 +13,11 @@ is `subsidy_rate` (Jiangsu: about 5%) of the contract value SMEs bring in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from data.enums import OrgKind, TransactionKind
 from data.models import Transaction
@@ -122,3 +124,16 @@ def progress(figures: list[YearFigures], targets: TargetSet) -> dict[str, dict[s
     }
     return {name: {"achieved": float(value), "target": float(goal), "share": float(value) / float(goal)}
             for name, (value, goal) in achieved.items()}
+
+
+def load_targets(path: Path | None) -> TargetSet:
+    """The configured target set: a JSON file with TargetSet's fields (amounts in 亿元), or Jiangsu's plan."""
+    if path is None:
+        return JIANGSU_2021_2023
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        amounts = {k: Decimal(str(data[k])) * YI for k in ("university_amount", "sme_amount", "pledge_amount")}
+        return TargetSet(**{**data, **amounts, "years": tuple(data["years"])})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a target set ({exc}); fields: {', '.join(TargetSet.__dataclass_fields__)}") \
+            from None

@@ -91,3 +91,22 @@ def test_the_target_report_changes_by_exactly_the_recorded_deals(api):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(1, 1).value == "year" and year in [row[0].value for row in sheet.iter_rows(min_row=2)]
     assert call(api, "sme", "GET", "/stats/targets").status_code == 403
+
+
+def test_a_configured_target_set(tmp_path):
+    import json
+
+    import pytest
+
+    from data.targets import load_targets
+
+    path = tmp_path / "zhejiang.json"
+    path.write_text(json.dumps({"name": "示例目标", "years": [2024, 2025], "university_patents": 100,
+                                "university_amount": 2, "sme_patents": 120, "sme_amount": 3, "smes": 50,
+                                "pledge_amount": 1, "pledge_items": 10, "annual_growth": 0.15}), encoding="utf-8")
+    targets = load_targets(path)
+    assert targets.university_amount == Decimal(200_000_000) and targets.years == (2024, 2025)
+    assert load_targets(None) is JIANGSU_2021_2023
+    path.write_text('{"name": "缺字段"}', encoding="utf-8")
+    with pytest.raises(ValueError, match="not a target set"):
+        load_targets(path)
