@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.audit import record as record_audit
+from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, principal, require, session
 from api.schemas import Error, NeedIn, NeedOut, NeedPatch, Page
@@ -59,6 +61,8 @@ def create_need(body: NeedIn, who: Principal = Depends(writers), db: Session = D
     values = body.model_dump(exclude={"organization_id"})
     need = Need(**values | {"cooperation_modes": [m.value for m in body.cooperation_modes]}, organization_id=org_id)
     db.add(need)
+    db.flush()
+    record_audit(db, who, "create", "need", need.id, None, snapshot(NeedOut.model_validate(need)))
     db.commit()
     return need
 
@@ -84,10 +88,12 @@ def read_need(need_id: PathId, who: Principal = Depends(principal), db: Session 
 def update_need(need_id: PathId, body: NeedPatch, who: Principal = Depends(principal),
                 db: Session = Depends(session)) -> Need:
     need = writable_need(db, need_id, who)
+    before = snapshot(NeedOut.model_validate(need))
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is None and name in ("title", "text", "cooperation_modes", "status"):
             raise invalid(f"body.{name}", "may not be null")
         setattr(need, name, [m.value for m in value] if name == "cooperation_modes" else value)
+    record_audit(db, who, "update", "need", need.id, before, snapshot(NeedOut.model_validate(need)))
     db.commit()
     return need
 
@@ -99,6 +105,7 @@ def delete_need(need_id: PathId, who: Principal = Depends(principal), db: Sessio
     if db.scalar(select(Transaction.id).where(Transaction.source_need_id == need.id).limit(1)):
         raise HTTPException(status.HTTP_409_CONFLICT, f"need {need_id} is the source of recorded deals; close it "
                                                       "(PATCH status=closed) instead of deleting it")
+    record_audit(db, who, "delete", "need", need.id, snapshot(NeedOut.model_validate(need)), None)
     db.delete(need)
     db.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from api.audit import record as record_audit
+from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, own_organization, principal, require, session
 from api.schemas import Error, LicenceOut, OfferIn, OfferOut, Refused
@@ -68,6 +70,8 @@ def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Sessio
                          term_end=body.term_end, pay_later_months=body.pay_later_months, declared_on=today(),
                          pledgee_consent=body.pledgee_consent)
     db.add(offer)
+    db.flush()
+    record_audit(db, who, "create", "offer", offer.id, None, snapshot(_out(offer)))
     db.commit()
     return _out(offer)
 
@@ -98,7 +102,9 @@ def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Se
     _may_manage(who, offer.patent)
     if offer.status is OfferStatus.WITHDRAWN:
         raise HTTPException(status.HTTP_409_CONFLICT, f"offer {offer_id} was already withdrawn")
+    before = snapshot(_out(offer))
     offer.status, offer.withdrawn_on = OfferStatus.WITHDRAWN, today()
+    record_audit(db, who, "update", "offer", offer.id, before, snapshot(_out(offer)))
     db.commit()
     return _out(offer)
 
@@ -114,8 +120,11 @@ def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = 
     except ValueError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     db.add(deal)
+    db.flush()
+    out = LicenceOut(transaction_id=deal.id, offer_id=offer.id, kind=deal.kind.value,
+                     license_type=deal.license_type.value, licensor=deal.from_org.name, licensee=licensee.name,
+                     contract_amount=deal.contract_amount, signed_on=deal.signed_on, ends_on=deal.ends_on,
+                     filing_status=deal.filing_status, terms=deal.note)
+    record_audit(db, who, "create", "transaction", deal.id, None, snapshot(out))
     db.commit()
-    return LicenceOut(transaction_id=deal.id, offer_id=offer.id, kind=deal.kind.value,
-                      license_type=deal.license_type.value, licensor=deal.from_org.name, licensee=licensee.name,
-                      contract_amount=deal.contract_amount, signed_on=deal.signed_on, ends_on=deal.ends_on,
-                      filing_status=deal.filing_status, terms=deal.note)
+    return out

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from api.audit import record as record_audit
+from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, require, session
 from api.schemas import Error, TargetReport, TransactionIn, TransactionOut, TransactionPatch
@@ -41,12 +43,11 @@ def _out(deal: Transaction) -> TransactionOut:
 
 
 def _snapshot(deal: Transaction) -> dict:
-    return json.loads(_out(deal).model_dump_json())
+    return snapshot(_out(deal))
 
 
 def _audit(db: Session, who: Principal, action: str, deal: Transaction, before: dict | None) -> None:
-    db.add(AuditEntry(actor=f"{who.role.value}#{who.key_id}", action=action, entity="transaction", entity_id=deal.id,
-                      before=before, after=_snapshot(deal)))
+    record_audit(db, who, action, "transaction", deal.id, before, _snapshot(deal))
 
 
 @router.post("/transactions", status_code=status.HTTP_201_CREATED, response_model=TransactionOut, responses=ERRORS)

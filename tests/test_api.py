@@ -115,3 +115,20 @@ def test_openapi_documents_every_route(api):
         for operation in operations.values():
             assert "200" in operation["responses"] or "201" in operation["responses"] \
                 or "204" in operation["responses"], path
+
+
+def test_changes_to_needs_are_audited(api):
+    from sqlalchemy import select
+
+    from data.models import AuditEntry
+
+    created = call(api, "sme", "POST", "/needs", json={"title": "审计", "text": "需求变更要留痕。"}).json()
+    call(api, "sme", "PATCH", f"/needs/{created['id']}", json={"title": "审计留痕"})
+    call(api, "sme", "DELETE", f"/needs/{created['id']}")
+    with transaction(api[4]) as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.entity == "need",
+                                                           AuditEntry.entity_id == created["id"])
+                                  .order_by(AuditEntry.id)).all()
+        assert [e.action for e in entries] == ["create", "update", "delete"]
+        assert entries[1].before["title"] == "审计" and entries[1].after["title"] == "审计留痕"
+        assert entries[2].after is None and all(e.actor.startswith("sme#") for e in entries)
