@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from api.app import create_app
 from api.auth import create_key
@@ -19,10 +21,32 @@ OWN_TTO, OTHER_TTO = "钟山理工大学", "淮海矿业大学"
 PATENT = "201710483362.4"  # held by 钟山理工大学
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def _database(kind: str, home) -> tuple[str, object]:  # noqa: ANN001
+    """A database URL of each backend and its cleanup; PostgreSQL gets a schema of its own."""
+    if kind == "sqlite":
+        return f"sqlite:///{home / 'api.db'}", lambda: None
+    from tests.conftest import _postgres_url
+
+    url = _postgres_url()
+    if not url:
+        pytest.skip("PATENT_MATCH_TEST_POSTGRES_URL not set")
+    schema = f"api_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{url}?options=-csearch_path%3D{schema}", drop
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def api(request, tmp_path_factory):
     home = tmp_path_factory.mktemp("api")
-    url = f"sqlite:///{home / 'api.db'}"
+    url, drop = _database(request.param, home)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATENT_MATCH_HOME", str(home / "home"))
         patch.setenv("PATENT_MATCH_ENCODER", "keyword")
@@ -48,6 +72,8 @@ def api(tmp_path_factory):
         client = TestClient(app)
         yield client, keys, need_id, org_ids, engine
         get_settings.cache_clear()
+        engine.dispose()
+        drop()
 
 
 def call(api, who, method, path, **kwargs):
