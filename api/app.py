@@ -47,7 +47,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness or reference rule of the database, e.g. a pair already marked related: the
         # request conflicts with stored data; it is not a server error.
-        return JSONResponse(status_code=409, content={"detail": f"conflicts with stored data: {exc.orig}"})
+        rule = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)  # PostgreSQL names it
+        detail = "conflicts with stored data (a record like this exists, or a reference is missing)"
+        return JSONResponse(status_code=409, content={"detail": f"{detail}: {rule}" if rule else detail})
 
     @app.get("/health", tags=["service"], response_model=Health)
     def health() -> Health:

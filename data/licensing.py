@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from data.enums import FeeType, LegalStatus, LicenseType, OfferStatus, PatentType, TransactionKind
+from data.enums import FeeType, LegalStatus, LicenseType, OfferStatus, OrgKind, PatentType, TransactionKind
 from data.models import LicenseOffer, Organization, Patent, Transaction
 from data.patent_terms import expiry_date
 
@@ -69,6 +69,8 @@ def accept_offer(offer: LicenseOffer, licensee: Organization, today: dt.date) ->
         raise ValueError(f"offer {offer.id} was withdrawn on {offer.withdrawn_on}")
     if offer.term_end < today:
         raise ValueError(f"offer {offer.id}'s licence term ended on {offer.term_end}")
+    if not offer.patent.holders:
+        raise ValueError(f"patent {offer.patent.application_number} has no recorded holder to license from")
     holder = offer.patent.holders[0].organization
     terms = {FeeType.LUMP_SUM: f"一次性许可费{offer.lump_sum}元", FeeType.ROYALTY: f"销售提成{offer.royalty_rate}",
              FeeType.PER_UNIT: f"按件{offer.per_unit_fee}元", FeeType.FREE: "免费"}[offer.fee_type]
@@ -77,6 +79,6 @@ def accept_offer(offer: LicenseOffer, licensee: Organization, today: dt.date) ->
     return Transaction(
         kind=TransactionKind.LICENSE, license_type=LicenseType.OPEN, from_org=holder, to_org=licensee,
         contract_amount=offer.lump_sum if offer.fee_type is FeeType.LUMP_SUM else None, received_amount=None,
-        signed_on=today, ends_on=offer.term_end, licensee_is_sme=licensee.kind.value == "sme", offer_id=offer.id,
+        signed_on=today, ends_on=offer.term_end, licensee_is_sme=licensee.kind is OrgKind.SME, offer_id=offer.id,
         filing_status=FILING_PENDING, patents=[offer.patent],
         note=f"开放许可：{terms}；支付方式：{offer.payment_method or '按声明'}；许可期至{offer.term_end}")
