@@ -12,7 +12,7 @@ from api.routes_needs import FORBIDDEN, NOT_FOUND, get_need
 from api.schemas import Error, FeedbackIn, FeedbackOut, MatchOut, Page, PatentMatchesOut
 from data.enums import Role
 from data.models import MatchFeedback, Patent, PatentHolder
-from matching.matcher import Match
+from matching.matcher import Ranked
 
 router = APIRouter(tags=["matches"])
 UNAVAILABLE = {503: {"model": Error, "description": "The search index has not been built."}}
@@ -21,18 +21,18 @@ patent_readers = require(Role.TTO, Role.OPERATOR, Role.EVALUATOR)
 graders = require(Role.SME, Role.OPERATOR)
 
 
-def _keep(m: Match, places: dict[str, list[tuple[str | None, str | None]]], cluster: str | None, region: str | None,
-          sleeping_only: bool, licence_available: bool, holder: str | None) -> bool:
-    if cluster and cluster not in {c.cluster for c in m.clusters}:
+def _keep(entry: Ranked, cluster: str | None, region: str | None, sleeping_only: bool, licence_available: bool,
+          holder: str | None) -> bool:
+    organizations = [h.organization for h in entry.patent.holders]
+    if cluster and cluster not in {c.cluster for c in entry.clusters}:
         return False
-    if region and not any(region in (city or "") or region in (province or "") for city, province in
-                          places.get(m.application_number, [])):
+    if region and not any(region in (o.city or "") or region in (o.province or "") for o in organizations):
         return False
-    if sleeping_only and not m.sleeping:
+    if sleeping_only and not entry.patent.is_sleeping:
         return False
-    if licence_available and not (m.explanation and m.explanation.licence):
+    if licence_available and entry.profile.offer is None:
         return False
-    return not holder or any(holder in name for name in m.holders)
+    return not holder or any(holder in o.name for o in organizations)
 
 
 @router.get("/needs/{need_id}/matches", response_model=Page[MatchOut], responses={**FORBIDDEN, **NOT_FOUND,
@@ -47,21 +47,16 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  holder: str | None = Query(None, description="Holder name contains this text."),
                  include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> Page:
     need = get_need(db, need_id, who)
-    ranked = need_matcher.match_need(db, need, k=need_matcher.k0, include_inactive=include_inactive)
-    places: dict[str, list[tuple[str | None, str | None]]] = {}
-    if region:
-        rows = db.scalars(select(Patent).where(Patent.application_number.in_([m.application_number for m in ranked]))
-                          .options(selectinload(Patent.holders).selectinload(PatentHolder.organization)))
-        places = {p.application_number: [(h.organization.city, h.organization.province) for h in p.holders]
-                  for p in rows}
-    kept = [m for m in ranked if _keep(m, places, cluster, region, sleeping_only, licence_available, holder)]
+    ranking = need_matcher.rank_need(db, need, include_inactive=include_inactive)
+    kept = [e for e in ranking.entries if _keep(e, cluster, region, sleeping_only, licence_available, holder)]
+    shown = need_matcher.explain(ranking, kept[offset:offset + limit])  # only the page is explained
     items = [MatchOut(id=f"{need.id}:{m.application_number}", rank=offset + i + 1,
                       application_number=m.application_number, title=m.title, holders=list(m.holders),
                       legal_status=m.legal_status, sleeping=m.sleeping, score=m.score, features=m.features,
                       explanation=m.explanation,
                       explanation_zh=m.explanation.zh() if m.explanation else "", clusters=list(m.clusters),
                       value=m.value)
-             for i, m in enumerate(kept[offset:offset + limit])]
+             for i, m in enumerate(shown)]
     return Page[MatchOut](total=len(kept), offset=offset, limit=limit, items=items)
 
 

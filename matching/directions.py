@@ -31,7 +31,7 @@ from indexer.embed import embed_documents, embed_queries
 from indexer.sources import need_text, patent_document
 from matching.candidates import Candidate, min_max
 from matching.features import RESEARCH_KINDS, region_fit
-from matching.matcher import Match, NeedMatcher, score_candidates
+from matching.matcher import Match, NeedMatcher, Ranked, score_candidates
 from matching.query import prepare_query
 
 NEIGHBOURS = 50
@@ -190,19 +190,17 @@ class PatentMatcher:
 
 def solver_teams(session: Session, matcher: NeedMatcher, need: Need, k: int = 10,
                  per_team: int = 3) -> list[SolverTeam]:
-    matches = matcher.match_need(session, need, k=matcher.k0)
-    numbers = [m.application_number for m in matches]
-    patents = {p.application_number: p for p in session.scalars(select(Patent).where(
-        Patent.application_number.in_(numbers)).options(selectinload(Patent.holders)))}
-    by_org: dict[int, list[Match]] = {}
+    ranking = matcher.rank_need(session, need)
+    by_org: dict[int, list[Ranked]] = {}
     orgs: dict[int, Organization] = {}
-    for match in matches:
-        for holder in patents[match.application_number].holders:
+    for entry in ranking.entries:  # best first, so each team's list is too
+        for holder in entry.patent.holders:
             if holder.organization.kind in RESEARCH_KINDS:
                 orgs[holder.organization_id] = holder.organization
-                by_org.setdefault(holder.organization_id, []).append(match)
-    teams = [SolverTeam(org_id, orgs[org_id].name, orgs[org_id].kind.value,
-                        sum(w * m.score for w, m in zip(TEAM_DECAY, found, strict=False)), tuple(found[:per_team]))
-             for org_id, found in by_org.items()]
-    return sorted(teams, key=lambda t: -t.score)[:k]
-
+                by_org.setdefault(holder.organization_id, []).append(entry)
+    scores = {org_id: sum(w * e.score for w, e in zip(TEAM_DECAY, found, strict=False))
+              for org_id, found in by_org.items()}
+    best = sorted(scores, key=lambda org_id: -scores[org_id])[:k]
+    return [SolverTeam(org_id, orgs[org_id].name, orgs[org_id].kind.value, scores[org_id],
+                       tuple(matcher.explain(ranking, by_org[org_id][:per_team])))  # only what is listed
+            for org_id in best]

@@ -47,6 +47,25 @@ class Match:
     value: float | None = None
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked candidate before explanation."""
+
+    patent: Patent
+    profile: PatentProfile
+    clusters: list[ClusterEvidence]
+    candidate: Candidate
+    score: float
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    need: NeedProfile
+    query_tokens: list[str]
+    entries: list[Ranked]
+
+
 def score_candidates(candidates: list[Candidate], need: NeedProfile, patents: Mapping[str, PatentProfile],
                      ranker: LinearRanker) -> list[tuple[Candidate, float, dict[str, float]]]:
     """Every candidate with a profile, scored and sorted best first (ties keep retrieval order)."""
@@ -94,24 +113,38 @@ class NeedMatcher:
         self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
         self.today = today or dt.date.today()
 
-    def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False,
-                   need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> list[Match]:
-        """Patents for `text`; `need` carries the profile of a stored need (industry, budget, region)."""
+    def rank(self, session: Session, text: str, include_inactive: bool = False,
+             need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> Ranking:
+        """Every candidate with its record, profile and score, best first — not yet explained, so a
+        caller that filters or pages explains only what it shows."""
         need_profile, _ = need or self.profiler.need_profile(text)
         candidates = self.candidates.generate(text)
         records = self._records(session, [c.doc_id for c in candidates])
         if not include_inactive:
             records = {n: p for n, p in records.items() if p.legal_status not in EXCLUDED_BY_DEFAULT}
         profiles = {n: self.profiler.profile_of_patent(p, self.today) for n, p in records.items()}
-        ranked = score_candidates(candidates, need_profile, {n: p for n, (p, _) in profiles.items()}, self.ranker)
-        query_tokens = self.index.bm25.tokenizer(prepare_query(text))
-        return [self._explain(records[c.doc_id], *profiles[c.doc_id], c, score, features, need_profile, query_tokens)
-                for c, score, features in ranked[:k]]
+        scored = score_candidates(candidates, need_profile, {n: p for n, (p, _) in profiles.items()}, self.ranker)
+        entries = [Ranked(records[c.doc_id], *profiles[c.doc_id], c, score, features) for c, score, features in scored]
+        return Ranking(need_profile, self.index.bm25.tokenizer(prepare_query(text)), entries)
+
+    def explain(self, ranking: Ranking, entries: list[Ranked]) -> list[Match]:
+        return [self._explain(e.patent, e.profile, e.clusters, e.candidate, e.score, e.features, ranking.need,
+                              ranking.query_tokens) for e in entries]
+
+    def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False,
+                   need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> list[Match]:
+        """Patents for `text`; `need` carries the profile of a stored need (industry, budget, region)."""
+        ranking = self.rank(session, text, include_inactive, need)
+        return self.explain(ranking, ranking.entries[:k])
+
+    def rank_need(self, session: Session, need: Need, include_inactive: bool = False) -> Ranking:
+        text = need_text(need)
+        return self.rank(session, text, include_inactive, self.profiler.profile_of_need(need, text))
 
     def match_need(self, session: Session, need: Need, k: int = 10, include_inactive: bool = False) -> list[Match]:
         """Patents for a stored need: its declared industry, budget, cooperation modes and region count."""
-        text = need_text(need)
-        return self.match_text(session, text, k, include_inactive, self.profiler.profile_of_need(need, text))
+        ranking = self.rank_need(session, need, include_inactive)
+        return self.explain(ranking, ranking.entries[:k])
 
     @staticmethod
     def _records(session: Session, numbers: list[str]) -> dict[str, Patent]:
