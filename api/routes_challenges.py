@@ -145,37 +145,33 @@ def submit(challenge_id: PathId, body: ApplicationIn, who: Principal = Depends(t
                           status=application.status)
 
 
+def _change(db: Session, challenge_id: int, who: Principal, action) -> ChallengeOut:  # noqa: ANN001
+    """A publisher's or operator's state change: checked by the rules, stored, then shown."""
+    challenge = _managed(db, challenge_id, who)
+    _rules(lambda: action(challenge))
+    db.commit()
+    return _out(challenge, who)
+
+
 @router.post("/{challenge_id}/shortlist", response_model=ChallengeOut, responses=ERRORS)
 def shortlist_applications(challenge_id: PathId, body: ShortlistIn, who: Principal = Depends(publishers),
                            db: Session = Depends(session)) -> ChallengeOut:
-    challenge = _managed(db, challenge_id, who)
-    _rules(lambda: shortlist(challenge, set(body.application_ids), actor(who)))
-    db.commit()
-    return _out(challenge, who)
+    return _change(db, challenge_id, who, lambda c: shortlist(c, set(body.application_ids), actor(who)))
 
 
 @router.post("/{challenge_id}/award", response_model=ChallengeOut, responses=ERRORS)
 def award_application(challenge_id: PathId, body: AwardIn, who: Principal = Depends(publishers),
                       db: Session = Depends(session)) -> ChallengeOut:
-    challenge = _managed(db, challenge_id, who)
-    _rules(lambda: award(challenge, body.application_id, actor(who)))
-    db.commit()
-    return _out(challenge, who)
+    return _change(db, challenge_id, who, lambda c: award(c, body.application_id, actor(who)))
 
 
 @router.post("/{challenge_id}/complete", response_model=ChallengeOut, responses=ERRORS)
 def complete(challenge_id: PathId, body: NoteIn, who: Principal = Depends(publishers),
              db: Session = Depends(session)) -> ChallengeOut:
-    challenge = _managed(db, challenge_id, who)
-    _rules(lambda: move(challenge, ChallengeState.COMPLETED, actor(who), body.note))
-    db.commit()
-    return _out(challenge, who)
+    return _change(db, challenge_id, who, lambda c: move(c, ChallengeState.COMPLETED, actor(who), body.note))
 
 
 @router.post("/{challenge_id}/cancel", response_model=ChallengeOut, responses=ERRORS)
 def cancel(challenge_id: PathId, body: NoteIn, who: Principal = Depends(publishers),
            db: Session = Depends(session)) -> ChallengeOut:
-    challenge = _managed(db, challenge_id, who)
-    _rules(lambda: move(challenge, ChallengeState.CANCELLED, actor(who), body.note))
-    db.commit()
-    return _out(challenge, who)
+    return _change(db, challenge_id, who, lambda c: move(c, ChallengeState.CANCELLED, actor(who), body.note))

@@ -8,7 +8,6 @@ NumPy arrays (float16 weights), never pickle; retrain with `patent-match ipc tra
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from sklearn.svm import LinearSVC
 
 from data.ipc_scheme import subclass_titles
 from indexer.text import normalize
+from matching.linear_model import load_linear, save_linear
 
 
 @dataclass(frozen=True)
@@ -63,23 +63,13 @@ class IpcClassifier:
                  for j in row] for i, row in enumerate(top)]
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        vocabulary = {term: int(i) for term, i in self.vectorizer.vocabulary_.items()}
-        params = {"ngram_range": list(self.vectorizer.ngram_range), "classes": self.classes,
-                  "temperature": self.temperature, "vocabulary": vocabulary}
-        (directory / "ipc_model.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
-        np.save(directory / "idf.npy", self.vectorizer.idf_.astype(np.float32), allow_pickle=False)
-        np.save(directory / "coef.npy", self.coef.astype(np.float16), allow_pickle=False)
-        np.save(directory / "intercept.npy", self.intercept, allow_pickle=False)
+        save_linear(directory, "ipc_model", self.vectorizer, self.coef, self.intercept,
+                    {"classes": self.classes, "temperature": self.temperature})
 
     @classmethod
     def load(cls, directory: Path) -> IpcClassifier:
-        params = json.loads((directory / "ipc_model.json").read_text(encoding="utf-8"))
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=tuple(params["ngram_range"]), sublinear_tf=True,
-                                     vocabulary=params["vocabulary"], dtype=np.float32)
-        vectorizer.idf_ = np.load(directory / "idf.npy", allow_pickle=False)
-        return cls(vectorizer, np.load(directory / "coef.npy", allow_pickle=False).astype(np.float32),
-                   np.load(directory / "intercept.npy", allow_pickle=False), params["classes"], params["temperature"])
+        vectorizer, coef, intercept, params = load_linear(directory, "ipc_model", (1, 3))
+        return cls(vectorizer, coef, intercept, params["classes"], params["temperature"])
 
 
 @dataclass(frozen=True)

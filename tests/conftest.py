@@ -103,3 +103,17 @@ def corpus() -> tuple[Document, ...]:
     with (demo_dir() / "patents.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[:40]
     return tuple(Document(r["申请号"], join_fields(r["名称"], r["摘要"], r["主权项"])) for r in rows)
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> str:
+    """A SQLite database holding the demo, as `patent-match demo` leaves it (keyword encoder, index built)."""
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(main, ["--db", url, "demo", "--as-of", "2026-11-21"])
+    assert result.exit_code == 0, result.output
+    return url
+

@@ -17,14 +17,6 @@ from indexer.text import normalize
 from matching.clusters import cluster_map
 
 
-@pytest.fixture
-def demo_db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    result = CliRunner().invoke(main, ["--db", url, "demo", "--as-of", "2026-11-21"])
-    assert result.exit_code == 0, result.output
-    return url
-
-
 def test_every_explanation_is_true_to_the_records(demo_db):
     engine = make_engine(demo_db)
     matcher = load_matcher(engine)

@@ -75,14 +75,6 @@ def test_tagger_measured_against_the_gold_sample():
     assert heldout.sentences == 65 and precision >= 0.75 and recall >= 0.47
 
 
-@pytest.fixture
-def demo_db(tmp_path):
-    url = f"sqlite:///{tmp_path / 't.db'}"
-    result = CliRunner().invoke(main, ["--db", url, "demo", "--as-of", "2026-11-21"])
-    assert result.exit_code == 0, result.output
-    return url
-
-
 def test_every_demo_patent_and_need_carries_three_kinds_of_tags(demo_db):
     engine = make_engine(demo_db)
     with transaction(engine) as session:

@@ -9,13 +9,13 @@ Saved as JSON and NumPy arrays, never pickle; retrain with `patent-match tag tra
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matching.linear_model import load_linear, save_linear
 from matching.tags.effects import effect_classes, mask_names, sentence_effects, split_sentences
 
 MIN_SENTENCES = 2_000  # fewer sentences teach it nothing the cues do not already know
@@ -59,19 +59,10 @@ class EffectClassifier:
         return {code: float(p) for code, p in zip(self.classes, row, strict=True) if p >= self.threshold}
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        params = {"classes": self.classes, "threshold": self.threshold,
-                  "vocabulary": {t: int(i) for t, i in self.vectorizer.vocabulary_.items()}}
-        (directory / "effect_model.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
-        np.save(directory / "idf.npy", self.vectorizer.idf_.astype(np.float32), allow_pickle=False)
-        np.save(directory / "coef.npy", self.coef.astype(np.float16), allow_pickle=False)
-        np.save(directory / "intercept.npy", self.intercept, allow_pickle=False)
+        save_linear(directory, "effect_model", self.vectorizer, self.coef, self.intercept,
+                    {"classes": self.classes, "threshold": self.threshold})
 
     @classmethod
     def load(cls, directory: Path) -> EffectClassifier:
-        params = json.loads((directory / "effect_model.json").read_text(encoding="utf-8"))
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
-                                     vocabulary=params["vocabulary"], dtype=np.float32)
-        vectorizer.idf_ = np.load(directory / "idf.npy", allow_pickle=False)
-        return cls(vectorizer, np.load(directory / "coef.npy", allow_pickle=False).astype(np.float32),
-                   np.load(directory / "intercept.npy", allow_pickle=False), params["classes"], params["threshold"])
+        vectorizer, coef, intercept, params = load_linear(directory, "effect_model", (1, 3))
+        return cls(vectorizer, coef, intercept, params["classes"], params["threshold"])
