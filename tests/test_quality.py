@@ -22,10 +22,10 @@ from indexer.store import IndexConfig
 from indexer.text import BEIR_VIEW
 from matching.clusters import cluster_map
 from matching.ipc import IpcClassifier
+from tests.conftest import SHARED
 
 pytestmark = pytest.mark.slow
 
-SHARED = Path(os.environ.get("PATENT_MATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 RANKERS = ["bm25", "char_tfidf", "dense", "hybrid", "hybrid_sum", "full"]
 TOLERANCE = 0.01
 PINNED = {

@@ -13,9 +13,10 @@ from data.enums import TagDimension, TagEntity, TagSource
 from data.models import Need, Patent, Tag
 from matching.tags.effects import effect_classes, need_effects, patent_effects, split_sentences
 from matching.tags.products import product_categories, product_tags
+from tests.conftest import SHARED
 
 GOLD = Path(__file__).parent / "fixtures" / "effects_gold.tsv"
-SHARED_PATENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "patents" / "cn_patents.jsonl"
+SHARED_PATENTS = SHARED / "patents" / "cn_patents.jsonl"
 
 
 def test_taxonomy_is_documented_and_sized():
@@ -68,7 +69,7 @@ def test_tagger_measured_against_the_gold_sample():
     from eval.effects import evaluate_effects
 
     if not SHARED_PATENTS.exists():
-        pytest.fail(f"the shared patents are not at {SHARED_PATENTS}")
+        pytest.fail(f"the shared patents are not at {SHARED_PATENTS} (set PATENT_MATCH_SHARED_DATA)")
     heldout = evaluate_effects(GOLD, SHARED_PATENTS, "heldout")
     precision, recall, _ = heldout.micro()
     # Floors a little under today's figures (docs/tagging.md): a cue change that hurts fails here.
