@@ -43,6 +43,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_transactions.router)
     app.include_router(routes_anomalies.router)
 
+    from api.web.site import mount
+
+    mount(app)  # the web interface (/ui) over the same routes; registered after them so API errors stay JSON
+
     @app.exception_handler(IntegrityError)
     def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness or reference rule of the database, e.g. a pair already marked related: the

@@ -264,8 +264,24 @@ def demo(obj: Context, as_of: str | None) -> None:
     _print_summary(engine)
     _demo_matches(engine)
     _demo_tags(engine)
-    click.echo("\nNext: patent-match patents --sleeping   ·   patent-match formats   ·   "
-               "patent-match import patents YOUR_EXPORT.xlsx")
+    _demo_sign_in(engine)
+    click.echo("\nNext: patent-match serve (web interface http://127.0.0.1:8000/ui/)   ·   "
+               "patent-match patents --sleeping   ·   patent-match import patents YOUR_EXPORT.xlsx")
+
+
+def _demo_sign_in(engine: Engine) -> None:
+    """Print one sign-in key per role and keep them, readable by this user only, beside the database."""
+    from api.cli_keys import demo_keys
+
+    keys = demo_keys(engine)
+    path = get_settings().home / "demo-keys.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    lines = [f"{role.value:<9}  {key}  {org or ''}".rstrip() for role, org, key in keys]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    click.echo(f"\n演示登录密钥 Demo sign-in keys (also in {path}; earlier demo keys are revoked):")
+    for line in lines:
+        click.echo("  " + line)
 
 
 _register_subgroups()

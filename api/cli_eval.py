@@ -34,43 +34,26 @@ def run(dataset_dir: Path, rankers: tuple[str, ...], split: str | None, encoder:
         relevant_grade: int | None, allow_missing: bool, as_json: bool, out: Path | None,
         weights: tuple[str, ...], fusion: str | None) -> None:
     """Index the set's corpus (cached, independent of the database), run each ranker, compute metrics."""
-    from api.cli_match import load_models
-    from eval.dataset import DatasetError, load_dataset
+    from eval.dataset import DatasetError
     from eval.metrics import QueryMismatch
-    from eval.rankers import RANKERS, RankerContext
+    from eval.rankers import RANKERS
     from eval.report import summary, write_report
-    from eval.runner import run_evaluation, write_runs
-    from indexer.cache import EmbeddingCache
-    from indexer.encoders import load_encoder
-    from indexer.store import IndexConfig
-    from indexer.text import BEIR_VIEW
-    from matching.clusters import cluster_map
-    from matching.ranker import LinearRanker
+    from eval.runner import write_runs
+    from eval.service import evaluate_judged_set
 
-    settings = get_settings()
     chosen = list(rankers) or list(RANKERS)
     unknown = [r for r in chosen if r not in RANKERS]
     if unknown:
         raise click.BadParameter(f"{', '.join(unknown)}; choose from {', '.join(RANKERS)}", param_hint="--ranker")
-    ipc_model, ranker = load_models()
-    if weights or fusion:
-        ranker = LinearRanker({**ranker.weights, **parse_weights(weights)}, "command line", fusion or ranker.fusion)
-    if "full" in chosen and ipc_model is None:
+    if "full" in chosen and not (get_settings().ipc_model_dir / "ipc_model.json").exists():
         click.echo("note: no IPC model (patent-match ipc train); the full ranker runs without IPC and inferred "
                    "cluster agreement", err=True)
-    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker)
-    cache = EmbeddingCache(settings.cache_path)
     try:
-        dataset = load_dataset(dataset_dir, split)
-        result = run_evaluation(dataset, chosen, load_encoder(encoder or settings.encoder), cache,
-                                settings.home / "eval-indexes",
-                                IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW),
-                                allow_missing, relevant_grade, progress=not as_json, context=context)
+        result = evaluate_judged_set(dataset_dir, chosen, split, encoder, relevant_grade, allow_missing,
+                                     progress=not as_json, weights=parse_weights(weights), fusion=fusion)
     except (DatasetError, QueryMismatch) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    finally:
-        cache.close()
     data = summary(result)
     if out:
         write_runs(result, out)

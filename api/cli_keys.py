@@ -78,3 +78,32 @@ def serve(obj, host: str, port: int) -> None:  # noqa: ANN001
     from api.app import create_app
 
     uvicorn.run(create_app(obj.engine), host=host, port=port)
+
+
+DEMO_KEYS = (  # who signs in to the demo: (role, organisation from data/demo/orgs.csv)
+    (Role.SME, "南京储能云科技有限公司"),
+    (Role.TTO, "钟山理工大学"),
+    (Role.OPERATOR, "江苏专利运营服务中心（示范）"),
+    (Role.EVALUATOR, None),
+    (Role.ADMIN, None),
+)
+
+
+def demo_keys(engine) -> list[tuple[Role, str | None, str]]:  # noqa: ANN001
+    """Fresh sign-in keys for each demo role; the previous demo keys are revoked, so a re-run leaves one set."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from api.auth import create_key
+    from data.db import transaction
+    from data.models import ApiKey, Organization
+
+    created = []
+    with transaction(engine) as session:
+        for old in session.scalars(select(ApiKey).where(ApiKey.label == "demo", ApiKey.revoked_at.is_(None))):
+            old.revoked_at = dt.datetime.now(dt.UTC)
+        for role, org_name in DEMO_KEYS:
+            org = session.scalar(select(Organization).where(Organization.name == org_name)) if org_name else None
+            created.append((role, org_name, create_key(session, role, org, "demo")))
+    return created

@@ -42,7 +42,7 @@ def actor(who: Principal) -> str:
     return f"{who.role.value}#{who.key_id}"
 
 
-def _challenge(db: Session, challenge_id: int) -> Challenge:
+def load_challenge(db: Session, challenge_id: int) -> Challenge:
     found = db.scalar(select(Challenge).where(Challenge.id == challenge_id).options(
         selectinload(Challenge.need), selectinload(Challenge.applications), selectinload(Challenge.events)))
     if found is None:
@@ -51,7 +51,7 @@ def _challenge(db: Session, challenge_id: int) -> Challenge:
 
 
 def _managed(db: Session, challenge_id: int, who: Principal) -> Challenge:
-    challenge = _challenge(db, challenge_id)
+    challenge = load_challenge(db, challenge_id)
     if who.role is Role.SME and challenge.need.organization_id != who.organization_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the publisher or an operator manages a challenge")
     return challenge
@@ -103,12 +103,12 @@ def list_challenges(who: Principal = Depends(principal), db: Session = Depends(s
 
 @router.get("/{challenge_id}", response_model=ChallengeOut, responses=ERRORS)
 def read_challenge(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)):  # noqa: ANN201
-    return _out(_challenge(db, challenge_id), who)
+    return _out(load_challenge(db, challenge_id), who)
 
 
 @router.get("/{challenge_id}/events", response_model=list[EventOut], responses=ERRORS)
 def events(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> list[EventOut]:
-    challenge = _challenge(db, challenge_id)
+    challenge = load_challenge(db, challenge_id)
     if who.role is Role.TTO or (who.role is Role.SME and challenge.need.organization_id != who.organization_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the log is for the publisher, operators and evaluators")
     return [EventOut(from_state=e.from_state, to_state=e.to_state, actor=e.actor, note=e.note, at=e.at)
@@ -121,7 +121,7 @@ def solvers(challenge_id: PathId, who: Principal = Depends(principal), db: Sessi
     """Universities and institutes ranked by their patents' relevance (matching/directions.py)."""
     from matching.directions import solver_teams
 
-    need = db.get(Need, _challenge(db, challenge_id).need_id)
+    need = db.get(Need, load_challenge(db, challenge_id).need_id)
     ranked = solver_teams(db, need_matcher, need, top)
     return [SolverOut(organization_id=t.organization_id, name=t.name, kind=t.kind, score=t.score,
                       patents=[m.application_number for m in t.patents]) for t in ranked]
@@ -131,7 +131,7 @@ def solvers(challenge_id: PathId, who: Principal = Depends(principal), db: Sessi
              responses=ERRORS)
 def submit(challenge_id: PathId, body: ApplicationIn, who: Principal = Depends(teams),
            db: Session = Depends(session)) -> ApplicationOut:
-    challenge = _challenge(db, challenge_id)
+    challenge = load_challenge(db, challenge_id)
     team = own_organization(db, who)
     held = set(db.scalars(select(Patent.application_number).join(PatentHolder).where(
         PatentHolder.organization_id == team.id, Patent.application_number.in_(body.application_numbers))))

@@ -36,7 +36,7 @@ def _out(offer: LicenseOffer) -> OfferOut:
     return OfferOut(**fields, application_number=offer.patent.application_number)
 
 
-def _patent(db: Session, number: str) -> Patent:
+def patent_for_offer(db: Session, number: str) -> Patent:
     patent = db.scalar(select(Patent).where(Patent.application_number == number).options(
         selectinload(Patent.transactions), selectinload(Patent.holders).selectinload(PatentHolder.organization)))
     if patent is None:
@@ -52,7 +52,7 @@ def _may_manage(who: Principal, patent: Patent) -> None:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OfferOut,
              responses={**ERRORS, 409: {"model": Refused, "description": "Not eligible; each refusal names its rule."}})
 def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Session = Depends(session)):  # noqa: ANN201
-    patent = _patent(db, body.application_number)
+    patent = patent_for_offer(db, body.application_number)
     _may_manage(who, patent)
     wanted = FEE_FIELD.get(body.fee_type)
     if wanted and getattr(body, wanted) is None:
@@ -88,7 +88,7 @@ def list_offers(who: Principal = Depends(principal), db: Session = Depends(sessi
     return [_out(o) for o in db.scalars(query.limit(limit))]
 
 
-def _offer(db: Session, offer_id: int) -> LicenseOffer:
+def get_offer(db: Session, offer_id: int) -> LicenseOffer:
     offer = db.get(LicenseOffer, offer_id)
     if offer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no offer {offer_id}")
@@ -98,7 +98,7 @@ def _offer(db: Session, offer_id: int) -> LicenseOffer:
 @router.post("/{offer_id}/withdraw", response_model=OfferOut, responses=ERRORS)
 def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Session = Depends(session)) -> OfferOut:
     """Withdraw an offer; licences already granted on it stay in force."""
-    offer = _offer(db, offer_id)
+    offer = get_offer(db, offer_id)
     _may_manage(who, offer.patent)
     if offer.status is OfferStatus.WITHDRAWN:
         raise HTTPException(status.HTTP_409_CONFLICT, f"offer {offer_id} was already withdrawn")
@@ -113,7 +113,7 @@ def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Se
              responses={**ERRORS, 409: {"model": Error, "description": "Withdrawn or expired offer."}})
 def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = Depends(session)) -> LicenceOut:
     """Take a licence on exactly the published terms (non-exclusive; filing pending)."""
-    offer = _offer(db, offer_id)
+    offer = get_offer(db, offer_id)
     licensee = own_organization(db, who)
     try:
         deal = accept_offer(offer, licensee, today())

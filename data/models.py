@@ -350,6 +350,21 @@ class ApiKey(Base):
     organization: Mapped[Organization | None] = relationship()
 
 
+class WebSession(Base):
+    """A signed-in browser: the cookie carries a random token, the database only its hash and the form token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # every form posts it back (synchroniser token)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    api_key: Mapped[ApiKey] = relationship()
+
+
 class AuditEntry(Base):
     """One change to a record that counts toward targets: who, when, what, before and after."""
 

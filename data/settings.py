@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     subsidy_rate: float = Field(default=0.05, ge=0, le=1, description="Share of the contract value of patents an "
                                 "SME brings in that the subsidy estimate counts (Jiangsu: about 5%)")
 
+    eval_sets: Path | None = Field(default=None, description="Folder of judged sets (BEIR layout) evaluators can run "
+                                   "from the web interface; default: `home`/eval-sets")
+
+    @property
+    def eval_sets_dir(self) -> Path:
+        return self.eval_sets or self.home / "eval-sets"
+
+    @property
+    def eval_reports_dir(self) -> Path:
+        return self.home / "eval-reports"
+
     @property
     def index_dir(self) -> Path:
         return self.home / "index"

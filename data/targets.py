@@ -14,7 +14,7 @@ is `subsidy_rate` (Jiangsu: about 5%) of the contract value SMEs bring in.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -137,3 +137,37 @@ def load_targets(path: Path | None) -> TargetSet:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a target set ({exc}); fields: {', '.join(TargetSet.__dataclass_fields__)}") \
             from None
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    name: str
+    deals: int
+    patents: int
+    contract: Decimal
+    received: Decimal
+
+
+def breakdown(deals: Iterable[Transaction], group: Callable[[Transaction], str | None],
+              excluded: set[int] = frozenset()) -> list[GroupFigures]:  # type: ignore[assignment]
+    """Deals per group (kind, university, city…), largest contract amount first; a group of None is left out."""
+    rows: dict[str, list[Transaction]] = {}
+    for deal in deals:
+        name = group(deal) if deal.id not in excluded else None
+        if name:
+            rows.setdefault(name, []).append(deal)
+    figures = [GroupFigures(name, len(found), sum(len(d.patents) for d in found),
+                            sum((d.contract_amount or Decimal(0) for d in found), Decimal(0)),
+                            sum((d.received_amount or Decimal(0) for d in found), Decimal(0)))
+               for name, found in rows.items()]
+    return sorted(figures, key=lambda f: (-f.contract, f.name))
+
+
+def by_university(deal: Transaction) -> str | None:
+    """Universities and institutes as the side that transfers, licenses or contributes."""
+    return deal.from_org.name if deal.kind in CONVERSION and deal.from_org.kind in RESEARCH else None
+
+
+def by_city(deal: Transaction) -> str | None:
+    """Where the technology lands: the receiving side's city, else the giving side's."""
+    return deal.to_org.city or deal.from_org.city

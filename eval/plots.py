@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache, wraps
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+_DRAWING = threading.RLock()
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei")
@@ -42,20 +46,20 @@ def _style() -> Iterator[None]:
     params: dict[str, object] = {"axes.unicode_minus": False}
     if cjk_font():
         params["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
-    with mpl.rc_context(params):
+    with _DRAWING, mpl.rc_context(params):  # rc_context is process-global: one figure at a time
         yield
 
 
-def _styled(draw: Callable[..., None]) -> Callable[..., None]:
+def styled(draw: Callable[..., T]) -> Callable[..., T]:
     @wraps(draw)
-    def wrapper(*args: object, **kwargs: object) -> None:
+    def wrapper(*args: object, **kwargs: object) -> T:
         with _style():
-            draw(*args, **kwargs)
+            return draw(*args, **kwargs)
 
     return wrapper
 
 
-def _figure(width: float, height: float):  # noqa: ANN202
+def new_figure(width: float, height: float):  # noqa: ANN202
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=120, layout="constrained")
@@ -66,10 +70,10 @@ def label(text: str, fallback: str) -> str:
     return text if cjk_font() or text.isascii() else fallback
 
 
-@_styled
+@styled
 def metric_bars(path: Path, means: dict[str, dict[str, float]], measures: list[str], title: str) -> None:
     rankers = list(means)
-    figure = _figure(min(14.0, max(7.0, 1.3 * len(measures) * max(1, len(rankers)) / 2)), 4.2)
+    figure = new_figure(min(14.0, max(7.0, 1.3 * len(measures) * max(1, len(rankers)) / 2)), 4.2)
     axes = figure.add_subplot()
     width = 0.8 / len(rankers)
     x = np.arange(len(measures))
@@ -86,11 +90,11 @@ def metric_bars(path: Path, means: dict[str, dict[str, float]], measures: list[s
     figure.savefig(path)
 
 
-@_styled
+@styled
 def query_deltas(path: Path, deltas: dict[str, float], measure: str, better: str, worse: str) -> None:
     qids = sorted(deltas, key=lambda q: -deltas[q])
     values = np.array([deltas[q] for q in qids])
-    figure = _figure(min(16.0, max(7.0, 0.22 * len(qids) + 2)), 4.2)
+    figure = new_figure(min(16.0, max(7.0, 0.22 * len(qids) + 2)), 4.2)
     axes = figure.add_subplot()
     colors = ["#2a9d55" if v > 1e-9 else "#c0392b" if v < -1e-9 else "#999999" for v in values]
     axes.bar(np.arange(len(qids)), values, color=colors)
@@ -108,11 +112,11 @@ def query_deltas(path: Path, deltas: dict[str, float], measure: str, better: str
     figure.savefig(path)
 
 
-@_styled
+@styled
 def breakdown_bars(path: Path, table: dict[str, dict[str, float | int]], rankers: list[str], attribute: str,
                    measure: str) -> None:
     values = list(table)
-    figure = _figure(min(14.0, max(7.0, 0.9 * len(values) * max(1, len(rankers)) / 2 + 2)), 4.2)
+    figure = new_figure(min(14.0, max(7.0, 0.9 * len(values) * max(1, len(rankers)) / 2 + 2)), 4.2)
     axes = figure.add_subplot()
     width = 0.8 / len(rankers)
     x = np.arange(len(values))

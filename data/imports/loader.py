@@ -14,7 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from data.db import transaction
 from data.imports.common import ParsedRow
@@ -23,6 +24,7 @@ from data.imports.readers import RawTable, read_table
 from data.imports.registry import HANDLERS
 from data.imports.schemas import SCHEMAS, ImportSchema
 from data.imports.values import parse_cell
+from data.models import Organization, Patent, PatentHolder
 from data.normalize import is_empty
 
 
@@ -47,9 +49,13 @@ def import_file(
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
     today: dt.date | None = None,
+    holder: str | None = None,
 ) -> ImportReport:
+    """Import a file; with `holder`, every row must be about that organisation's own patents (a TTO's upload)."""
     if kind not in SCHEMAS:
         raise ValueError(f"unknown import kind '{kind}'; choose from {', '.join(SCHEMAS)}")
+    if holder is not None and kind not in ("patents", "offers"):
+        raise ImportFileError(path, f"{holder} may import its own patents and offers, not {kind}")
     schema = SCHEMAS[kind]
     table = read_table(path)
     matched, ignored = _check_columns(schema, table)
@@ -58,6 +64,8 @@ def import_file(
     today = today or dt.date.today()
     with transaction(engine) as session:
         errors += handler.validate(session, parsed, path, today)
+        if holder is not None:
+            errors += ownership_errors(session, kind, parsed, path, holder)
         bad_rows = {e.row for e in errors}
         if errors and not skip_invalid:
             raise ImportRejected(path, sorted(errors, key=lambda e: e.row), len(table.rows))
@@ -70,6 +78,20 @@ def import_file(
         kind, path, len(table.rows), counts.created, counts.updated, len(bad_rows),
         written_rejects, tuple(ignored), table.encoding,
     )
+
+
+def ownership_errors(session: Session, kind: str, rows: list[ParsedRow], path: Path, holder: str) -> list[RowError]:
+    """Rows an organisation may not import for itself: other holders' patents, or a kind it does not manage."""
+    if kind == "patents":
+        return [row.error(path, "holders", f"{holder} is not among the holders; an organisation imports its own "
+                                           "patents only")
+                for row in rows if "holders" in row.values and holder not in row.values["holders"]]
+    numbers = {row.values["application_number"] for row in rows if "application_number" in row.values}
+    owned = set(session.scalars(select(Patent.application_number).join(PatentHolder).join(Organization).where(
+        Patent.application_number.in_(numbers), Organization.name == holder)))
+    return [row.error(path, "application_number", f"not a patent of {holder}; an organisation offers its own "
+                                                  "patents only")
+            for row in rows if row.values.get("application_number") not in owned | {None}]
 
 
 def _check_columns(schema: ImportSchema, table: RawTable) -> tuple[dict, list[str]]:
