@@ -26,7 +26,7 @@ TODAY = dt.date(2026, 11, 21)
 # The shared public data (never copied into the repository): beside the checkout, or where
 # PATENT_MATCH_SHARED_DATA says (.ci/run sets it for a clone whose origin has the data beside it).
 SHARED = Path(os.environ.get("PATENT_MATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-pytest_plugins = ["tests.api_support"]  # the `api` fixture: a served demo database with a key per role
+pytest_plugins = ["tests.api_support", "tests.web_support"]  # `api`: the demo over HTTP; `site`: over a browser
 
 
 def pytest_configure(config: pytest.Config) -> None:

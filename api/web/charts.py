@@ -28,9 +28,10 @@ def _tick(text: str, limit: int = 14) -> str:
 
 @styled
 def yearly_chart(years: list[dict], plan: TargetSet, lang: str) -> bytes:
-    """Patents per year by indicator, with the plan's yearly share of each target as a dashed line."""
-    series = [("university_patents", _text("高校院所转化专利", "university out", lang),
-               plan.university_patents),
+    """Patents per year by indicator; the plan's even yearly pace is named in the legend (the progress table
+    holds the targets themselves: drawn here, thousands would flatten a region's tens)."""
+    pace = len(plan.years) or 1
+    series = [("university_patents", _text("高校院所转化专利", "university out", lang), plan.university_patents),
               ("sme_patents", _text("中小企业受让专利", "SME in", lang), plan.sme_patents),
               ("pledge_items", _text("质押专利", "pledged", lang), plan.pledge_items)]
     figure = new_figure(7.5, 3.6)
@@ -38,18 +39,13 @@ def yearly_chart(years: list[dict], plan: TargetSet, lang: str) -> bytes:
     x = np.arange(len(years))
     width = 0.8 / len(series)
     for i, (key, name, target) in enumerate(series):
-        values = [row.get(key, 0) for row in years]
-        bars = axes.bar(x + (i - 1) * width, values, width, label=name)
+        bars = axes.bar(x + (i - 1) * width, [row.get(key, 0) for row in years], width,
+                        label=f"{name} ({_text('年目标', 'yearly target', lang)} {target / pace:,.0f})")
         axes.bar_label(bars, fontsize=7, padding=2)
-        in_plan = [j for j, row in enumerate(years) if row["year"] in plan.years]
-        if in_plan:  # the plan's yearly pace: its three-year target spread evenly
-            axes.hlines([target / len(plan.years)] * len(in_plan), [j + (i - 1.5) * width for j in in_plan],
-                        [j + (i - 0.5) * width for j in in_plan], colors=bars.patches[0].get_facecolor(),
-                        linestyles="dashed", linewidth=1)
     axes.set_xticks(x, [str(row["year"]) for row in years])
     axes.set_ylabel(_text("件", "patents", lang))
-    axes.set_yscale("symlog")  # targets are thousands while a demo holds tens: both stay visible
-    axes.legend(fontsize=8, loc="upper left")
+    axes.margins(y=0.15)
+    figure.legend(loc="outside upper center", ncols=3, fontsize=8, frameon=False)
     axes.grid(axis="y", alpha=0.3)
     return _png(figure)
 
@@ -69,7 +65,7 @@ def amounts_chart(years: list[dict], lang: str) -> bytes:
         axes.bar(x + (i - 1.5) * width, values, width, label=name)
     axes.set_xticks(x, [str(row["year"]) for row in years])
     axes.set_ylabel(_text("万元", "10k yuan", lang))
-    axes.legend(fontsize=8, loc="upper left")
+    figure.legend(loc="outside upper center", ncols=4, fontsize=8, frameon=False)
     axes.grid(axis="y", alpha=0.3)
     return _png(figure)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from data.enums import label
+from data.enums import LABELS, label
 
 LANG_COOKIE = "pm_lang"
 
@@ -173,8 +173,12 @@ def translator(lang: str) -> Callable[..., str]:
 
 
 def enum_text(value: StrEnum | str | None, lang: str = "zh") -> str:
+    """An enum's label in the interface language; plain strings (API bodies carry values) are looked up."""
     if value is None:
         return "—"
+    if not isinstance(value, StrEnum):
+        value = next((member for members in LABELS.values() for member in members.values() if member == value),
+                     str(value))
     if lang == "en" or not isinstance(value, StrEnum):
         return str(value).replace("_", " ")
     return label(value)

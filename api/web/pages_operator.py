@@ -73,7 +73,7 @@ def chart(chart: str, user: WebUser = Depends(report_pages), db: Session = Depen
         png = groups_chart(_groups(db, region or None, user.lang)[chart], t(f"dashboard.by_{chart}"), user.lang)
     else:
         return Response(status_code=404)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})  # a new deal shows at once
 
 
 @router.get("/anomalies")

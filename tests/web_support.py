@@ -1,0 +1,94 @@
+"""A demo database served by a real uvicorn server on loopback, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(os.environ.get("PATENT_MATCH_SCREENSHOTS", Path(__file__).resolve().parents[1] / "test-output"
+                                  / "screenshots"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """(base URL, {role: demo key}, engine): `patent-match demo` then `patent-match serve`, in this process."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.cli import main
+    from api.cli_match import load_matcher
+    from data.db import make_engine
+    from data.settings import get_settings
+
+    home = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{home / 'web.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATENT_MATCH_HOME", str(home / "home"))
+        patch.setenv("PATENT_MATCH_ENCODER", "keyword")
+        get_settings.cache_clear()
+        result = CliRunner().invoke(main, ["--db", url, "demo", "--as-of", "2026-11-21"])
+        assert result.exit_code == 0, result.output
+        keys = {line.split()[0]: line.split()[1]
+                for line in (home / "home" / "demo-keys.txt").read_text(encoding="utf-8").splitlines()}
+        engine = make_engine(url)
+        app = create_app(engine)
+        app.state.matcher = load_matcher(engine)  # while the settings point at this module's data directory
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", keys, engine
+        server.should_exit = True
+        thread.join(10)
+        engine.dispose()
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing (apt-get install chromium; .ci/run installs it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def sign_in(browser, base: str, key: str, viewport: dict | None = None):  # noqa: ANN001, ANN201
+    """A fresh browser context (its own cookies) signed in with `key`."""
+    context = browser.new_context(base_url=base, viewport=viewport or {"width": 1280, "height": 900},
+                                  locale="zh-CN")
+    page = context.new_page()
+    page.goto("/ui/signin")
+    page.fill("#f-key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/ui/")
+    return page
+
+
+def shot(page, name: str, full_page: bool = True) -> Path:  # noqa: ANN001
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.wait_for_function("Array.from(document.images).every(image => image.complete && image.naturalWidth > 0)")
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
