@@ -157,9 +157,9 @@ def parse(model: type[M], values: dict[str, Any], lang: str) -> tuple[M | None, 
         return None, _field_errors(list(exc.errors()), lang)
 
 
-def render(request: Request, user: WebUser | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, user: WebUser | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     lang = user.lang if user else language(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return templates().TemplateResponse(request, name, {"user": user, "lang": lang, "t": translator(lang),
+    return templates().TemplateResponse(request, template, {"user": user, "lang": lang, "t": translator(lang),
                                                         "here": quote(here, safe="/?=&"), **context},
                                         status_code=status)

@@ -109,7 +109,7 @@ def report(request: Request, name: str, user: WebUser = Depends(evaluator_pages)
     data = json.loads((folder / "summary.json").read_text(encoding="utf-8")) if (folder / "summary.json").exists() \
         else None
     plots = sorted(p.name for p in folder.glob("*.png"))
-    return render(request, user, "eval_report.html", name=name, status=status, data=data, plots=plots)
+    return render(request, user, "eval_report.html", name=name, run=status, data=data, plots=plots)
 
 
 @router.get("/eval/reports/{name}/{plot}")
