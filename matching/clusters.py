@@ -8,7 +8,7 @@ to clusters; words of a declared industry (申报行业) lead from a need or an 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from matching.industries import _rows, industries_for_ipc
@@ -28,8 +28,15 @@ class ClusterMap:
     by_sei: dict[str, tuple[str, ...]]
     by_prefix: tuple[tuple[str, str], ...]  # longest prefix first
     by_industry_word: tuple[tuple[str, str], ...] = ()  # longest word first
+    # Every match places ~200 candidates' codes; the answer for a code never changes, so it is kept.
+    _by_code: dict[str, tuple[ClusterTag, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def tags_for_ipc(self, code: str) -> list[ClusterTag]:
+        if code not in self._by_code:
+            self._by_code[code] = tuple(self._place(code))
+        return list(self._by_code[code])
+
+    def _place(self, code: str) -> list[ClusterTag]:
         # The team's IPC-prefix rows are more specific than the industry route, so they come first.
         tags = [ClusterTag(cluster, code, f"IPC {prefix.strip('/ ')}")
                 for prefix, cluster in self.by_prefix if code.startswith(prefix)]
