@@ -19,7 +19,8 @@ def _index_parts(encoder_name: str | None, factory: str | None = None):  # noqa:
 
     settings = get_settings()
     config = IndexConfig(
-        factory=factory or settings.ann_factory, nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts
+        factory=factory or settings.ann_factory, nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts,
+        vector_uri=settings.vector_uri,
     )
     return load_encoder(encoder_name or settings.encoder), EmbeddingCache(settings.cache_path), config
 

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     cluster_scheme: str = Field(default="jiangsu", description="Provincial industry-cluster table")
     ann_factory: str | None = Field(default=None, description="FAISS factory string; default chosen by size")
     ann_nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
+    vector_uri: str | None = Field(default=None, description="Vectors in Milvus instead of FAISS: a local file "
+                                   "path runs milvus-lite, http://host:19530 a Milvus deployment (docs/deployment.md)")
     user_dicts: tuple[Path, ...] = Field(default=(), description="Extra jieba dictionaries for BM25")
     sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
     sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")

@@ -1,4 +1,5 @@
-"""An index directory: manifest, FAISS vectors, id map and lexical indexes, always written whole.
+"""An index directory: manifest, vectors (FAISS, or a pointer to Milvus), id map and lexical indexes,
+always written whole (a Milvus collection is changed in place by updates; see indexer/vectors).
 
 Builds and updates write a fresh temporary directory beside the target and swap it in with two
 renames, so a crash leaves either the old index or the new one, never a mixture. A crash between
@@ -28,8 +29,8 @@ from indexer.lexical.bm25 import Bm25Index, JiebaTokenizer
 from indexer.lexical.char_tfidf import CharTfidfIndex
 from indexer.manifest import IndexMismatch, Manifest, corpus_checksum
 from indexer.text import PATENT_VIEW, WINDOW_CHARS, WINDOW_OVERLAP, Document, windows
-from indexer.vectors import choose_factory
-from indexer.vectors.faiss_index import FaissIndex
+from indexer.vectors import VectorIndex, choose_factory, create_vectors, load_vectors
+from indexer.vectors.milvus_index import drop_replaced, replaced_collection
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class IndexConfig:
     ngram_range: tuple[int, int] = (1, 2)
     user_dicts: tuple[Path, ...] = ()
     document_view: str = PATENT_VIEW
+    vector_uri: str | None = None  # None: FAISS in the directory; else Milvus (indexer/vectors/milvus_index.py)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class IdMap:
 class LoadedIndex:
     directory: Path
     manifest: Manifest
-    vectors: FaissIndex
+    vectors: VectorIndex
     ids: IdMap
     tfidf: CharTfidfIndex
     bm25: Bm25Index
@@ -120,7 +122,7 @@ def _recover(directory: Path) -> None:
 def _write_all(
     tmp: Path,
     manifest: Manifest,
-    vectors: FaissIndex,
+    vectors: VectorIndex,
     ids: IdMap,
     documents: list[Document],
     config: IndexConfig,
@@ -185,13 +187,15 @@ def build_index(
     _check_unique(documents)
     vectors_np, stats = embed_documents(encoder, [d.embed_text for d in documents], cache, progress=progress)
     factory = choose_factory(len(documents), config.factory)
-    vectors = FaissIndex.create(encoder.dim, factory, training=vectors_np, nprobe=config.nprobe)
+    vectors = create_vectors(encoder.dim, factory, vectors_np, config.nprobe, config.vector_uri)
     ids = IdMap([d.doc_id for d in documents], list(range(len(documents))), [d.digest for d in documents])
     vectors.add(np.asarray(ids.row_ids, dtype=np.int64), vectors_np)
     tokenizer = JiebaTokenizer.shared(config.user_dicts)
     windowed = sum(len(windows(d.embed_text)) > 1 for d in documents)
     manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
+    replaced = replaced_collection(directory)  # a Milvus collection this build supersedes
     _swap_in(directory, lambda tmp: _write_all(tmp, manifest, vectors, ids, documents, config, tokenizer))
+    drop_replaced(replaced, vectors)
     return BuildReport(len(documents), len(documents), 0, 0, stats, time.perf_counter() - start)
 
 
@@ -211,7 +215,7 @@ def update_index(
     manifest = Manifest.load(directory)
     manifest.check_encoder(encoder.id, encoder.dim)
     ids = IdMap.load(directory)
-    vectors = FaissIndex.load(directory, manifest.factory, config.nprobe)
+    vectors = load_vectors(directory, manifest.factory, config.nprobe)
     stored = dict(zip(ids.doc_ids, zip(ids.row_ids, ids.digests, strict=True), strict=True))
     current = {d.doc_id: d for d in documents}
     added = [d for d in documents if d.doc_id not in stored]
@@ -237,7 +241,7 @@ def update_index(
         vectors.add(np.asarray(new_rows, dtype=np.int64), fresh)
     else:  # e.g. HNSW: rebuild the vector part; every embedding but the fresh ones comes from the cache
         every, _ = embed_documents(encoder, [d.embed_text for d in documents], cache)
-        vectors = FaissIndex.create(encoder.dim, manifest.factory, training=every, nprobe=config.nprobe)
+        vectors = create_vectors(encoder.dim, manifest.factory, every, config.nprobe)
         vectors.add(np.asarray(ids.row_ids, dtype=np.int64), every)
     if vectors.count() != len(documents):
         raise IndexMismatch(f"vector count {vectors.count()} != {len(documents)} documents after update; rebuild")
@@ -255,7 +259,7 @@ def load_index(directory: Path, encoder: Encoder, config: IndexConfig = IndexCon
     manifest = Manifest.load(directory)
     manifest.check_encoder(encoder.id, encoder.dim)
     ids = IdMap.load(directory)
-    vectors = FaissIndex.load(directory, manifest.factory, config.nprobe)
+    vectors = load_vectors(directory, manifest.factory, config.nprobe)
     tfidf = CharTfidfIndex.load(directory / "char_tfidf")
     bm25 = Bm25Index.load(directory / "bm25", JiebaTokenizer.shared(config.user_dicts))
     counts = {

@@ -15,6 +15,7 @@ EXACT_MAX_VECTORS = 100_000
 
 class VectorIndex(Protocol):
     factory: str
+    supports_remove: bool
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
 
@@ -37,3 +38,27 @@ def choose_factory(n_vectors: int, override: str | None = None) -> str:
         return "Flat"
     nlist = 2 ** round(math.log2(4 * math.sqrt(n_vectors)))
     return f"IVF{nlist},Flat"
+
+
+def create_vectors(dim: int, factory: str, training: np.ndarray | None, nprobe: int,
+                   uri: str | None = None) -> VectorIndex:
+    """A new, empty vector index: FAISS in the index directory, or Milvus at `uri` (a local file runs
+    milvus-lite; http://host:19530 a deployment)."""
+    if uri:
+        from indexer.vectors.milvus_index import MilvusIndex
+
+        return MilvusIndex.create(dim, factory, uri, nprobe)
+    from indexer.vectors.faiss_index import FaissIndex
+
+    return FaissIndex.create(dim, factory, training=training, nprobe=nprobe)
+
+
+def load_vectors(directory: Path, factory: str, nprobe: int) -> VectorIndex:
+    """Whichever backend wrote the directory: a Milvus pointer file, else the FAISS file."""
+    from indexer.vectors.milvus_index import POINTER, MilvusIndex
+
+    if (directory / POINTER).exists():
+        return MilvusIndex.load(directory, factory, nprobe)
+    from indexer.vectors.faiss_index import FaissIndex
+
+    return FaissIndex.load(directory, factory, nprobe)
