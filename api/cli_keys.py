@@ -76,8 +76,16 @@ def serve(obj, host: str, port: int) -> None:  # noqa: ANN001
     import uvicorn
 
     from api.app import create_app
+    from api.deps import load_matcher_into
+    from indexer.manifest import IndexMismatch
 
-    uvicorn.run(create_app(obj.engine), host=host, port=port)
+    app = create_app(obj.engine)
+    try:  # before listening, so the first person to ask for matches does not wait for the index to load
+        load_matcher_into(app)
+    except IndexMismatch as exc:
+        click.echo(f"note: no usable search index yet ({exc}); matches answer 503 until `patent-match index build`",
+                   err=True)
+    uvicorn.run(app, host=host, port=port)
 
 
 DEMO_KEYS = (  # who signs in to the demo: (role, organisation from data/demo/orgs.csv)

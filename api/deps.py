@@ -59,19 +59,25 @@ def require(*roles: Role):  # noqa: ANN201
     return check
 
 
-def matcher(request: Request):  # noqa: ANN201
-    """The need → patent matcher, loaded once per process on first use."""
+def load_matcher_into(app) -> None:  # noqa: ANN001
+    """Load the need → patent matcher once per process (`patent-match serve` does it before listening)."""
     from api.cli_match import load_matcher
+
+    app.state.matcher = load_matcher(app.state.engine)
+    # The index and models are millions of long-lived objects; without this the cyclic collector walks
+    # them all now and then, which put 200 ms spikes into the slowest 5% of match requests.
+    gc.freeze()
+
+
+def matcher(request: Request):  # noqa: ANN201
+    """The matcher; loaded on first use when the server started before the index existed."""
     from indexer.manifest import IndexMismatch
 
     if getattr(request.app.state, "matcher", None) is None:
         try:
-            request.app.state.matcher = load_matcher(request.app.state.engine)
+            load_matcher_into(request.app)
         except IndexMismatch as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the search index is not ready: {exc}") from None
-        # The index and models are millions of long-lived objects; without this the cyclic collector walks
-        # them all now and then, which put 200 ms spikes into the slowest 5% of match requests.
-        gc.freeze()
     return request.app.state.matcher
 
 
