@@ -19,32 +19,38 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_server(url: str, timeout: float = 60) -> tuple[subprocess.Popen, str]:
+    """`patent-match serve` over `url` on a free loopback port, once /health answers."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "--db", url, "serve",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError(f"the server did not start: {server.stderr.read().decode()[-2000:]}")
+        time.sleep(0.2)
+
+
 @contextmanager
 def served_demo(home: Path, url: str) -> Iterator[tuple[str, dict[str, str], object]]:
     """(base URL, {role: demo key}, engine); the server is a separate process, as in production."""
     from data.db import make_engine
 
-    cli = [sys.executable, "-c", "from api.cli import main; main()", "--db", url]
-    subprocess.run([*cli, "demo"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "--db", url, "demo"], check=True,
+                   capture_output=True)
     keys = {line.split()[0]: line.split()[1] for line in (home / "demo-keys.txt").read_text("utf-8").splitlines()}
-    port = free_port()
-    server = subprocess.Popen([*cli, "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(url)
+    engine = make_engine(url)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {server.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-        engine = make_engine(url)
         yield base, keys, engine
-        engine.dispose()
     finally:
+        engine.dispose()
         server.terminate()
         server.wait(10)

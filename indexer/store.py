@@ -181,21 +181,28 @@ def build_index(
     config: IndexConfig = IndexConfig(),
     source: str = "database",
     progress: bool = False,
+    vectors: np.ndarray | None = None,
 ) -> BuildReport:
-    """Build from scratch (embeddings still come from the cache when the text is unchanged)."""
+    """Build from scratch (embeddings still come from the cache when the text is unchanged). `vectors`,
+    one row per document from `encoder`, skips embedding: batch embedding run as an offline job."""
     start = time.perf_counter()
     _check_unique(documents)
-    vectors_np, stats = embed_documents(encoder, [d.embed_text for d in documents], cache, progress=progress)
+    if vectors is not None:
+        if vectors.shape != (len(documents), encoder.dim):
+            raise ValueError(f"vectors of shape {vectors.shape} for {len(documents)} documents of dim {encoder.dim}")
+        vectors_np, stats = np.asarray(vectors, dtype=np.float32), EmbedStats(len(documents), 0, 0, 0)
+    else:
+        vectors_np, stats = embed_documents(encoder, [d.embed_text for d in documents], cache, progress=progress)
     factory = choose_factory(len(documents), config.factory)
-    vectors = create_vectors(encoder.dim, factory, vectors_np, config.nprobe, config.vector_uri)
+    index = create_vectors(encoder.dim, factory, vectors_np, config.nprobe, config.vector_uri)
     ids = IdMap([d.doc_id for d in documents], list(range(len(documents))), [d.digest for d in documents])
-    vectors.add(np.asarray(ids.row_ids, dtype=np.int64), vectors_np)
+    index.add(np.asarray(ids.row_ids, dtype=np.int64), vectors_np)
     tokenizer = JiebaTokenizer.shared(config.user_dicts)
     windowed = sum(len(windows(d.embed_text)) > 1 for d in documents)
     manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
     replaced = replaced_collection(directory)  # a Milvus collection this build supersedes
-    _swap_in(directory, lambda tmp: _write_all(tmp, manifest, vectors, ids, documents, config, tokenizer))
-    drop_replaced(replaced, vectors)
+    _swap_in(directory, lambda tmp: _write_all(tmp, manifest, index, ids, documents, config, tokenizer))
+    drop_replaced(replaced, index)
     return BuildReport(len(documents), len(documents), 0, 0, stats, time.perf_counter() - start)
 
 
