@@ -242,3 +242,13 @@ def test_demo_keys_are_one_set_per_demo_run(api):
     with transaction(engine) as session:
         active = session.scalars(select(ApiKey.role).where(ApiKey.label == "demo", ApiKey.revoked_at.is_(None))).all()
     assert sorted(r.value for r in active) == sorted(ROLES)
+
+
+def test_home_shows_deal_amounts_only_to_roles_that_may_read_deals(browsers):
+    amounts = re.compile(r"\d{1,3}(,\d{3})+\.\d\d")  # challenge rewards are public; deal amounts are not
+    assert amounts.search(browsers["operator"].get("/ui/").text.split("最近交易")[1])
+    for role in ("sme", "tto"):
+        page = browsers[role].get("/ui/").text
+        assert not amounts.search(page.split("最近交易")[1]), role
+        assert "href=\"/ui/dashboard\"" not in page
+    assert 'href="/ui/needs"' not in browsers["tto"].get("/ui/").text  # no tile into a page it cannot open
