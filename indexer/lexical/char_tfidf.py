@@ -22,14 +22,16 @@ class CharTfidfIndex:
         doc_ids: list[str],
         vocabulary: dict[str, int],
         idf: np.ndarray,
-        matrix: sparse.csr_matrix,
+        postings: sparse.csr_matrix,  # term-major: one row of document weights per n-gram
         ngram_range: tuple[int, int],
         sublinear_tf: bool,
     ) -> None:
-        self.doc_ids, self.vocabulary, self.idf, self.matrix = doc_ids, vocabulary, idf, matrix
+        self.doc_ids, self.vocabulary, self.idf = doc_ids, vocabulary, idf
         self.ngram_range, self.sublinear_tf = ngram_range, sublinear_tf
         self._counter = CountVectorizer(analyzer="char", ngram_range=ngram_range, vocabulary=vocabulary, lowercase=True)
-        self._matrix_t = matrix.T.tocsr()  # term-major copy: a query touches only its terms' rows
+        # Only the term-major form (postings) is kept: a query touches only its terms' rows, and holding the
+        # document-major matrix as well doubled the largest part of a million-patent index in memory.
+        self._matrix_t = postings
 
     @classmethod
     def build(
@@ -40,7 +42,8 @@ class CharTfidfIndex:
         weighting = TfidfTransformer(sublinear_tf=sublinear_tf).fit(counts)
         matrix = weighting.transform(counts).astype(np.float32).tocsr()
         vocabulary = {term: int(col) for term, col in counter.vocabulary_.items()}
-        return cls(list(doc_ids), vocabulary, weighting.idf_.astype(np.float32), matrix, ngram_range, sublinear_tf)
+        return cls(list(doc_ids), vocabulary, weighting.idf_.astype(np.float32), matrix.T.tocsr(), ngram_range,
+                   sublinear_tf)
 
     def vectorize(self, queries: list[str]) -> sparse.csr_matrix:
         counts = self._counter.transform(queries).astype(np.float32)
@@ -63,7 +66,7 @@ class CharTfidfIndex:
             directory / "params.json", {"ngram_range": list(self.ngram_range), "sublinear_tf": self.sublinear_tf}
         )
         np.save(directory / "idf.npy", self.idf, allow_pickle=False)
-        sparse.save_npz(directory / "matrix.npz", self.matrix)
+        sparse.save_npz(directory / "postings.npz", self._matrix_t)
 
     @classmethod
     def load(cls, directory: Path) -> CharTfidfIndex:
@@ -72,7 +75,14 @@ class CharTfidfIndex:
             read_json(directory / "doc_ids.json"),
             read_json(directory / "vocabulary.json"),  # type: ignore[arg-type]
             np.load(directory / "idf.npy", allow_pickle=False),
-            sparse.load_npz(directory / "matrix.npz").tocsr(),
+            _stored_matrix(directory),
             tuple(params["ngram_range"]),
             params["sublinear_tf"],
         )  # type: ignore[index]
+
+
+def _stored_matrix(directory: Path) -> sparse.csr_matrix:
+    """Term-major postings; indexes written before they were stored that way hold the document-major matrix."""
+    if (directory / "postings.npz").exists():
+        return sparse.load_npz(directory / "postings.npz").tocsr()
+    return sparse.load_npz(directory / "matrix.npz").T.tocsr()
