@@ -252,3 +252,28 @@ def test_home_shows_deal_amounts_only_to_roles_that_may_read_deals(browsers):
         assert not amounts.search(page.split("最近交易")[1]), role
         assert "href=\"/ui/dashboard\"" not in page
     assert 'href="/ui/needs"' not in browsers["tto"].get("/ui/").text  # no tile into a page it cannot open
+
+
+def test_a_challenge_goes_through_its_state_machine_in_the_browser(api, browsers):
+    sme, tto = browsers["sme"], browsers["tto"]
+    made = sme.post("/ui/needs/new", data={"csrf": _csrf(sme), "title": "揭榜：电池簇均衡", "text": "电池簇一致性差。"},
+                    follow_redirects=False)
+    need_id = int(made.headers["location"].rsplit("/", 1)[1])
+    answer = sme.post("/ui/challenges/new", data={"csrf": _csrf(sme), "need_id": need_id, "reward": "300000",
+                                                  "deadline": "2000-01-01"})
+    assert answer.status_code == 422 and "must not be in the past" in answer.text  # the API's rule, shown
+    published = sme.post("/ui/challenges/new", data={"csrf": _csrf(sme), "need_id": need_id, "reward": "300000",
+                                                     "deadline": "2099-12-31"}, follow_redirects=False)
+    page = published.headers["location"]
+    assert "验收完成" not in sme.get(page).text  # completing is not a move a published challenge has
+    assert tto.post(page + "/apply", data={"csrf": _csrf(tto), "proposal": "主动均衡方案",
+                                           "application_numbers": PATENT}, follow_redirects=False).status_code == 303
+    application = re.search(r'name="application_ids" value="(\d+)"', sme.get(page).text).group(1)
+    assert tto.post(page + "/shortlist", data={"csrf": _csrf(tto), "application_ids": application}).status_code == 403
+    for action, form in (("shortlist", {"application_ids": application}), ("award", {"application_id": application}),
+                         ("complete", {"note": "样机验收通过"})):
+        assert sme.post(f"{page}/{action}", data={"csrf": _csrf(sme), **form},
+                        follow_redirects=False).status_code == 303, action
+    final = sme.get(page).text
+    assert "已完成" in final or "completed" in final
+    assert final.count("→") >= 4  # published, shortlisted, awarded, completed: each change is logged

@@ -70,7 +70,10 @@ def _page(request: Request, user: WebUser, db: Session, challenge_id: int, probl
     if user.role is Role.TTO:
         own_patents = db.scalars(select(Patent).join(PatentHolder).where(
             PatentHolder.organization_id == user.principal.organization_id).order_by(Patent.application_number)).all()
+    from data.challenges import TRANSITIONS
+
     return render(request, user, "challenge.html", status=status, challenge=challenge, events=events or [],
+                  next_states={s.value for s in TRANSITIONS[challenge.state]},
                   is_publisher=is_publisher, own_patents=own_patents, problem=problem, values=values or {},
                   solvers=solvers)
 
