@@ -105,7 +105,7 @@ def pages_for(*roles: Role) -> Callable[..., WebUser]:
 async def posted(request: Request, user: WebUser = Depends(current_user)) -> dict[str, Any]:
     """The submitted form, once its CSRF token matches the session's (a forged form gets 403)."""
     form = await request.form()
-    if not hmac.compare_digest(str(form.get("csrf", "")), user.csrf):
+    if not hmac.compare_digest(str(form.get("csrf", "")).encode(), user.csrf.encode()):  # bytes: any input
         raise WebError(403, translator(user.lang)("error.csrf"))
     values: dict[str, Any] = {}
     for name in form:

@@ -44,7 +44,7 @@ async def signin(request: Request, db: Session = Depends(session)) -> Response:
     t = translator(language(request))
     target = _safe_next(str(form.get("next", "")))
     expected = request.cookies.get(PRE_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, str(form.get("form_token", ""))):
+    if not expected or not hmac.compare_digest(expected.encode(), str(form.get("form_token", "")).encode()):
         return render(request, None, "signin.html", status=403, next=target, form_token=expected,
                       error=t("error.csrf"))
     token = open_session(db, str(form.get("key", "")))

@@ -25,6 +25,7 @@ patent_pages = pages_for(Role.TTO, Role.OPERATOR, Role.EVALUATOR)
 offer_managers = pages_for(Role.TTO, Role.OPERATOR)
 PAGE = 50
 TTO_KINDS = ("patents", "offers")
+MAX_UPLOAD = 50 * 2**20  # an export of tens of thousands of rows; bigger files go through the CLI
 
 
 def _patents_query(user: WebUser, q: str, sleeping: bool, status: LegalStatus | None, offered: bool):  # noqa: ANN202
@@ -127,9 +128,13 @@ def upload(request: Request, user: WebUser = Depends(offer_managers), form: dict
         context["problem"] = "imports.choose"
         return render(request, user, "imports.html", status=422, **context)
     name = Path(upload_file.filename).name  # the suffix tells the reader the format; no directories from the client
+    content = upload_file.file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        context["problem_text"] = f"{name}: larger than {MAX_UPLOAD // 2**20} MB; import it with `patent-match import`"
+        return render(request, user, "imports.html", status=413, file_name=name, **context)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
-        path.write_bytes(upload_file.file.read())
+        path.write_bytes(content)
         holder = user.organization if user.role is Role.TTO else None
         try:
             context["report"] = import_file(request.app.state.engine, kind, path, holder=holder)
