@@ -279,6 +279,7 @@ def _demo_sign_in(engine: Engine) -> None:
     path.touch(mode=0o600)
     lines = [f"{role.value:<9}  {key}  {org or ''}".rstrip() for role, org, key in keys]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
     click.echo(f"\n演示登录密钥 Demo sign-in keys (also in {path}; earlier demo keys are revoked):")
     for line in lines:
         click.echo("  " + line)

@@ -81,7 +81,7 @@ def import_file(
 
 
 def ownership_errors(session: Session, kind: str, rows: list[ParsedRow], path: Path, holder: str) -> list[RowError]:
-    """Rows an organisation may not import for itself: other holders' patents, or a kind it does not manage."""
+    """Rows about patents the organisation does not hold: it imports and offers its own patents only."""
     if kind == "patents":
         return [row.error(path, "holders", f"{holder} is not among the holders; an organisation imports its own "
                                            "patents only")
