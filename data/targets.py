@@ -61,7 +61,7 @@ class YearFigures:
     growth: dict[str, float | None] = field(default_factory=dict)  # year on year, None without a base
 
 
-def _in_region(deal: Transaction, region: str | None) -> bool:
+def in_region(deal: Transaction, region: str | None) -> bool:
     if not region:
         return True
     return any(region in (org.city or "") or region in (org.province or "") for org in (deal.from_org, deal.to_org))
@@ -76,7 +76,7 @@ def year_figures(deals: Iterable[Transaction], subsidy_rate: float, region: str 
     by_year: dict[int, dict] = {}
     smes: dict[int, set[int]] = {}
     for deal in deals:
-        if deal.id in excluded or not _in_region(deal, region):
+        if deal.id in excluded or not in_region(deal, region):
             continue
         row = by_year.setdefault(deal.signed_on.year, {})
         patents, contract, received = len(deal.patents), deal.contract_amount or 0, deal.received_amount or 0

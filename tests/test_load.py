@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import _figures, exactly_once, fixture_for, run_load
+from bench.load import exactly_once, fixture_for, run_load, target_figures
 from bench.serve import served_demo
 from tests.api_support import _database
 
@@ -24,9 +24,9 @@ def test_concurrent_writes_land_exactly_once_and_the_report_adds_up(backend):
     try:
         with served_demo(home, url) as (base, keys, engine):
             fixture = fixture_for(engine, keys)
-            before = _figures(base, keys["operator"])
+            before = target_figures(base, keys["operator"])
             result = asyncio.run(run_load(base, fixture, seconds=6, clients=4, seed=1))
-            problems = exactly_once(engine, result, before, _figures(base, keys["operator"]))
+            problems = exactly_once(engine, result, before, target_figures(base, keys["operator"]))
     finally:
         drop()
     assert result.errors == []

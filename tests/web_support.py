@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -11,17 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bench.serve import free_port
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(os.environ.get("PATENT_MATCH_SCREENSHOTS", Path(__file__).resolve().parents[1] / "test-output"
                                   / "screenshots"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +43,7 @@ def site(tmp_path_factory):
         engine = make_engine(url)
         app = create_app(engine)
         app.state.matcher = load_matcher(engine)  # while the settings point at this module's data directory
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

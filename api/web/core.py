@@ -44,7 +44,7 @@ def templates() -> Jinja2Templates:
 
 
 def money(value: object) -> str:
-    """Yuan with thousands separators; 万元 for large amounts is left to the reader's eye."""
+    """Yuan with thousands separators and two decimals; a dash for no amount."""
     if value in (None, ""):
         return "—"
     return f"{float(value):,.2f}"

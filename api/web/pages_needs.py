@@ -75,8 +75,7 @@ def update_need(request: Request, need_id: PathId, user: WebUser = Depends(need_
     cleared = {k: None for k in ("industry", "city", "province", "budget", "deadline") if form.get(k, "") == ""}
     body, problem = parse(NeedPatch, form, user.lang)
     if body is not None:
-        body = body.model_copy(update=cleared)
-        body.model_fields_set.update(cleared)
+        body = body.model_copy(update=cleared)  # copied-in fields count as set: null clears the value
         _, problem = attempt(db, user.lang, lambda: routes_needs.update_need(need_id, body, user.principal, db))
     if problem is not None:
         return _form(request, user, need=need, values=form, problem=problem, status=problem.status)

@@ -19,7 +19,7 @@ from api.web.i18n import enum_text, translator
 from data.enums import LicenseType, NeedStatus, Role, TransactionKind
 from data.models import Need, Organization, Transaction
 from data.settings import get_settings
-from data.targets import breakdown, by_city, by_university, load_targets
+from data.targets import breakdown, by_city, by_university, in_region, load_targets
 
 router = APIRouter()
 report_pages = pages_for(Role.OPERATOR, Role.EVALUATOR)
@@ -35,9 +35,7 @@ def _groups(db: Session, region: str | None, lang: str) -> dict[str, list]:
     deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
                                                    selectinload(Transaction.from_org),
                                                    selectinload(Transaction.to_org))).all()
-    if region:
-        deals = [d for d in deals if any(region in (o.city or "") or region in (o.province or "")
-                                         for o in (d.from_org, d.to_org))]
+    deals = [d for d in deals if in_region(d, region)]
     excluded = routes_anomalies.confirmed_deals(db)
     return {"kind": breakdown(deals, lambda d: enum_text(d.kind, lang), excluded),
             "university": breakdown(deals, by_university, excluded),

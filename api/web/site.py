@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.web.core import HERE, SignInRequired, WebError, render
+from api.web.core import HERE, SignInRequired, WebError, language, render
 from api.web.i18n import translator
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,7 @@ def mount(app: FastAPI) -> None:
         # Never a stack trace for the person; the log keeps it for the operator.
         logger.exception("unhandled error on %s", request.url.path)
         if _is_page(request):
-            lang = "en" if request.cookies.get("pm_lang") == "en" else "zh"
-            return _error_page(request, 500, translator(lang)("error.server"))
+            return _error_page(request, 500, translator(language(request))("error.server"))
         from fastapi.responses import JSONResponse
 
         return JSONResponse(status_code=500, content={"detail": "internal error; see the server log"})

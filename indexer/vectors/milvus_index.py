@@ -89,15 +89,17 @@ class MilvusIndex:
         return len(present)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Like FAISS: (scores, ids) of shape (queries, k'), best first, k' = min(k, count), padded -1."""
-        k = max(1, min(k, self.count()))
-        answers = self.client.search(self.collection, data=np.asarray(queries, dtype=np.float32).tolist(), limit=k,
-                                     search_params={"metric_type": "IP", "params": self._search_params},
-                                     output_fields=[], consistency_level="Strong")
-        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
-        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        """Like FAISS: (scores, ids) of shape (queries, k'), best first, k' = min(k, count), padded -1.
+        k' comes from the answers themselves: counting rows first would cost a round trip per search."""
+        answers = [list(hits) for hits in self.client.search(
+            self.collection, data=np.asarray(queries, dtype=np.float32).tolist(), limit=max(1, k),
+            search_params={"metric_type": "IP", "params": self._search_params}, output_fields=[],
+            consistency_level="Strong")]
+        width = max(1, min(k, max((len(hits) for hits in answers), default=1)))
+        scores = np.full((len(queries), width), -np.inf, dtype=np.float32)
+        ids = np.full((len(queries), width), -1, dtype=np.int64)
         for row, hits in enumerate(answers):
-            for col, hit in enumerate(list(hits)[:k]):
+            for col, hit in enumerate(hits[:width]):
                 scores[row, col], ids[row, col] = hit["distance"], hit["id"]
         return scores, ids
 
