@@ -47,7 +47,9 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  holder: str | None = Query(None, description="Holder name contains this text."),
                  include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> Page:
     need = get_need(db, need_id, who)
-    ranking = need_matcher.rank_need(db, need, include_inactive=include_inactive)
+    filtered = bool(cluster or region or sleeping_only or licence_available or holder)
+    # Unfiltered, only candidates that can reach this page are looked up; a filter needs them all
+    ranking = need_matcher.rank_need(db, need, include_inactive, depth=None if filtered else offset + limit)
     kept = [e for e in ranking.entries if _keep(e, cluster, region, sleeping_only, licence_available, holder)]
     shown = need_matcher.explain(ranking, kept[offset:offset + limit])  # only the page is explained
     items = [MatchOut(id=f"{need.id}:{m.application_number}", rank=offset + i + 1,
@@ -57,7 +59,7 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                       explanation_zh=m.explanation.zh() if m.explanation else "", clusters=list(m.clusters),
                       value=m.value)
              for i, m in enumerate(shown)]
-    return Page[MatchOut](total=len(kept), offset=offset, limit=limit, items=items)
+    return Page[MatchOut](total=len(kept) if filtered else ranking.eligible, offset=offset, limit=limit, items=items)
 
 
 @router.get("/patents/{application_number}/matches", response_model=PatentMatchesOut,

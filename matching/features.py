@@ -47,6 +47,8 @@ LABELS_ZH = {
 YANGTZE_DELTA = frozenset({"上海", "江苏", "浙江", "安徽"})
 RESEARCH_KINDS = frozenset({OrgKind.UNIVERSITY, OrgKind.INSTITUTE})
 IPC_TOP = 3
+# The range of each feature (see above): what a weight can add to or take from a score at most.
+RANGES = {name: ((-0.5, 0.5) if name == "value" else (0.0, 1.0)) for name in FEATURES}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ documented in matching/features.py and matching/ranker.py; docs/matching.md has 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,14 +25,24 @@ from indexer.text import normalize
 from matching.candidates import K0, Candidate, CandidateGenerator
 from matching.clusters import ClusterMap
 from matching.explain import Contribution, Explanation, LicenceTerms, SharedTag, matched_ipc, shared_terms
-from matching.features import LABELS_ZH, RETRIEVAL, NeedProfile, PatentProfile, policy_features
+from matching.features import (
+    LABELS_ZH,
+    RETRIEVAL,
+    NeedProfile,
+    PatentProfile,
+    effect_agreement,
+    policy_features,
+    product_agreement,
+)
 from matching.ipc import IpcClassifier
-from matching.profiles import ClusterEvidence, Profiler, active_offer
+from matching.profiles import ClusterEvidence, Profiler, active_offer, with_tags
 from matching.query import prepare_query
 from matching.ranker import LinearRanker
 
 EXCLUDED_BY_DEFAULT = (LegalStatus.LAPSED, LegalStatus.INVALID)
 STRONGEST = 3
+PRUNE_BATCH = 40  # records read per round when pruning: one round answers most top-20 requests
+TAG_FEATURES = ("effect", "product")
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ class Ranking:
     need: NeedProfile
     query_tokens: list[str]
     entries: list[Ranked]
+    eligible: int  # candidates with a record and an admitted legal status, looked up or not
 
 
 def score_candidates(candidates: list[Candidate], need: NeedProfile, patents: Mapping[str, PatentProfile],
@@ -116,20 +128,52 @@ class NeedMatcher:
         # Shared terms need each shown patent's words; jieba costs ~6 ms a patent and a patent is shown
         # again and again, so its words are kept (bounded: the most recently shown patents).
         self._patent_words = lru_cache(maxsize=50_000)(lambda text: tuple(self.index.bm25.tokenizer(text)))
+        self._weighs_tags = any(self.ranker.weights.get(name, 0.0) for name in TAG_FEATURES)
 
     def rank(self, session: Session, text: str, include_inactive: bool = False,
-             need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> Ranking:
-        """Every candidate with its record, profile and score, best first — not yet explained, so a
-        caller that filters or pages explains only what it shows."""
+             need: tuple[NeedProfile, list[ClusterEvidence]] | None = None, depth: int | None = None) -> Ranking:
+        """Candidates with their records, profiles and scores, best first — not yet explained, so a caller
+        that filters or pages explains only what it shows.
+
+        With `depth`, only candidates that can still reach the top `depth` are looked up: the first `depth`
+        entries are exactly the full ranking's, later ones are incomplete. `eligible` counts all either way."""
         need_profile, _ = need or self.profiler.need_profile(text)
         candidates = self.candidates.generate(text)
-        records = self._records(session, [c.doc_id for c in candidates])
-        if not include_inactive:
-            records = {n: p for n, p in records.items() if p.legal_status not in EXCLUDED_BY_DEFAULT}
-        profiles = {n: self.profiler.profile_of_patent(p, self.today) for n, p in records.items()}
-        scored = score_candidates(candidates, need_profile, {n: p for n, (p, _) in profiles.items()}, self.ranker)
-        entries = [Ranked(records[c.doc_id], *profiles[c.doc_id], c, score, features) for c, score, features in scored]
-        return Ranking(need_profile, self.index.bm25.tokenizer(prepare_query(text)), entries)
+        statuses = self._statuses(session, [c.doc_id for c in candidates])
+        eligible = [c for c in candidates if c.doc_id in statuses
+                    and (include_inactive or statuses[c.doc_id] not in EXCLUDED_BY_DEFAULT)]
+        entries = self._score(session, eligible, need_profile, depth)
+        return Ranking(need_profile, self.index.bm25.tokenizer(prepare_query(text)), entries, len(eligible))
+
+    def _score(self, session: Session, candidates: list[Candidate], need: NeedProfile,
+               depth: int | None) -> list[Ranked]:
+        """Candidates in order of their retrieval part; records and profiles are read batch by batch until
+        the k-th full score beats every remaining candidate's retrieval part plus the policy ceiling.
+        Ties keep candidate order, as `score_candidates` does."""
+        retrieval = [c.retrieval_features(self.ranker.fusion) for c in candidates]
+        partial = [self.ranker.score(r) for r in retrieval]
+        order = sorted(range(len(candidates)), key=lambda i: -partial[i])
+        ceiling = self.ranker.policy_ceiling() + 1e-9  # the margin absorbs summation-order rounding
+        step = len(order) if depth is None else max(2 * depth, PRUNE_BATCH)
+        scored: list[tuple[float, int, Ranked]] = []
+        done = 0
+        while done < len(order):
+            batch = order[done:done + step]
+            done += len(batch)
+            records = self._records(session, [candidates[i].doc_id for i in batch])
+            for i in batch:
+                patent = records.get(candidates[i].doc_id)
+                if patent is None:  # removed since its status was read
+                    continue
+                profile, clusters = self.profiler.profile_of_patent(patent, self.today, tags=self._weighs_tags)
+                features = retrieval[i] | policy_features(need, profile)
+                score = self.ranker.score(features)
+                scored.append((score, i, Ranked(patent, profile, clusters, candidates[i], score, features)))
+            if depth is not None and len(scored) >= depth and done < len(order):
+                if heapq.nlargest(depth, (s for s, _, _ in scored))[-1] > partial[order[done]] + ceiling:
+                    break
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [entry for _, _, entry in scored]
 
     def explain(self, ranking: Ranking, entries: list[Ranked]) -> list[Match]:
         return [self._explain(e.patent, e.profile, e.clusters, e.candidate, e.score, e.features, ranking.need,
@@ -138,17 +182,23 @@ class NeedMatcher:
     def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False,
                    need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> list[Match]:
         """Patents for `text`; `need` carries the profile of a stored need (industry, budget, region)."""
-        ranking = self.rank(session, text, include_inactive, need)
+        ranking = self.rank(session, text, include_inactive, need, depth=k)
         return self.explain(ranking, ranking.entries[:k])
 
-    def rank_need(self, session: Session, need: Need, include_inactive: bool = False) -> Ranking:
+    def rank_need(self, session: Session, need: Need, include_inactive: bool = False,
+                  depth: int | None = None) -> Ranking:
         text = need_text(need)
-        return self.rank(session, text, include_inactive, self.profiler.profile_of_need(need, text))
+        return self.rank(session, text, include_inactive, self.profiler.profile_of_need(need, text), depth)
 
     def match_need(self, session: Session, need: Need, k: int = 10, include_inactive: bool = False) -> list[Match]:
         """Patents for a stored need: its declared industry, budget, cooperation modes and region count."""
-        ranking = self.rank_need(session, need, include_inactive)
+        ranking = self.rank_need(session, need, include_inactive, depth=k)
         return self.explain(ranking, ranking.entries[:k])
+
+    @staticmethod
+    def _statuses(session: Session, numbers: list[str]) -> dict[str, LegalStatus]:
+        query = select(Patent.application_number, Patent.legal_status).where(Patent.application_number.in_(numbers))
+        return {number: status for number, status in session.execute(query)}
 
     @staticmethod
     def _records(session: Session, numbers: list[str]) -> dict[str, Patent]:
@@ -159,6 +209,10 @@ class NeedMatcher:
 
     def _explain(self, patent: Patent, profile: PatentProfile, clusters: list[ClusterEvidence], candidate: Candidate,
                  score: float, features: dict[str, float], need: NeedProfile, query_tokens: list[str]) -> Match:
+        if not self._weighs_tags:  # rank() left them out; memoised per text, so shown patents pay once
+            profile = with_tags(profile, patent)
+            features = features | {"effect": effect_agreement(need, profile),
+                                   "product": product_agreement(need, profile)}
         shared = tuple(c for c in profile.clusters if c in need.clusters)
         contributions = [Contribution(name, features[name], part, describe(name, features[name], candidate, profile,
                                                                             shared))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from data.enums import CooperationMode, OfferStatus, parse_enum
@@ -77,19 +77,25 @@ class Profiler:
                                  need.city or need.organization.city, need.province or need.organization.province,
                                  need.title)
 
-    def profile_of_patent(self, patent: Patent, today: dt.date,
-                          inferred: tuple[tuple[str, float], ...] = ()) -> tuple[PatentProfile, list[ClusterEvidence]]:
+    def profile_of_patent(self, patent: Patent, today: dt.date, inferred: tuple[tuple[str, float], ...] = (),
+                          tags: bool = True) -> tuple[PatentProfile, list[ClusterEvidence]]:
+        """`tags=False` leaves effects and products out (see `with_tags`): a ranker that does not weigh them
+        need not read them for candidates that are never shown."""
         codes = patent_codes(patent)
         evidence = self.patent_clusters(codes, inferred)
         offer = active_offer(patent)
         holders = [h.organization for h in patent.holders]
-        effects, products = text_tags(patent.title, patent_text(patent))
         profile = PatentProfile(
             patent.application_number, tuple(codes), () if codes else inferred, tuple(e.cluster for e in evidence),
-            dict(effects), dict(products),
+            {}, {},
             value_score(patent, today).overall, patent.is_sleeping, LicenceTerms.from_offer(offer) if offer else None,
             frozenset(o.kind for o in holders), tuple((o.city, o.province) for o in holders))
-        return profile, evidence
+        return (with_tags(profile, patent) if tags else profile), evidence
+
+
+def with_tags(profile: PatentProfile, patent: Patent) -> PatentProfile:
+    effects, products = text_tags(patent.title, patent_text(patent))
+    return replace(profile, effects=dict(effects), products=dict(products))
 
 
 @lru_cache(maxsize=65_536)

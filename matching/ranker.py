@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from matching.candidates import Fusion
-from matching.features import FEATURES
+from matching.features import FEATURES, RANGES, RETRIEVAL
 
 # Retrieval: min–max normalised scores, weights chosen on a grid by the mean of needs-dev nDCG@10
 # and the known-item sets' MRR@10 (docs/matching.md; score fusion beat RRF ranks there). IPC and
@@ -43,6 +43,12 @@ class LinearRanker:
 
     def score(self, features: Mapping[str, float]) -> float:
         return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+
+    def policy_ceiling(self) -> float:
+        """The most the non-retrieval features can add to any score: with it, a candidate whose retrieval
+        part alone trails the k-th full score by more can be left out of the top k without a look."""
+        return sum(max(self.weights.get(n, 0.0) * low, self.weights.get(n, 0.0) * high)
+                   for n, (low, high) in RANGES.items() if n not in RETRIEVAL)
 
     def contributions(self, features: Mapping[str, float]) -> list[tuple[str, float]]:
         """Each feature's share of the score, largest first, zeros left out."""

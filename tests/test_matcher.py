@@ -164,3 +164,33 @@ def test_feedback_and_deals_become_graded_pairs(demo_db):
         assert grades[need.id] == {p1.id: 2, p2.id: 1}  # the deal overrides the SME's 0
         pairs = {p.features["char_tfidf"]: p for p in graded_pairs(session, matcher) if p.group == str(need.id)}
         assert len(pairs) == 2 and all(p.features["char_tfidf"] > 0 for p in pairs.values())
+
+
+@pytest.mark.parametrize("weights", [None, {"dense": 1.0, "char_tfidf": 1.0, "bm25": 0.5, "sleeping": 0.6,
+                                            "value": 0.8, "region": 0.3}])
+def test_a_ranking_to_depth_k_is_the_full_rankings_top_k(demo_db, weights):
+    """Pruning is exact: with policy weights strong enough to lift patents past better text matches too."""
+    from matching.ranker import DEFAULT_WEIGHTS, LinearRanker
+
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    matcher.ranker = LinearRanker({**{n: 0.0 for n in DEFAULT_WEIGHTS}, **weights}) if weights else matcher.ranker
+    with transaction(engine) as session:
+        needs = session.scalars(select(Need).order_by(Need.id)).all()[:8]
+        looked_up = lifted = 0
+        for need in needs:
+            full = matcher.rank_need(session, need)
+            for k in (1, 5, 20):
+                pruned = matcher.rank_need(session, need, depth=k)
+                assert [(e.patent.application_number, e.score) for e in pruned.entries[:k]] == [
+                    (e.patent.application_number, e.score) for e in full.entries[:k]]
+                assert pruned.eligible == full.eligible == len(full.entries)
+            looked_up += len(matcher.rank_need(session, need, depth=5).entries)
+            text_order = sorted(full.entries, key=lambda e: -matcher.ranker.score(
+                e.candidate.retrieval_features(matcher.ranker.fusion)))
+            lifted += len({e.patent.application_number for e in full.entries[:5]} -
+                          {e.patent.application_number for e in text_order[:5]})
+        if weights is None:  # the default's small policy weights leave most candidates unread
+            assert looked_up < sum(len(matcher.rank_need(session, n).entries) for n in needs) / 2
+        else:  # the policy weights do reorder, so the check above compares something
+            assert lifted > 0
