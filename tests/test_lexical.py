@@ -56,3 +56,39 @@ def test_a_query_with_no_known_terms_finds_nothing():
     index = CharTfidfIndex.build(IDS, DOCS)
     assert index.search("ＸＹＺ", 3) == []
     assert Bm25Index.build(IDS, DOCS, JiebaTokenizer.shared()).search("完全无关词汇", 3) == []
+
+
+def _zipf_corpus(n: int, seed: int = 0) -> list[str]:
+    """Texts over 300 characters with Zipf-like frequencies: the first few occur in nearly every text."""
+    rng = np.random.default_rng(seed)
+    alphabet = [chr(0x4E00 + i * 37) for i in range(300)]
+    p = 1 / np.arange(1, 301) ** 1.1
+    return ["".join(rng.choice(alphabet, size=rng.integers(20, 80), p=p / p.sum())) for _ in range(n)]
+
+
+def test_pruned_top_k_is_the_exact_top_k():
+    """Both indexes answer from looked-up common terms when that is provably exact and walk them otherwise;
+    either way the hits are those of scoring every document."""
+    from indexer.lexical import top_hits
+
+    texts = _zipf_corpus(1500)
+    ids = [f"d{i}" for i in range(len(texts))]
+    tfidf = CharTfidfIndex.build(ids, texts)
+    bm25 = Bm25Index.build(ids, texts, JiebaTokenizer.shared())
+    queries = _zipf_corpus(40, seed=1) + [t[:12] for t in texts[:40]]
+    for index in (tfidf, bm25):
+        index.postings.prune_from, index.postings.candidates = 0, 100
+        for query in queries:
+            for k in (1, 10, 50):
+                assert index.search(query, k) == top_hits(ids, index.scores(query), k)
+        assert index.postings.checks["pruned"] > 0 and index.postings.checks["walked"] > 0
+
+
+def test_postings_rows_are_ascending():
+    """Looking a document up in a common term's row is a binary search."""
+    texts = _zipf_corpus(300)
+    ids = [f"d{i}" for i in range(len(texts))]
+    for index in (CharTfidfIndex.build(ids, texts), Bm25Index.build(ids, texts, JiebaTokenizer.shared())):
+        p = index.postings
+        rows = np.repeat(np.arange(len(p.indptr) - 1), np.diff(p.indptr))
+        assert np.all((np.diff(p.indices) > 0) | (np.diff(rows) > 0))

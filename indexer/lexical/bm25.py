@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from indexer.hits import Hit
-from indexer.lexical import read_json, top_hits, write_json
+from indexer.lexical import read_json, write_json
+from indexer.lexical.postings import Postings
 
 if TYPE_CHECKING:
     import bm25s
@@ -76,6 +77,10 @@ class Bm25Index:
 
     def __init__(self, doc_ids: list[str], model: bm25s.BM25, tokenizer: JiebaTokenizer) -> None:
         self.doc_ids, self.model, self.tokenizer = doc_ids, model, tokenizer
+        # bm25s keeps each (word, document) score term-major (scipy CSC: rows ascending); bm25s's own
+        # scoring walks every posting of every query word with np.add.at, slow at a million patents
+        scores = model.scores
+        self.postings = Postings(scores["indptr"], scores["indices"], scores["data"], len(doc_ids))
 
     @classmethod
     def build(
@@ -93,14 +98,18 @@ class Bm25Index:
         indptr = self.model.scores["indptr"]
         return int(indptr[column + 1] - indptr[column])
 
+    def _terms(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Word ids and how often each occurs in the query (a repeated word counts each time, as in bm25s)."""
+        ids = [self.model.vocab_dict[t] for t in self.tokenizer(query) if t in self.model.vocab_dict]
+        terms, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+        return terms, counts.astype(np.float64)
+
     def scores(self, query: str) -> np.ndarray:
-        tokens = [t for t in self.tokenizer(query) if t in self.model.vocab_dict]
-        if not tokens:
-            return np.zeros(len(self.doc_ids), dtype=np.float32)
-        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+        return self.postings.accumulate(*self._terms(query))
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return top_hits(self.doc_ids, self.scores(query), k)
+        terms, counts = self._terms(query)
+        return self.postings.top_k(self.doc_ids, terms, counts, k) if len(terms) else []
 
     def save(self, directory: Path) -> None:
         self.model.save(str(directory), allow_pickle=False, show_progress=False)

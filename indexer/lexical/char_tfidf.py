@@ -11,7 +11,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from indexer.hits import Hit
-from indexer.lexical import read_json, top_hits, write_json
+from indexer.lexical import read_json, write_json
+from indexer.lexical.postings import Postings
 
 
 class CharTfidfIndex:
@@ -32,6 +33,8 @@ class CharTfidfIndex:
         # Only the term-major form (postings) is kept: a query touches only its terms' rows, and holding the
         # document-major matrix as well doubled the largest part of a million-patent index in memory.
         self._matrix_t = postings
+        postings.sort_indices()  # Postings.lookup binary-searches each row
+        self.postings = Postings(postings.indptr, postings.indices, postings.data, len(doc_ids))
 
     @classmethod
     def build(
@@ -53,10 +56,11 @@ class CharTfidfIndex:
 
     def scores(self, query: str) -> np.ndarray:
         q = self.vectorize([query])
-        return np.asarray((self._matrix_t[q.indices].T @ q.data).ravel()) if q.nnz else np.zeros(len(self.doc_ids))
+        return self.postings.accumulate(q.indices, q.data)
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return top_hits(self.doc_ids, self.scores(query), k)
+        q = self.vectorize([query])
+        return self.postings.top_k(self.doc_ids, q.indices, q.data, k) if q.nnz else []
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
