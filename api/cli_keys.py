@@ -70,22 +70,23 @@ def keys_revoke(obj, prefix: str) -> None:  # noqa: ANN001
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes, each with its own copy of the index: one per core for matching under load.")
 @click.pass_obj
-def serve(obj, host: str, port: int) -> None:  # noqa: ANN001
+def serve(obj, host: str, port: int, workers: int) -> None:  # noqa: ANN001
     """Serve the HTTP API (FastAPI + uvicorn) over the configured database and index."""
+    import os
+
     import uvicorn
 
-    from api.app import create_app
-    from api.deps import load_matcher_into
-    from indexer.manifest import IndexMismatch
+    from api.served import served_app
 
-    app = create_app(obj.engine)
-    try:  # before listening, so the first person to ask for matches does not wait for the index to load
-        load_matcher_into(app)
-    except IndexMismatch as exc:
-        click.echo(f"note: no usable search index yet ({exc}); matches answer 503 until `patent-match index build`",
-                   err=True)
-    uvicorn.run(app, host=host, port=port)
+    obj.engine  # noqa: B018 (migrates once here, not in every worker at the same moment)
+    if workers == 1:
+        uvicorn.run(served_app(obj.database_url), host=host, port=port)
+        return
+    os.environ["PATENT_MATCH_DATABASE_URL"] = obj.database_url  # the workers read it from the settings
+    uvicorn.run("api.served:served_app", factory=True, host=host, port=port, workers=workers)
 
 
 DEMO_KEYS = (  # who signs in to the demo: (role, organisation from data/demo/orgs.csv)

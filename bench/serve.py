@@ -19,11 +19,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, timeout: float = 60) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, timeout: float = 60, workers: int = 1) -> tuple[subprocess.Popen, str]:
     """`patent-match serve` over `url` on a free loopback port, once /health answers."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "--db", url, "serve",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--port", str(port), "--workers", str(workers)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while True:
@@ -39,14 +40,14 @@ def start_server(url: str, timeout: float = 60) -> tuple[subprocess.Popen, str]:
 
 
 @contextmanager
-def served_demo(home: Path, url: str) -> Iterator[tuple[str, dict[str, str], object]]:
+def served_demo(home: Path, url: str, workers: int = 1) -> Iterator[tuple[str, dict[str, str], object]]:
     """(base URL, {role: demo key}, engine); the server is a separate process, as in production."""
     from data.db import make_engine
 
     subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "--db", url, "demo"], check=True,
                    capture_output=True)
     keys = {line.split()[0]: line.split()[1] for line in (home / "demo-keys.txt").read_text("utf-8").splitlines()}
-    server, base = start_server(url)
+    server, base = start_server(url, workers=workers)
     engine = make_engine(url)
     try:
         yield base, keys, engine

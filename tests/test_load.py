@@ -16,13 +16,15 @@ from bench.serve import served_demo
 from tests.api_support import _database
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_concurrent_writes_land_exactly_once_and_the_report_adds_up(backend):
+@pytest.mark.parametrize(("backend", "workers"), [("sqlite", 1), ("sqlite", 2),
+                                                  pytest.param("postgresql", 2, marks=pytest.mark.postgres)])
+def test_concurrent_writes_land_exactly_once_and_the_report_adds_up(backend, workers):
+    """Two workers are two processes writing to one database, as replicas do in production."""
     home = Path(os.environ["PATENT_MATCH_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     url, drop = _database(backend, home)
     try:
-        with served_demo(home, url) as (base, keys, engine):
+        with served_demo(home, url, workers) as (base, keys, engine):
             fixture = fixture_for(engine, keys)
             before = target_figures(base, keys["operator"])
             result = asyncio.run(run_load(base, fixture, seconds=6, clients=4, seed=1))

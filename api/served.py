@@ -1,0 +1,29 @@
+"""The app one `patent-match serve` worker runs: built from the settings, index loaded before it listens.
+
+With `--workers N` uvicorn starts N processes that each import this module and call `served_app`, so
+each holds its own read-only index and matches run on every core (one process answers one match at
+a time: ranking is Python holding the GIL)."""
+
+from __future__ import annotations
+
+import sys
+
+from fastapi import FastAPI
+
+
+def served_app(database_url: str | None = None) -> FastAPI:
+    from api.app import create_app
+    from api.deps import load_matcher_into
+    from data.db import make_engine, upgrade
+    from data.settings import get_settings
+    from indexer.manifest import IndexMismatch
+
+    engine = make_engine(database_url or get_settings().resolved_database_url)
+    upgrade(engine)  # idempotent; the parent process has already run it
+    app = create_app(engine)
+    try:  # before listening, so the first person to ask for matches does not wait for the index to load
+        load_matcher_into(app)
+    except IndexMismatch as exc:
+        print(f"note: no usable search index yet ({exc}); matches answer 503 until `patent-match index build`",
+              file=sys.stderr)
+    return app
