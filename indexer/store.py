@@ -266,9 +266,10 @@ def load_index(directory: Path, encoder: Encoder, config: IndexConfig = IndexCon
     manifest = Manifest.load(directory)
     manifest.check_encoder(encoder.id, encoder.dim)
     ids = IdMap.load(directory)
-    vectors = load_vectors(directory, manifest.factory, config.nprobe)
-    tfidf = CharTfidfIndex.load(directory / "char_tfidf")
-    bm25 = Bm25Index.load(directory / "bm25", JiebaTokenizer.shared(config.user_dicts))
+    # Mapped, not read: the arrays are shared by every process serving this index (one per core)
+    vectors = load_vectors(directory, manifest.factory, config.nprobe, mmap=True)
+    tfidf = CharTfidfIndex.load(directory / "char_tfidf", mmap=True)
+    bm25 = Bm25Index.load(directory / "bm25", JiebaTokenizer.shared(config.user_dicts), mmap=True)
     counts = {
         "manifest": manifest.rows,
         "vectors": vectors.count(),

@@ -92,3 +92,17 @@ def test_postings_rows_are_ascending():
         p = index.postings
         rows = np.repeat(np.arange(len(p.indptr) - 1), np.diff(p.indptr))
         assert np.all((np.diff(p.indices) > 0) | (np.diff(rows) > 0))
+
+
+def test_mapped_postings_answer_as_read_ones(tmp_path):
+    """Serving processes map the lexical arrays (shared pages) instead of reading them."""
+    texts = _zipf_corpus(200)
+    ids = [f"d{i}" for i in range(len(texts))]
+    CharTfidfIndex.build(ids, texts).save(tmp_path / "tfidf")
+    Bm25Index.build(ids, texts, JiebaTokenizer.shared()).save(tmp_path / "bm25")
+    tfidf = [CharTfidfIndex.load(tmp_path / "tfidf", mmap=m) for m in (False, True)]
+    bm25 = [Bm25Index.load(tmp_path / "bm25", JiebaTokenizer.shared(), mmap=m) for m in (False, True)]
+    assert isinstance(tfidf[1].postings.data, np.memmap) and isinstance(bm25[1].postings.data, np.memmap)
+    for read, mapped in (tfidf, bm25):
+        for query in texts[:20]:
+            assert read.search(query[:10], 10) == mapped.search(query[:10], 10)

@@ -120,3 +120,17 @@ def test_a_rebuild_on_milvus_drops_the_collection_it_replaced(tmp_path: Path, co
     build_index(directory, list(corpus)[:12], encoder, None, config)
     second = load_index(directory, encoder).vectors.collection
     assert first != second and MilvusClient(uri).list_collections() == [second]
+
+
+def test_a_mapped_faiss_index_answers_as_a_read_one(tmp_path: Path):
+    """Serving processes map the IVF file (its pages shared between workers) instead of reading it."""
+    from indexer.vectors.faiss_index import FaissIndex
+
+    data = _unit(400, 3)
+    index = create_vectors(DIM, "IVF4,Flat", data, nprobe=4)
+    index.add(np.arange(400, dtype=np.int64), data)
+    index.save(tmp_path)
+    read, mapped = (FaissIndex.load(tmp_path, "IVF4,Flat", 4, mmap=m) for m in (False, True))
+    for a, b in zip(read.search(data[:30], 5), mapped.search(data[:30], 5), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert mapped.count() == 400

@@ -116,6 +116,7 @@ class Bm25Index:
         write_json(directory / "doc_ids.json", self.doc_ids)
 
     @classmethod
-    def load(cls, directory: Path, tokenizer: JiebaTokenizer) -> Bm25Index:
-        model = _bm25s().BM25.load(str(directory), allow_pickle=False, show_progress=False)
+    def load(cls, directory: Path, tokenizer: JiebaTokenizer, mmap: bool = False) -> Bm25Index:
+        """`mmap`: the scores stay in the files' pages, shared by every process that serves this index."""
+        model = _bm25s().BM25.load(str(directory), allow_pickle=False, show_progress=False, mmap=mmap)
         return cls(read_json(directory / "doc_ids.json"), model, tokenizer)  # type: ignore[arg-type]

@@ -14,6 +14,8 @@ from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
 from indexer.lexical.postings import Postings
 
+POSTINGS_PARTS = ("indptr", "indices", "data")
+
 
 class CharTfidfIndex:
     kind = "char_tfidf"
@@ -23,7 +25,7 @@ class CharTfidfIndex:
         doc_ids: list[str],
         vocabulary: dict[str, int],
         idf: np.ndarray,
-        postings: sparse.csr_matrix,  # term-major: one row of document weights per n-gram
+        postings: tuple[np.ndarray, np.ndarray, np.ndarray],  # term-major CSR (indptr, indices, data) over n-grams
         ngram_range: tuple[int, int],
         sublinear_tf: bool,
     ) -> None:
@@ -32,9 +34,12 @@ class CharTfidfIndex:
         self._counter = CountVectorizer(analyzer="char", ngram_range=ngram_range, vocabulary=vocabulary, lowercase=True)
         # Only the term-major form (postings) is kept: a query touches only its terms' rows, and holding the
         # document-major matrix as well doubled the largest part of a million-patent index in memory.
-        self._matrix_t = postings
-        postings.sort_indices()  # Postings.lookup binary-searches each row
-        self.postings = Postings(postings.indptr, postings.indices, postings.data, len(doc_ids))
+        self.postings = Postings(*postings, len(doc_ids))
+
+    def term_major(self) -> sparse.csr_matrix:
+        """The postings as a scipy matrix (n-grams × documents), for baselines that score every document."""
+        p = self.postings
+        return sparse.csr_matrix((p.data, p.indices, p.indptr), shape=(len(p.indptr) - 1, p.n_docs))
 
     @classmethod
     def build(
@@ -45,8 +50,10 @@ class CharTfidfIndex:
         weighting = TfidfTransformer(sublinear_tf=sublinear_tf).fit(counts)
         matrix = weighting.transform(counts).astype(np.float32).tocsr()
         vocabulary = {term: int(col) for term, col in counter.vocabulary_.items()}
-        return cls(list(doc_ids), vocabulary, weighting.idf_.astype(np.float32), matrix.T.tocsr(), ngram_range,
-                   sublinear_tf)
+        postings = matrix.T.tocsr()
+        postings.sort_indices()  # Postings.lookup binary-searches each row
+        return cls(list(doc_ids), vocabulary, weighting.idf_.astype(np.float32),
+                   (postings.indptr, postings.indices, postings.data), ngram_range, sublinear_tf)
 
     def vectorize(self, queries: list[str]) -> sparse.csr_matrix:
         counts = self._counter.transform(queries).astype(np.float32)
@@ -70,23 +77,30 @@ class CharTfidfIndex:
             directory / "params.json", {"ngram_range": list(self.ngram_range), "sublinear_tf": self.sublinear_tf}
         )
         np.save(directory / "idf.npy", self.idf, allow_pickle=False)
-        sparse.save_npz(directory / "postings.npz", self._matrix_t)
+        for part in POSTINGS_PARTS:  # plain arrays, so every serving process can map the same pages
+            np.save(directory / f"postings-{part}.npy", getattr(self.postings, part), allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: Path) -> CharTfidfIndex:
+    def load(cls, directory: Path, mmap: bool = False) -> CharTfidfIndex:
+        """`mmap`: the postings stay in the files' pages, shared by every process that serves this index."""
         params = read_json(directory / "params.json")
+        doc_ids: list[str] = read_json(directory / "doc_ids.json")  # type: ignore[assignment]
         return cls(
-            read_json(directory / "doc_ids.json"),
+            doc_ids,
             read_json(directory / "vocabulary.json"),  # type: ignore[arg-type]
             np.load(directory / "idf.npy", allow_pickle=False),
-            _stored_matrix(directory),
+            _stored_postings(directory, mmap),
             tuple(params["ngram_range"]),
             params["sublinear_tf"],
         )  # type: ignore[index]
 
 
-def _stored_matrix(directory: Path) -> sparse.csr_matrix:
-    """Term-major postings; indexes written before they were stored that way hold the document-major matrix."""
-    if (directory / "postings.npz").exists():
-        return sparse.load_npz(directory / "postings.npz").tocsr()
-    return sparse.load_npz(directory / "matrix.npz").T.tocsr()
+def _stored_postings(directory: Path, mmap: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term-major postings as arrays; older indexes hold them as .npz (term-major, or document-major)."""
+    if (directory / "postings-indptr.npy").exists():
+        return tuple(np.load(directory / f"postings-{part}.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
+                     for part in POSTINGS_PARTS)  # type: ignore[return-value]
+    stored = directory / "postings.npz"
+    matrix = sparse.load_npz(stored).tocsr() if stored.exists() else sparse.load_npz(directory / "matrix.npz").T.tocsr()
+    matrix.sort_indices()
+    return matrix.indptr, matrix.indices, matrix.data

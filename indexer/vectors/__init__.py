@@ -53,12 +53,13 @@ def create_vectors(dim: int, factory: str, training: np.ndarray | None, nprobe: 
     return FaissIndex.create(dim, factory, training=training, nprobe=nprobe)
 
 
-def load_vectors(directory: Path, factory: str, nprobe: int) -> VectorIndex:
-    """Whichever backend wrote the directory: a Milvus pointer file, else the FAISS file."""
+def load_vectors(directory: Path, factory: str, nprobe: int, mmap: bool = False) -> VectorIndex:
+    """Whichever backend wrote the directory: a Milvus pointer file, else the FAISS file (`mmap`: for
+    searching only, with the file's pages shared between processes)."""
     from indexer.vectors.milvus_index import POINTER, MilvusIndex
 
     if (directory / POINTER).exists():
         return MilvusIndex.load(directory, factory, nprobe)
     from indexer.vectors.faiss_index import FaissIndex
 
-    return FaissIndex.load(directory, factory, nprobe)
+    return FaissIndex.load(directory, factory, nprobe, mmap)

@@ -67,8 +67,11 @@ class FaissIndex:
         faiss.write_index(self.index, str(directory / FILENAME))
 
     @classmethod
-    def load(cls, directory: Path, factory: str, nprobe: int = 32) -> FaissIndex:
-        return cls(faiss.read_index(str(directory / FILENAME)), factory, nprobe)
+    def load(cls, directory: Path, factory: str, nprobe: int = 32, mmap: bool = False) -> FaissIndex:
+        """`mmap` (IVF only): the inverted lists stay in the file's pages, shared by every serving process;
+        such an index is for searching — updates load it without."""
+        flags = faiss.IO_FLAG_MMAP if mmap and factory != "Flat" else 0
+        return cls(faiss.read_index(str(directory / FILENAME), flags), factory, nprobe)
 
 
 def _nlist(index: faiss.Index) -> int:
