@@ -87,7 +87,11 @@ class Bm25Index:
         cls, doc_ids: list[str], texts: list[str], tokenizer: JiebaTokenizer, k1: float = 1.2, b: float = 0.75
     ) -> Bm25Index:
         model = _bm25s().BM25(k1=k1, b=b)
-        model.index([tokenizer(t) or [""] for t in texts], show_progress=False)
+        # Word ids, not words: each id is the vocabulary's own int object, so a document costs one pointer
+        # per word (lists of a million documents' word strings took a 1M-patent build past 13 GB).
+        vocabulary: dict[str, int] = {"": 0}  # the empty document's token, as bm25s adds it
+        ids = [[vocabulary.setdefault(w, len(vocabulary)) for w in tokenizer(t)] or [0] for t in texts]
+        model.index((ids, vocabulary), show_progress=False)
         return cls(list(doc_ids), model, tokenizer)
 
     def document_frequency(self, token: str) -> int:
