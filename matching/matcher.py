@@ -10,7 +10,6 @@ import datetime as dt
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -125,9 +124,6 @@ class NeedMatcher:
         self.profiler = Profiler(clusters, ipc_model)
         self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
         self.today = today or dt.date.today()
-        # Shared terms need each shown patent's words; jieba costs ~6 ms a patent and a patent is shown
-        # again and again, so its words are kept (bounded: the most recently shown patents).
-        self._patent_words = lru_cache(maxsize=50_000)(lambda text: tuple(self.index.bm25.tokenizer(text)))
         self._weighs_tags = any(self.ranker.weights.get(name, 0.0) for name in TAG_FEATURES)
 
     def rank(self, session: Session, text: str, include_inactive: bool = False,
@@ -221,8 +217,8 @@ class NeedMatcher:
         adjustments = tuple(c for c in contributions[STRONGEST:] if c.feature not in RETRIEVAL)
         offer = active_offer(patent)
         explanation = Explanation(
-            shared_terms=shared_terms(query_tokens, list(self._patent_words(
-                normalize(f"{patent.title} {patent.abstract} {patent.first_claim}"))), self.index.bm25),
+            shared_terms=shared_terms(query_tokens, normalize(f"{patent.title} {patent.abstract} {patent.first_claim}")
+                                      .lower(), self.index.bm25),
             matched_ipc=matched_ipc(list(profile.ipc_codes), [s for s, _ in need.ipc]),
             shared_clusters=shared,
             strongest=strongest,
