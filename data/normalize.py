@@ -16,18 +16,12 @@ from data.enums import OrgKind, PatentType
 EMPTY_MARKERS = frozenset({"", "-", "--", "—", "/", "无", "暂无", "n/a", "na", "none", "null"})
 
 
+_HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+
+
 def halfwidth(text: str) -> str:
     """Full-width ASCII (Ａ１／（) and the ideographic space to their half-width forms."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")

@@ -74,7 +74,8 @@ def normalize(text: str) -> str:
     is never touched. Used for documents and queries alike so both sides match."""
     text = halfwidth(text)
     conversion = _t2s()
-    if conversion and sum(ch in conversion[1] for ch in text) >= 2:
+    # isdisjoint first: most text is simplified, and the per-character count is slow on long text
+    if conversion and not conversion[1].isdisjoint(text) and sum(ch in conversion[1] for ch in text) >= 2:
         text = text.translate(conversion[0])
     return _SPACE.sub(" ", text).strip()
 
