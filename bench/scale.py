@@ -189,6 +189,8 @@ def measure(work: Path, n_queries: int) -> dict:
         full.append((time.perf_counter() - t0) * 1000)
     db.close()
     serving_rss = _rss_of(os.getpid())  # before the baselines load their own copies
+    recall = {name: lexical_recall(index, texts) for name, index in
+              (("char_tfidf", matcher.index.tfidf), ("bm25", matcher.index.bm25))}
     matrix = np.load(work / "baseline-vectors.npy")
     tfidf = matcher.index.tfidf
     doc_major = tfidf.term_major().T.tocsr()  # the baseline scores every document: no postings
@@ -206,7 +208,21 @@ def measure(work: Path, n_queries: int) -> dict:
     return {"encode": _pct(encode), "full": _pct(full), "exact_numpy_scipy": _pct(exact), "faiss": _pct(faiss_only),
             "rss_gb": serving_rss, "index_gb": round(dir_bytes(get_settings().index_dir) / 2**30, 2),
             "db_gb": round((work / "scale.db").stat().st_size / 2**30, 2),
-            "lexical_checks": {"char_tfidf": tfidf.postings.checks, "bm25": matcher.index.bm25.postings.checks}}
+            "lexical_recall_at_200": recall}
+
+
+def lexical_recall(index, texts: list[str], k: int = 200) -> dict:  # noqa: ANN001
+    """How much of the exact top k (every posting walked) the search returns (indexer/lexical/postings.py)."""
+    from indexer.lexical import top_hits
+    from matching.query import prepare_query
+
+    shares = []
+    for text in texts:
+        query = prepare_query(text)
+        exact = {h.doc_id for h in top_hits(index.doc_ids, index.scores(query), k)}
+        shares.append(len(exact & {h.doc_id for h in index.search(query, k)}) / max(len(exact), 1))
+    return {"mean": round(float(np.mean(shares)), 4), "min": round(float(np.min(shares)), 4),
+            "pruned_searches": index.postings.checks["pruned"]}
 
 
 def one_phase(size: int, work: Path, args: argparse.Namespace) -> dict:
@@ -344,7 +360,8 @@ def report(r: dict) -> None:
           f"(encoding p50 {r['encode']['p50']} ms); exact numpy+scipy p50 {r['exact_numpy_scipy']['p50']} ms, "
           f"FAISS alone p50 {r['faiss']['p50']} ms; full ÷ (encode + exact) {ratio_exact:.2f}, "
           f"full ÷ (encode + FAISS) {ratio_faiss:.2f}; serving RSS {r['rss_gb']} GB, index {r['index_gb']} GB, "
-          f"database {r['db_gb']} GB, build {r['build_s']} s (peak RSS {r['build_rss_gb']} GB)")
+          f"database {r['db_gb']} GB, build {r['build_s']} s (peak RSS {r['build_rss_gb']} GB); lexical recall@200 "
+          f"vs walking every posting: {r['lexical_recall_at_200']}")
     if "http" in r:
         h = r["http"]
         print(f"           HTTP, {h['clients']} clients × {h['seconds']:.0f} s, {h['workers']} workers: "
