@@ -18,6 +18,7 @@ from data.enums import Role
 MAX_ID = 2_147_483_647  # database ids are 32-bit on every backend; larger ids cannot exist
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
+WARM_UP = "一种锂电池储能系统的均衡控制方法"
 bearer = HTTPBearer(auto_error=False, description="An API key from `patent-match keys create`.")
 
 
@@ -64,6 +65,8 @@ def load_matcher_into(app) -> None:  # noqa: ANN001
     from api.cli_match import load_matcher
 
     app.state.matcher = load_matcher(app.state.engine)
+    with session_factory(app.state.engine)() as db:  # the first match loads models and pages in the index:
+        app.state.matcher.match_text(db, WARM_UP, k=1)  # here, not in a user's request (~0.5 s at 100k)
     # The index and models are millions of long-lived objects; without this the cyclic collector walks
     # them all now and then, which put 200 ms spikes into the slowest 5% of match requests.
     gc.freeze()

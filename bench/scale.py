@@ -169,11 +169,14 @@ def measure(work: Path, n_queries: int) -> dict:
     import gc
 
     from api.cli_match import load_matcher
+    from api.deps import WARM_UP
     from data.db import make_engine, session_factory
     from data.settings import get_settings
 
     engine = make_engine(f"sqlite:///{work / 'scale.db'}")
     matcher = load_matcher(engine)
+    with session_factory(engine)() as warm:  # as `patent-match serve` does before it listens
+        matcher.match_text(warm, WARM_UP, k=1)
     gc.freeze()
     texts = queries(n_queries)
     db = session_factory(engine)()
