@@ -124,7 +124,10 @@ class NeedMatcher:
         self.profiler = Profiler(clusters, ipc_model)
         self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
         self.today = today or dt.date.today()
-        self._weighs_tags = any(self.ranker.weights.get(name, 0.0) for name in TAG_FEATURES)
+
+    @property
+    def _weighs_tags(self) -> bool:
+        return any(self.ranker.weights.get(name, 0.0) for name in TAG_FEATURES)
 
     def rank(self, session: Session, text: str, include_inactive: bool = False,
              need: tuple[NeedProfile, list[ClusterEvidence]] | None = None, depth: int | None = None) -> Ranking:
