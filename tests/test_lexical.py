@@ -113,3 +113,16 @@ def test_mapped_postings_answer_as_read_ones(tmp_path):
     for read, mapped in (tfidf, bm25):
         for query in texts[:20]:
             assert read.search(query[:10], 10) == mapped.search(query[:10], 10)
+
+
+def test_a_query_of_common_terms_only_is_walked_exactly():
+    """With no rarer term to pick candidates by, the pruned path would pick arbitrary documents."""
+    from indexer.lexical import top_hits
+
+    texts = _zipf_corpus(600)
+    ids = [f"d{i}" for i in range(len(texts))]
+    index = CharTfidfIndex.build(ids, texts)
+    index.postings.prune_from, index.postings.candidates, index.postings.common_share = 0, 50, 0.0
+    for query in texts[:10]:
+        assert index.search(query[:8], 10) == top_hits(ids, index.scores(query[:8]), 10)
+    assert index.postings.checks == {"walked": 10, "pruned": 0}

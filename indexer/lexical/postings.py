@@ -59,9 +59,10 @@ class Postings:
 
     def top_k(self, doc_ids: list[str], terms: np.ndarray, weights: np.ndarray, k: int) -> list[Hit]:
         terms, weights = np.asarray(terms, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-        common = np.diff(self.indptr)[terms] > self.n_docs * self.common_share
+        common = self.indptr[terms + 1] - self.indptr[terms] > self.n_docs * self.common_share
         m = self.candidates
-        if self.n_docs < self.prune_from or not common.any() or self.n_docs <= m or k >= m:
+        # All-common queries are walked too: with no rarer term to rank by, candidates would be arbitrary
+        if self.n_docs < self.prune_from or not common.any() or common.all() or self.n_docs <= m or k >= m:
             self.checks["walked"] += 1
             return top_hits(doc_ids, self.accumulate(terms, weights), k)
         self.checks["pruned"] += 1
