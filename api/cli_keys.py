@@ -81,10 +81,10 @@ def serve(obj, host: str, port: int, workers: int) -> None:  # noqa: ANN001
 
     from api.served import served_app
 
-    obj.engine  # noqa: B018 (migrates once here, not in every worker at the same moment)
     if workers == 1:
-        uvicorn.run(served_app(obj.database_url), host=host, port=port)
+        uvicorn.run(served_app(obj.engine), host=host, port=port)
         return
+    obj.engine  # noqa: B018 (migrates once here, not in every worker at the same moment)
     os.environ["PATENT_MATCH_DATABASE_URL"] = obj.database_url  # the workers read it from the settings
     uvicorn.run("api.served:served_app", factory=True, host=host, port=port, workers=workers)
 

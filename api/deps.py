@@ -65,8 +65,13 @@ def load_matcher_into(app) -> None:  # noqa: ANN001
     from api.cli_match import load_matcher
 
     app.state.matcher = load_matcher(app.state.engine)
-    with session_factory(app.state.engine)() as db:  # the first match loads models and pages in the index:
-        app.state.matcher.match_text(db, WARM_UP, k=1)  # here, not in a user's request (~0.5 s at 100k)
+    make_ready(app.state.matcher, app.state.engine)
+
+
+def make_ready(need_matcher, engine) -> None:  # noqa: ANN001
+    """One warm-up match, then the loaded objects out of the cyclic collector's way."""
+    with session_factory(engine)() as db:  # the first match loads models and pages in the index:
+        need_matcher.match_text(db, WARM_UP, k=1)  # here, not in a user's request (~0.5 s at 100k)
     # The index and models are millions of long-lived objects; without this the cyclic collector walks
     # them all now and then, which put 200 ms spikes into the slowest 5% of match requests.
     gc.freeze()

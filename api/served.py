@@ -9,17 +9,15 @@ from __future__ import annotations
 import sys
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 
-def served_app(database_url: str | None = None) -> FastAPI:
+def served_app(engine: Engine | None = None) -> FastAPI:
+    """Over `engine`, or (in a worker process) the configured database."""
     from api.app import create_app
     from api.deps import load_matcher_into
-    from data.db import make_engine, upgrade
-    from data.settings import get_settings
     from indexer.manifest import IndexMismatch
 
-    engine = make_engine(database_url or get_settings().resolved_database_url)
-    upgrade(engine)  # idempotent; the parent process has already run it
     app = create_app(engine)
     try:  # before listening, so the first person to ask for matches does not wait for the index to load
         load_matcher_into(app)

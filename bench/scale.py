@@ -166,18 +166,14 @@ def build(size: int, work: Path, encoder_name: str) -> dict:
 
 def measure(work: Path, n_queries: int) -> dict:
     """In this fresh process: load the built index, time the matcher, then the baselines."""
-    import gc
-
     from api.cli_match import load_matcher
-    from api.deps import WARM_UP
+    from api.deps import make_ready
     from data.db import make_engine, session_factory
     from data.settings import get_settings
 
     engine = make_engine(f"sqlite:///{work / 'scale.db'}")
     matcher = load_matcher(engine)
-    with session_factory(engine)() as warm:  # as `patent-match serve` does before it listens
-        matcher.match_text(warm, WARM_UP, k=1)
-    gc.freeze()
+    make_ready(matcher, engine)  # as `patent-match serve` does before it listens
     texts = queries(n_queries)
     db = session_factory(engine)()
     encoder = next(r for r in matcher.candidates.retrievers if r.name == "dense").encoder

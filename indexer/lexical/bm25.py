@@ -99,8 +99,7 @@ class Bm25Index:
         column = self.model.vocab_dict.get(token)
         if column is None:
             return 0
-        indptr = self.model.scores["indptr"]
-        return int(indptr[column + 1] - indptr[column])
+        return int(self.postings.indptr[column + 1] - self.postings.indptr[column])
 
     def _terms(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Word ids and how often each occurs in the query (a repeated word counts each time, as in bm25s)."""
