@@ -68,7 +68,9 @@ def _zipf_corpus(n: int, seed: int = 0) -> list[str]:
 
 def test_pruned_top_k_scores_exactly_and_finds_the_exact_top_k():
     """On a large index the common terms are looked up for the best candidates only: every hit carries its
-    exact score, and the hits are the exact top k unless a left-out document needed the common terms."""
+    score (the common terms' part read at half precision: every weight is positive, so the sum is within
+    float16's relative error 2⁻¹¹, plus the 4-decimal rounding), and the hits are the exact top k unless a
+    left-out document needed the common terms."""
     from indexer.lexical import top_hits
 
     texts = _zipf_corpus(1500)
@@ -83,7 +85,7 @@ def test_pruned_top_k_scores_exactly_and_finds_the_exact_top_k():
             exact = top_hits(ids, index.scores(query), 20)
             hits = index.search(query, 20)
             scores = dict(zip(ids, np.round(index.scores(query), 4), strict=True))
-            assert all(h.score == scores[h.doc_id] for h in hits)  # looked up, not estimated
+            assert all(np.isclose(h.score, scores[h.doc_id], rtol=2**-11, atol=1e-4) for h in hits)  # not estimated
             assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
             found += len({h.doc_id for h in hits} & {h.doc_id for h in exact})
             wanted += len(exact)
@@ -126,3 +128,58 @@ def test_a_query_of_common_terms_only_is_walked_exactly():
     for query in texts[:10]:
         assert index.search(query[:8], 10) == top_hits(ids, index.scores(query[:8]), 10)
     assert index.postings.checks == {"walked": 10, "pruned": 0}
+
+
+def test_common_rows_give_each_documents_common_term_weights():
+    """The dense copy of the common terms holds the term-major postings' weights at half precision."""
+    from indexer.lexical.postings import CommonRows
+
+    texts = _zipf_corpus(400)
+    index = CharTfidfIndex.build([f"d{i}" for i in range(len(texts))], texts)
+    p = index.postings
+    p.common_share = 0.2
+    rows = CommonRows.of(p)
+    dense = index.term_major().toarray()
+    assert set(rows.terms) == set(np.flatnonzero((dense > 0).sum(axis=1) > 0.2 * len(texts)))
+    rng = np.random.default_rng(0)
+    docs = np.sort(rng.choice(len(texts), 60, replace=False))
+    terms = rng.choice(rows.terms, 7, replace=False)
+    weights = rng.random(7)
+    assert np.allclose(rows.weights(docs, terms, weights), weights @ dense[terms][:, docs], rtol=2**-11, atol=0)
+    assert rows.weights(docs[:0], terms, weights).shape == (0,)
+
+
+def test_common_rows_are_saved_for_large_indexes_and_mapped_when_served(tmp_path):
+    texts = _zipf_corpus(300)
+    ids = [f"d{i}" for i in range(len(texts))]
+    tfidf, bm25 = CharTfidfIndex.build(ids, texts), Bm25Index.build(ids, texts, JiebaTokenizer.shared())
+    for index, name in ((tfidf, "tfidf"), (bm25, "bm25")):
+        index.postings.prune_from = 10_000  # more than this index holds: nothing to save
+        index.save(tmp_path / f"small-{name}")
+        assert not list((tmp_path / f"small-{name}").glob("common-*"))
+        index.postings.prune_from, index.postings.candidates, index.postings.common_share = 0, 40, 0.3
+        index.save(tmp_path / name)
+    loaded = [CharTfidfIndex.load(tmp_path / "tfidf", mmap=True),
+              Bm25Index.load(tmp_path / "bm25", JiebaTokenizer.shared(), mmap=True)]
+    for built, served in zip((tfidf, bm25), loaded, strict=True):
+        assert isinstance(served.postings.common_rows.matrix, np.memmap)
+        served.postings.prune_from, served.postings.candidates, served.postings.common_share = 0, 40, 0.3
+        rows = served.postings.common_rows
+        for query in texts[:15]:
+            assert served.search(query[:10], 10) == built.search(query[:10], 10)
+        assert served.postings.common_rows is rows  # mapped, not rebuilt
+        assert served.postings.checks["pruned"] > 0
+
+
+def test_accumulating_in_several_groups_sums_the_same(monkeypatch):
+    """A walk over every posting is summed a few million postings at a time; the groups add up."""
+    from indexer.lexical import postings as module
+
+    texts = _zipf_corpus(300)
+    index = CharTfidfIndex.build([f"d{i}" for i in range(len(texts))], texts)
+    query = index.vectorize([texts[0]])
+    whole = index.postings.accumulate(query.indices, query.data)
+    monkeypatch.setattr(module, "ACCUMULATE_CHUNK", 50)
+    assert len(np.unique(np.cumsum(np.diff(index.postings.indptr)[query.indices]) // 50)) > 3
+    assert np.allclose(index.postings.accumulate(query.indices, query.data), whole, rtol=1e-12, atol=0)
+    assert whole.max() > 0

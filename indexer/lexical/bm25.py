@@ -15,7 +15,7 @@ import numpy as np
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
-from indexer.lexical.postings import Postings
+from indexer.lexical.postings import CommonRows, Postings
 
 if TYPE_CHECKING:
     import bm25s
@@ -75,12 +75,14 @@ def _shared_tokenizer(stamped: tuple[tuple[Path, int], ...]) -> JiebaTokenizer:
 class Bm25Index:
     kind = "bm25"
 
-    def __init__(self, doc_ids: list[str], model: bm25s.BM25, tokenizer: JiebaTokenizer) -> None:
+    def __init__(self, doc_ids: list[str], model: bm25s.BM25, tokenizer: JiebaTokenizer,
+                 common_rows: CommonRows | None = None) -> None:
         self.doc_ids, self.model, self.tokenizer = doc_ids, model, tokenizer
         # bm25s keeps each (word, document) score term-major (scipy CSC: rows ascending); bm25s's own
         # scoring walks every posting of every query word with np.add.at, slow at a million patents
         scores = model.scores
-        self.postings = Postings(scores["indptr"], scores["indices"], scores["data"], len(doc_ids))
+        self.postings = Postings(scores["indptr"], scores["indices"], scores["data"], len(doc_ids),
+                                 common_rows=common_rows)
 
     @classmethod
     def build(
@@ -117,9 +119,11 @@ class Bm25Index:
     def save(self, directory: Path) -> None:
         self.model.save(str(directory), allow_pickle=False, show_progress=False)
         write_json(directory / "doc_ids.json", self.doc_ids)
+        self.postings.save_common(directory, "common")
 
     @classmethod
     def load(cls, directory: Path, tokenizer: JiebaTokenizer, mmap: bool = False) -> Bm25Index:
         """`mmap`: the scores stay in the files' pages, shared by every process that serves this index."""
         model = _bm25s().BM25.load(str(directory), allow_pickle=False, show_progress=False, mmap=mmap)
-        return cls(read_json(directory / "doc_ids.json"), model, tokenizer)  # type: ignore[arg-type]
+        return cls(read_json(directory / "doc_ids.json"), model, tokenizer,  # type: ignore[arg-type]
+                   CommonRows.load(directory, "common", mmap))

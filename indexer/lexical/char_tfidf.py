@@ -12,7 +12,7 @@ from sklearn.preprocessing import normalize
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
-from indexer.lexical.postings import Postings
+from indexer.lexical.postings import CommonRows, Postings
 
 POSTINGS_PARTS = ("indptr", "indices", "data")
 
@@ -28,13 +28,14 @@ class CharTfidfIndex:
         postings: tuple[np.ndarray, np.ndarray, np.ndarray],  # term-major CSR (indptr, indices, data) over n-grams
         ngram_range: tuple[int, int],
         sublinear_tf: bool,
+        common_rows: CommonRows | None = None,
     ) -> None:
         self.doc_ids, self.vocabulary, self.idf = doc_ids, vocabulary, idf
         self.ngram_range, self.sublinear_tf = ngram_range, sublinear_tf
         self._counter = CountVectorizer(analyzer="char", ngram_range=ngram_range, vocabulary=vocabulary, lowercase=True)
         # Only the term-major form (postings) is kept: a query touches only its terms' rows, and holding the
         # document-major matrix as well doubled the largest part of a million-patent index in memory.
-        self.postings = Postings(*postings, len(doc_ids))
+        self.postings = Postings(*postings, len(doc_ids), common_rows=common_rows)
 
     def term_major(self) -> sparse.csr_matrix:
         """The postings as a scipy matrix (n-grams × documents), for baselines that score every document."""
@@ -79,6 +80,7 @@ class CharTfidfIndex:
         np.save(directory / "idf.npy", self.idf, allow_pickle=False)
         for part in POSTINGS_PARTS:  # plain arrays, so every serving process can map the same pages
             np.save(directory / f"postings-{part}.npy", getattr(self.postings, part), allow_pickle=False)
+        self.postings.save_common(directory, "common")
 
     @classmethod
     def load(cls, directory: Path, mmap: bool = False) -> CharTfidfIndex:
@@ -92,6 +94,7 @@ class CharTfidfIndex:
             _stored_postings(directory, mmap),
             tuple(params["ngram_range"]),
             params["sublinear_tf"],
+            CommonRows.load(directory, "common", mmap),
         )  # type: ignore[index]
 
 

@@ -4,21 +4,24 @@ A query scores document d as Σ_t w_t · x_{t,d}. In Chinese text the single cha
 (的, 一, 种, 置…) occur in a large share of documents: at a million patents a need's character n-grams
 have ~19 million postings, 91% of them in terms found in more than 10% of documents, and walking them
 all takes ~125 ms. On large indexes (≥ `prune_from` documents) the rarer terms are walked, the
-`candidates` documents with the best partial scores have the common terms looked up (binary search in
-each common row), and the top k are taken from those, each with its exact full score. That is
-approximate in which documents can enter: a document outside the candidates whose common terms would
-have lifted it into the top k is missed. Measured at 1M patents on the 32 needs-dev needs: the top 200
-equals the exact top 200 for every need (recall@200 1.000; 46 ms instead of 125 ms; `python -m
-bench.scale` reports it for each run). An exact variant (MaxScore-style, Turtle & Flood 1995: keep the
-result only when the k-th score beats what any left-out document could reach) was tried first and
-dropped: its bounds — each common term's largest weight, or Cauchy–Schwarz over per-document norms —
-held for almost no query at 100k, so it walked everything anyway. Below `prune_from` documents every
-posting is walked and results are exact.
+`candidates` documents with the best partial scores get their common-term weights from `CommonRows`
+(a dense half-precision copy of the common terms), and the top k are taken from those, each with its
+full score (the common part at half precision). That is approximate in which documents can enter: a
+document outside the candidates whose common terms would have lifted it into the top k is missed.
+Measured at 1M patents on the 32 needs-dev needs: the top 200 equals the exact top 200 for every need
+(recall@200 1.000 before the half-precision matrix; `python -m bench.scale` reports
+it for each run). An exact variant (MaxScore-style, Turtle & Flood 1995: keep the result only when the
+k-th score beats what any left-out document could reach) was tried first and dropped: its bounds — each
+common term's largest weight, or Cauchy–Schwarz over per-document norms — held for almost no query at
+100k, so it walked everything anyway. Below `prune_from` documents every posting is walked and results
+are exact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +31,58 @@ from indexer.lexical import top_hits
 COMMON_SHARE = 0.1  # a term in more than 10% of documents is looked up, not walked
 PRUNE_FROM = 200_000  # below this many documents walking every posting is fast enough (100k: ~13 ms)
 CANDIDATES = 5_000  # documents whose common-term weights are looked up
+ACCUMULATE_CHUNK = 4_000_000  # postings summed per bincount
+COMMON_PARTS = ("share", "terms", "matrix")
+
+
+@dataclass(frozen=True)
+class CommonRows:
+    """The common terms' weights as a dense documents × common-terms matrix at half precision. For one
+    query's candidates that is one gather of contiguous rows (5,000 × ~450 terms × 2 bytes at 1M
+    patents); a binary search in each common term's row took 32 ms per need, and a document-major sparse
+    copy (the same bytes, as int32 slots + float32 weights) 13 ms, against 5 ms here on a busy machine.
+    float16 keeps 11 significant bits: a looked-up score is within 2⁻¹¹ · Σ|w_t| · max x of the
+    exact one (≈10⁻⁴ for char TF-IDF), far below the gaps that order candidates."""
+
+    share: float  # the common_share the terms were chosen with
+    terms: np.ndarray  # the common terms' ids, ascending
+    matrix: np.ndarray  # float16, one row per document, one column per common term
+
+    @classmethod
+    def of(cls, postings: Postings) -> CommonRows:
+        document_frequency = np.diff(postings.indptr)
+        terms = np.flatnonzero(document_frequency > postings.n_docs * postings.common_share)
+        matrix = np.zeros((postings.n_docs, len(terms)), dtype=np.float16)
+        for column, term in enumerate(terms):
+            start, end = postings.indptr[term], postings.indptr[term + 1]
+            matrix[postings.indices[start:end], column] = postings.data[start:end]
+        return cls(postings.common_share, terms, matrix)
+
+    def weights(self, docs: np.ndarray, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Σ weight · x_{term,doc} over the query's common `terms`, for each of `docs` (ascending)."""
+        block = np.take(self.matrix[docs], np.searchsorted(self.terms, terms), axis=1)
+        return _single_of_half()[block.view(np.uint16)] @ weights.astype(np.float32)
+
+    def save(self, directory: Path, prefix: str) -> None:
+        np.save(directory / f"{prefix}-share.npy", np.asarray([self.share]), allow_pickle=False)
+        np.save(directory / f"{prefix}-terms.npy", self.terms, allow_pickle=False)
+        np.save(directory / f"{prefix}-matrix.npy", self.matrix, allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: Path, prefix: str, mmap: bool) -> CommonRows | None:
+        if not (directory / f"{prefix}-share.npy").exists():
+            return None  # a small index, or one saved before these rows existed: built when first needed
+        share, terms, matrix = (np.load(directory / f"{prefix}-{part}.npy", allow_pickle=False,
+                                        mmap_mode="r" if mmap and part == "matrix" else None)
+                                for part in COMMON_PARTS)
+        return cls(float(share[0]), terms, matrix)
+
+
+@cache
+def _single_of_half() -> np.ndarray:
+    """float32 for every float16 bit pattern: numpy widens float16 one element at a time in software
+    (4 ms for 5,000 × 78 weights); through this 256 KB table it is one gather (1.6 ms)."""
+    return np.arange(2**16, dtype=np.uint16).view(np.float16).astype(np.float32)
 
 
 @dataclass
@@ -41,21 +96,34 @@ class Postings:
     prune_from: int = PRUNE_FROM
     candidates: int = CANDIDATES
     common_share: float = COMMON_SHARE
+    common_rows: CommonRows | None = None
     checks: dict[str, int] = field(default_factory=lambda: {"walked": 0, "pruned": 0})
 
-    def accumulate(self, terms: np.ndarray, weights: np.ndarray, into: np.ndarray | None = None) -> np.ndarray:
-        scores = np.zeros(self.n_docs) if into is None else into
-        for term, weight in zip(terms, weights, strict=True):
-            start, end = self.indptr[term], self.indptr[term + 1]
-            scores[self.indices[start:end]] += weight * self.data[start:end]  # a row's documents are distinct
+    def accumulate(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Σ weight · row over `terms`, for every document. One bincount per few million postings: numpy's
+        `scores[docs] += …` per row reads, adds and writes separately and took 2–3× as long."""
+        terms, weights = np.asarray(terms, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+        scores = np.zeros(self.n_docs)
+        lengths = self.indptr[terms + 1] - self.indptr[terms]
+        group = np.cumsum(lengths) // ACCUMULATE_CHUNK  # bounds the temporary arrays on all-term walks
+        for chosen in (group == g for g in np.unique(group)):
+            rows = [slice(self.indptr[t], self.indptr[t + 1]) for t in terms[chosen]]
+            docs = np.concatenate([self.indices[r] for r in rows])
+            values = np.concatenate([self.data[r] for r in rows]) * np.repeat(weights[chosen], lengths[chosen])
+            scores += np.bincount(docs, weights=values, minlength=self.n_docs)
         return scores
 
-    def lookup(self, term: int, docs: np.ndarray) -> np.ndarray:
-        """The term's weight in each of `docs` (ascending), 0 where it does not occur."""
-        row = self.indices[self.indptr[term]:self.indptr[term + 1]]
-        at = np.minimum(np.searchsorted(row, docs), len(row) - 1)
-        found = row[at] == docs if len(row) else np.zeros(len(docs), dtype=bool)
-        return np.where(found, self.data[self.indptr[term] + at], 0.0)
+    def common(self) -> CommonRows:
+        """The document-major common rows, built here when the index was saved without them."""
+        if self.common_rows is None or self.common_rows.share != self.common_share:
+            self.common_rows = CommonRows.of(self)
+        return self.common_rows
+
+    def save_common(self, directory: Path, prefix: str) -> None:
+        """Saved only where searches will be pruned, so serving processes map them instead of each building
+        its own copy."""
+        if self.n_docs >= self.prune_from:
+            self.common().save(directory, prefix)
 
     def top_k(self, doc_ids: list[str], terms: np.ndarray, weights: np.ndarray, k: int) -> list[Hit]:
         terms, weights = np.asarray(terms, dtype=np.int64), np.asarray(weights, dtype=np.float64)
@@ -67,9 +135,8 @@ class Postings:
             return top_hits(doc_ids, self.accumulate(terms, weights), k)
         self.checks["pruned"] += 1
         partial = self.accumulate(terms[~common], weights[~common])
-        order = np.argpartition(-partial, m)
-        candidates = np.sort(order[:m])
-        full = partial[candidates]
-        for term, weight in zip(terms[common], weights[common], strict=True):
-            full += weight * self.lookup(term, candidates)
-        return top_hits([doc_ids[i] for i in candidates], full, k)
+        touched = np.flatnonzero(partial)  # a document no rarer term reaches has only common terms to offer
+        if len(touched) > m:
+            touched = np.sort(touched[np.argpartition(-partial[touched], m)[:m]])
+        full = partial[touched] + self.common().weights(touched, terms[common], weights[common])
+        return top_hits([doc_ids[i] for i in touched], full, k)
