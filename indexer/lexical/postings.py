@@ -139,4 +139,4 @@ class Postings:
         if len(touched) > m:
             touched = np.sort(touched[np.argpartition(-partial[touched], m)[:m]])
         full = partial[touched] + self.common().weights(touched, terms[common], weights[common])
-        return top_hits([doc_ids[i] for i in touched], full, k)
+        return top_hits(doc_ids, full, k, rows=touched)

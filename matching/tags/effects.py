@@ -76,8 +76,10 @@ def _tags(text: str, need: bool, model: EffectModel | None = None) -> list[Effec
     for number, sentence in enumerate(split_sentences(text)):
         masked = sentence if need else mask_names(sentence)
         for effect in effect_classes():
+            if effect.code in found:  # the first evidence is kept
+                continue
             match = (effect.need_cues if need else effect.patent_cues).search(masked)
-            if match and effect.code not in found:
+            if match:
                 found[effect.code] = EffectTag(effect.code, effect.label, _clause_at(sentence, match.start()),
                                                number)
         for code, probability in (model.predict(sentence) if model else {}).items():
