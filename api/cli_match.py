@@ -26,8 +26,6 @@ def load_models():  # noqa: ANN201
 
 
 def load_matcher(engine):  # noqa: ANN001, ANN201
-    import faiss
-
     from indexer.cache import EmbeddingCache
     from indexer.encoders import load_encoder
     from indexer.store import IndexConfig, load_index
@@ -35,10 +33,6 @@ def load_matcher(engine):  # noqa: ANN001, ANN201
     from matching.matcher import NeedMatcher
 
     settings = get_settings()
-    # A matcher searches one need at a time; OpenMP's threads for a single query cost more than they
-    # save (Flat 10k: 8.2 ms with two threads on a busy machine, 1.1 ms with one). Several requests at
-    # once are spread over worker processes instead (`patent-match serve --workers`).
-    faiss.omp_set_num_threads(1)
     encoder = load_encoder(settings.encoder)
     config = IndexConfig(nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts)
     index = load_index(settings.index_dir, encoder, config)

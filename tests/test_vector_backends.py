@@ -134,3 +134,27 @@ def test_a_mapped_faiss_index_answers_as_a_read_one(tmp_path: Path):
     for a, b in zip(read.search(data[:30], 5), mapped.search(data[:30], 5), strict=True):
         np.testing.assert_array_equal(a, b)
     assert mapped.count() == 400
+
+
+def test_a_single_query_searches_on_one_openmp_thread_in_any_thread(monkeypatch):
+    """OpenMP's thread count is per calling thread, and the API answers each request in a thread of its own:
+    a setting made once at load time would not reach them."""
+    import threading
+
+    import faiss
+
+    data = _unit(300, 4)
+    index = create_vectors(DIM, "Flat", data, nprobe=1)
+    index.add(np.arange(300, dtype=np.int64), data)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    seen = {}
+
+    def request(name: str, rows: int) -> None:
+        index.search(data[:rows], 5)
+        seen[name] = faiss.omp_get_max_threads()
+
+    for name, rows in (("one need", 1), ("a batch", 50)):
+        thread = threading.Thread(target=request, args=(name, rows))
+        thread.start()
+        thread.join()
+    assert seen == {"one need": 1, "a batch": 2}

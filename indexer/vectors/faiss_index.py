@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import faiss
@@ -11,6 +12,14 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 FILENAME = "vectors.faiss"
+SINGLE_THREADED_UP_TO = 8  # queries per search
+
+
+def _default_threads() -> int:
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
+    except ValueError:
+        return os.cpu_count() or 1
 
 
 class FaissIndex:
@@ -57,6 +66,10 @@ class FaissIndex:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = max(1, min(k, self.count()))
+        # OpenMP's thread count belongs to the calling thread, and the API answers each request in a worker
+        # thread of its own. Spread over both cores of a busy 2-core server, one query took 38 ms on a 100k
+        # Flat index, against 6 ms on one thread; concurrent requests use the other cores (serve --workers).
+        faiss.omp_set_num_threads(1 if len(queries) <= SINGLE_THREADED_UP_TO else _default_threads())
         scores, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return scores, ids
 
