@@ -85,6 +85,19 @@ class LoadedIndex:
     def __post_init__(self) -> None:
         self._by_row = dict(zip(self.ids.row_ids, self.ids.doc_ids, strict=True))
 
+    def prefetch(self) -> int:
+        """Ask the kernel to read the index files into the page cache in the background (fadvise WILLNEED);
+        bytes asked for. The serving arrays are mapped, and a server started on files the cache had
+        dropped read them one page fault at a time in its first requests: up to 6 s a match at 1M."""
+        if not hasattr(os, "posix_fadvise"):  # not on this platform: pages are read on first touch
+            return 0
+        asked = 0
+        for path in (p for p in self.directory.rglob("*") if p.is_file()):
+            with path.open("rb") as handle:
+                os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+            asked += path.stat().st_size
+        return asked
+
     def dense_search(self, query_vectors: np.ndarray, k: int) -> list[list[Hit]]:
         scores, rows = self.vectors.search(query_vectors, k)
         return [

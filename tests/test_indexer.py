@@ -212,3 +212,15 @@ def test_the_encoder_reads_the_text_without_the_title(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text('{"_id": "d1", "title": "标题", "text": "摘要"}\n{"_id": "d2", "title": "只有标题"}\n', "utf-8")
     assert [(d.text, d.embed_text) for d in documents_from_beir(corpus)] == [("标题 摘要", "摘要"), ("只有标题", "只有标题")]
+
+
+def test_prefetch_asks_the_kernel_for_every_index_file(tmp_path, corpus, cache, monkeypatch):
+    import os
+
+    directory = tmp_path / "index"
+    build_index(directory, list(corpus), KeywordEncoder(), cache)
+    asked = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: asked.append(advice), raising=False)
+    files = [p for p in directory.rglob("*") if p.is_file()]
+    assert load_index(directory, KeywordEncoder()).prefetch() == sum(p.stat().st_size for p in files)
+    assert asked == [os.POSIX_FADV_WILLNEED] * len(files) and len(files) > 5

@@ -111,7 +111,7 @@ def test_mapped_postings_answer_as_read_ones(tmp_path):
     Bm25Index.build(ids, texts, JiebaTokenizer.shared()).save(tmp_path / "bm25")
     tfidf = [CharTfidfIndex.load(tmp_path / "tfidf", mmap=m) for m in (False, True)]
     bm25 = [Bm25Index.load(tmp_path / "bm25", JiebaTokenizer.shared(), mmap=m) for m in (False, True)]
-    assert isinstance(tfidf[1].postings.data, np.memmap) and isinstance(bm25[1].postings.data, np.memmap)
+    assert isinstance(tfidf[1].postings.data.base, np.memmap) and isinstance(bm25[1].postings.data.base, np.memmap)
     for read, mapped in (tfidf, bm25):
         for query in texts[:20]:
             assert read.search(query[:10], 10) == mapped.search(query[:10], 10)
@@ -162,7 +162,7 @@ def test_common_rows_are_saved_for_large_indexes_and_mapped_when_served(tmp_path
     loaded = [CharTfidfIndex.load(tmp_path / "tfidf", mmap=True),
               Bm25Index.load(tmp_path / "bm25", JiebaTokenizer.shared(), mmap=True)]
     for built, served in zip((tfidf, bm25), loaded, strict=True):
-        assert isinstance(served.postings.common_rows.matrix, np.memmap)
+        assert isinstance(served.postings.common_rows.matrix.base, np.memmap)
         served.postings.prune_from, served.postings.candidates, served.postings.common_share = 0, 40, 0.3
         rows = served.postings.common_rows
         for query in texts[:15]:
@@ -183,3 +183,22 @@ def test_accumulating_in_several_groups_sums_the_same(monkeypatch):
     assert len(np.unique(np.cumsum(np.diff(index.postings.indptr)[query.indices]) // 50)) > 3
     assert np.allclose(index.postings.accumulate(query.indices, query.data), whole, rtol=1e-12, atol=0)
     assert whole.max() > 0
+
+
+def test_best_positive_scores_are_the_m_largest():
+    """The sampled threshold only narrows what is partitioned: the result is the exact top m."""
+    from indexer.lexical.postings import best_positive
+
+    rng = np.random.default_rng(5)
+    cases = [rng.random(50_000) * (rng.random(50_000) < 0.6),  # many zeros
+             np.sort(rng.random(50_000)),  # ascending: a strided sample sees a skewed picture
+             np.r_[np.zeros(49_990), rng.random(10)],  # fewer positive scores than m
+             np.round(rng.random(50_000), 2)]  # many ties
+    for scores in cases:
+        for m in (1, 100, 3_000):
+            found = best_positive(scores, m)
+            positive = np.flatnonzero(scores > 0)
+            assert list(found) == sorted(found) and len(found) == min(m, len(positive))
+            assert np.all(scores[found] > 0)
+            expected = np.sort(scores[positive])[::-1][:m]
+            assert np.array_equal(np.sort(scores[found])[::-1], expected)
