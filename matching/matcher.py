@@ -203,7 +203,7 @@ class NeedMatcher:
     def _records(session: Session, numbers: list[str]) -> dict[str, Patent]:
         query = select(Patent).where(Patent.application_number.in_(numbers)).options(
             selectinload(Patent.ipcs), selectinload(Patent.offers), selectinload(Patent.transactions),
-            selectinload(Patent.holders).selectinload(PatentHolder.organization))
+            selectinload(Patent.holders).joinedload(PatentHolder.organization, innerjoin=True))
         return {p.application_number: p for p in session.scalars(query)}
 
     def _explain(self, patent: Patent, profile: PatentProfile, clusters: list[ClusterEvidence], candidate: Candidate,
