@@ -152,7 +152,7 @@ def test_a_crash_between_the_two_renames_is_recovered(tmp_path, corpus, cache):
 def test_factory_choice():
     assert choose_factory(1000) == "Flat"
     assert choose_factory(EXACT_MAX_VECTORS + 1).startswith("IVF")
-    assert choose_factory(1_000_000) == "IVF4096,Flat"
+    assert choose_factory(1_000_000) == "IVF4096,SQfp16"
     assert choose_factory(10, "HNSW32") == "HNSW32"
 
 

@@ -32,7 +32,7 @@ def _unit(rows: int, seed: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("factory", ["Flat", "IVF4,Flat"])
+@pytest.mark.parametrize("factory", ["Flat", "IVF4,Flat", "IVF4,SQfp16"])
 def test_ids_add_search_remove_and_update(uri, factory):
     data = _unit(400, 0)
     index = create_vectors(DIM, factory, data, nprobe=4, uri=uri)

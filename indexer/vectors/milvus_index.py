@@ -34,14 +34,15 @@ def index_params(factory: str, nprobe: int) -> tuple[dict, dict]:
     """FAISS factory strings mapped to Milvus index types, with their search parameters."""
     if factory == "Flat":
         return {"index_type": "FLAT", "params": {}}, {}
-    if match := re.fullmatch(r"IVF(\d+),Flat", factory):
+    if match := re.fullmatch(r"IVF(\d+),(Flat|SQfp16)", factory):  # Milvus has no half-precision IVF
         return {"index_type": "IVF_FLAT", "params": {"nlist": int(match.group(1))}}, {"nprobe": nprobe}
     if match := re.fullmatch(r"IVF(\d+),PQ(\d+)", factory):
         return ({"index_type": "IVF_PQ", "params": {"nlist": int(match.group(1)), "m": int(match.group(2)),
                                                       "nbits": 8}}, {"nprobe": nprobe})
     if match := re.fullmatch(r"HNSW(\d+)", factory):
         return {"index_type": "HNSW", "params": {"M": int(match.group(1)), "efConstruction": 200}}, {"ef": 128}
-    raise ValueError(f"no Milvus index for factory {factory!r}; use Flat, IVF<n>,Flat, IVF<n>,PQ<m> or HNSW<M>")
+    raise ValueError(f"no Milvus index for factory {factory!r}; use Flat, IVF<n>,Flat, IVF<n>,SQfp16, IVF<n>,PQ<m> or "
+                     "HNSW<M>")
 
 
 class MilvusIndex:
