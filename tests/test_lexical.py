@@ -132,7 +132,7 @@ def test_a_query_of_common_terms_only_is_walked_exactly():
 
 def test_common_rows_give_each_documents_common_term_weights():
     """The dense copy of the common terms holds the term-major postings' weights at half precision."""
-    from indexer.lexical.postings import CommonRows
+    from indexer.lexical.common_rows import CommonRows
 
     texts = _zipf_corpus(400)
     index = CharTfidfIndex.build([f"d{i}" for i in range(len(texts))], texts)

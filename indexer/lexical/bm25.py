@@ -15,7 +15,8 @@ import numpy as np
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
-from indexer.lexical.postings import CommonRows, Postings
+from indexer.lexical.common_rows import CommonRows
+from indexer.lexical.postings import Postings
 
 if TYPE_CHECKING:
     import bm25s

@@ -12,7 +12,8 @@ from sklearn.preprocessing import normalize
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
-from indexer.lexical.postings import CommonRows, Postings
+from indexer.lexical.common_rows import CommonRows
+from indexer.lexical.postings import Postings
 
 POSTINGS_PARTS = ("indptr", "indices", "data")
 

@@ -9,86 +9,28 @@ all takes ~125 ms. On large indexes (≥ `prune_from` documents) the rarer terms
 full score (the common part at half precision). That is approximate in which documents can enter: a
 document outside the candidates whose common terms would have lifted it into the top k is missed.
 Measured at 1M patents on the 32 needs-dev needs: the top 200 equals the exact top 200 for every need
-(recall@200 1.000 before the half-precision matrix; `python -m bench.scale` reports
-it for each run). An exact variant (MaxScore-style, Turtle & Flood 1995: keep the result only when the
-k-th score beats what any left-out document could reach) was tried first and dropped: its bounds — each
-common term's largest weight, or Cauchy–Schwarz over per-document norms — held for almost no query at
-100k, so it walked everything anyway. Below `prune_from` documents every posting is walked and results
-are exact.
+(recall@200 1.000; `python -m bench.scale` reports it for each run). An exact variant (MaxScore-style,
+Turtle & Flood 1995: keep the result only when the k-th score beats what any left-out document could
+reach) was tried first and dropped: its bounds — each common term's largest weight, or Cauchy–Schwarz
+over per-document norms — held for almost no query at 100k, so it walked everything anyway. Below
+`prune_from` documents every posting is walked and results are exact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from indexer.hits import Hit
 from indexer.lexical import top_hits
+from indexer.lexical.common_rows import CommonRows, plain
 
 COMMON_SHARE = 0.1  # a term in more than 10% of documents is looked up, not walked
 PRUNE_FROM = 200_000  # below this many documents walking every posting is fast enough (100k: ~13 ms)
 CANDIDATES = 5_000  # documents whose common-term weights are looked up
 ACCUMULATE_CHUNK = 4_000_000  # postings summed per bincount
-COMMON_PARTS = ("share", "terms", "matrix")
-
-
-@dataclass(frozen=True)
-class CommonRows:
-    """The common terms' weights as a dense documents × common-terms matrix at half precision. For one
-    query's candidates that is one gather of contiguous rows (5,000 × ~450 terms × 2 bytes at 1M
-    patents); a binary search in each common term's row took 32 ms per need, and a document-major sparse
-    copy (the same bytes, as int32 slots + float32 weights) 13 ms, against 5 ms here on a busy machine.
-    float16 keeps 11 significant bits: a looked-up score is within 2⁻¹¹ · Σ|w_t| · max x of the
-    exact one (≈10⁻⁴ for char TF-IDF), far below the gaps that order candidates."""
-
-    share: float  # the common_share the terms were chosen with
-    terms: np.ndarray  # the common terms' ids, ascending
-    matrix: np.ndarray  # float16, one row per document, one column per common term
-
-    @classmethod
-    def of(cls, postings: Postings) -> CommonRows:
-        document_frequency = np.diff(postings.indptr)
-        terms = np.flatnonzero(document_frequency > postings.n_docs * postings.common_share)
-        matrix = np.zeros((postings.n_docs, len(terms)), dtype=np.float16)
-        for column, term in enumerate(terms):
-            start, end = postings.indptr[term], postings.indptr[term + 1]
-            matrix[postings.indices[start:end], column] = postings.data[start:end]
-        return cls(postings.common_share, terms, matrix)
-
-    def weights(self, docs: np.ndarray, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Σ weight · x_{term,doc} over the query's common `terms`, for each of `docs` (ascending)."""
-        block = np.take(self.matrix[docs], np.searchsorted(self.terms, terms), axis=1)
-        return _single_of_half()[block.view(np.uint16)] @ weights.astype(np.float32)
-
-    def save(self, directory: Path, prefix: str) -> None:
-        np.save(directory / f"{prefix}-share.npy", np.asarray([self.share]), allow_pickle=False)
-        np.save(directory / f"{prefix}-terms.npy", self.terms, allow_pickle=False)
-        np.save(directory / f"{prefix}-matrix.npy", self.matrix, allow_pickle=False)
-
-    @classmethod
-    def load(cls, directory: Path, prefix: str, mmap: bool) -> CommonRows | None:
-        if not (directory / f"{prefix}-share.npy").exists():
-            return None  # a small index, or one saved before these rows existed: built when first needed
-        share, terms, matrix = (np.load(directory / f"{prefix}-{part}.npy", allow_pickle=False,
-                                        mmap_mode="r" if mmap and part == "matrix" else None)
-                                for part in COMMON_PARTS)
-        return cls(float(share[0]), terms, plain(matrix))
-
-
-def plain(array: np.ndarray) -> np.ndarray:
-    """A mapped array as a plain ndarray over the same pages: every slice of an np.memmap runs Python-level
-    bookkeeping, which cost ~5% of a match at 1M patents (hundreds of row slices per query)."""
-    return array.view(np.ndarray) if isinstance(array, np.memmap) else array
-
-
-@cache
-def _single_of_half() -> np.ndarray:
-    """float32 for every float16 bit pattern: numpy widens float16 one element at a time in software
-    (4 ms for 5,000 × 78 weights); through this 256 KB table it is one gather (1.6 ms)."""
-    return np.arange(2**16, dtype=np.uint16).view(np.float16).astype(np.float32)
 
 
 def best_positive(scores: np.ndarray, m: int) -> np.ndarray:
@@ -141,7 +83,7 @@ class Postings:
         return np.zeros(self.n_docs) if scores is None else scores
 
     def common(self) -> CommonRows:
-        """The document-major common rows, built here when the index was saved without them."""
+        """The common terms' dense rows, built here when the index was saved without them."""
         if self.common_rows is None or self.common_rows.share != self.common_share:
             self.common_rows = CommonRows.of(self)
         return self.common_rows
