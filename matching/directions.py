@@ -33,6 +33,7 @@ from matching.candidates import Candidate, min_max
 from matching.features import RESEARCH_KINDS, region_fit
 from matching.matcher import Match, NeedMatcher, Ranked, score_candidates
 from matching.query import prepare_query
+from matching.records import OrganizationRecord
 
 NEIGHBOURS = 50
 TEAM_DECAY = (1.0, 0.5, 0.25)
@@ -145,7 +146,7 @@ class PatentMatcher:
         scores: dict[int, float] = {}
         evidence: dict[int, list[str]] = {}
         org_of_need = {n.id: n.organization for n in needs}
-        orgs: dict[int, Organization] = {}
+        orgs: dict[int, OrganizationRecord] = {}
         for match in need_matches:
             org = org_of_need[match.need_id]
             if org.id not in scores:
@@ -192,7 +193,7 @@ def solver_teams(session: Session, matcher: NeedMatcher, need: Need, k: int = 10
                  per_team: int = 3) -> list[SolverTeam]:
     ranking = matcher.rank_need(session, need)
     by_org: dict[int, list[Ranked]] = {}
-    orgs: dict[int, Organization] = {}
+    orgs: dict[int, OrganizationRecord] = {}
     for entry in ranking.entries:  # best first, so each team's list is too
         for holder in entry.patent.holders:
             if holder.organization.kind in RESEARCH_KINDS:

@@ -11,11 +11,10 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from data.enums import LegalStatus
-from data.models import Need, Patent, PatentHolder
+from data.models import Need
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
 from indexer.sources import need_text
@@ -37,6 +36,7 @@ from matching.ipc import IpcClassifier
 from matching.profiles import ClusterEvidence, Profiler, active_offer, with_tags
 from matching.query import prepare_query
 from matching.ranker import LinearRanker
+from matching.records import PatentRecord, legal_statuses, patent_records
 
 EXCLUDED_BY_DEFAULT = (LegalStatus.LAPSED, LegalStatus.INVALID)
 STRONGEST = 3
@@ -62,7 +62,7 @@ class Match:
 class Ranked:
     """One ranked candidate before explanation."""
 
-    patent: Patent
+    patent: PatentRecord
     profile: PatentProfile
     clusters: list[ClusterEvidence]
     candidate: Candidate
@@ -138,13 +138,14 @@ class NeedMatcher:
         entries are exactly the full ranking's, later ones are incomplete. `eligible` counts all either way."""
         need_profile, _ = need or self.profiler.need_profile(text)
         candidates = self.candidates.generate(text)
-        statuses = self._statuses(session, [c.doc_id for c in candidates])
+        statuses = legal_statuses(session, [c.doc_id for c in candidates])
         eligible = [c for c in candidates if c.doc_id in statuses
-                    and (include_inactive or statuses[c.doc_id] not in EXCLUDED_BY_DEFAULT)]
-        entries = self._score(session, eligible, need_profile, depth)
+                    and (include_inactive or statuses[c.doc_id][1] not in EXCLUDED_BY_DEFAULT)]
+        entries = self._score(session, eligible, {c.doc_id: statuses[c.doc_id][0] for c in eligible}, need_profile,
+                              depth)
         return Ranking(need_profile, self.index.bm25.tokenizer(prepare_query(text)), entries, len(eligible))
 
-    def _score(self, session: Session, candidates: list[Candidate], need: NeedProfile,
+    def _score(self, session: Session, candidates: list[Candidate], ids: dict[str, int], need: NeedProfile,
                depth: int | None) -> list[Ranked]:
         """Candidates in order of their retrieval part; records and profiles are read batch by batch until
         the k-th full score beats every remaining candidate's retrieval part plus the policy ceiling.
@@ -159,7 +160,7 @@ class NeedMatcher:
         while done < len(order):
             batch = order[done:done + step]
             done += len(batch)
-            records = self._records(session, [candidates[i].doc_id for i in batch])
+            records = patent_records(session, [ids[candidates[i].doc_id] for i in batch])
             for i in batch:
                 patent = records.get(candidates[i].doc_id)
                 if patent is None:  # removed since its status was read
@@ -194,20 +195,9 @@ class NeedMatcher:
         ranking = self.rank_need(session, need, include_inactive, depth=k)
         return self.explain(ranking, ranking.entries[:k])
 
-    @staticmethod
-    def _statuses(session: Session, numbers: list[str]) -> dict[str, LegalStatus]:
-        query = select(Patent.application_number, Patent.legal_status).where(Patent.application_number.in_(numbers))
-        return {number: status for number, status in session.execute(query)}
-
-    @staticmethod
-    def _records(session: Session, numbers: list[str]) -> dict[str, Patent]:
-        query = select(Patent).where(Patent.application_number.in_(numbers)).options(
-            selectinload(Patent.ipcs), selectinload(Patent.offers), selectinload(Patent.transactions),
-            selectinload(Patent.holders).joinedload(PatentHolder.organization, innerjoin=True))
-        return {p.application_number: p for p in session.scalars(query)}
-
-    def _explain(self, patent: Patent, profile: PatentProfile, clusters: list[ClusterEvidence], candidate: Candidate,
-                 score: float, features: dict[str, float], need: NeedProfile, query_tokens: list[str]) -> Match:
+    def _explain(self, patent: PatentRecord, profile: PatentProfile, clusters: list[ClusterEvidence],
+                 candidate: Candidate, score: float, features: dict[str, float], need: NeedProfile,
+                 query_tokens: list[str]) -> Match:
         if not self._weighs_tags:  # rank() left them out; memoised per text, so shown patents pay once
             profile = with_tags(profile, patent)
             features = features | {"effect": effect_agreement(need, profile),

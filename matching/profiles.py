@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from data.enums import CooperationMode, OfferStatus, parse_enum
-from data.models import Need, Patent
+from data.models import Need
 from matching.clusters import ClusterMap, ClusterTag
 from matching.explain import LicenceTerms
 from matching.features import IPC_TOP, NeedProfile, PatentProfile
 from matching.ipc import IpcClassifier
 from matching.query import prepare_query
+from matching.records import PatentLike
 from matching.tags.effects import need_effects, patent_effects
 from matching.tags.products import product_tags
 from matching.value import value_score
@@ -77,7 +78,7 @@ class Profiler:
                                  need.city or need.organization.city, need.province or need.organization.province,
                                  need.title)
 
-    def profile_of_patent(self, patent: Patent, today: dt.date, inferred: tuple[tuple[str, float], ...] = (),
+    def profile_of_patent(self, patent: PatentLike, today: dt.date, inferred: tuple[tuple[str, float], ...] = (),
                           tags: bool = True) -> tuple[PatentProfile, list[ClusterEvidence]]:
         """`tags=False` leaves effects and products out (see `with_tags`): a ranker that does not weigh them
         need not read them for candidates that are never shown."""
@@ -93,7 +94,7 @@ class Profiler:
         return (with_tags(profile, patent) if tags else profile), evidence
 
 
-def with_tags(profile: PatentProfile, patent: Patent) -> PatentProfile:
+def with_tags(profile: PatentProfile, patent: PatentLike) -> PatentProfile:
     effects, products = text_tags(patent.title, patent_text(patent))
     return replace(profile, effects=dict(effects), products=dict(products))
 
@@ -106,15 +107,15 @@ def text_tags(title: str, text: str) -> tuple[tuple[tuple[str, str], ...], tuple
             tuple((p.code, (p.confidence, p.evidence)) for p in product_tags(title, text)))
 
 
-def patent_codes(patent: Patent) -> list[str]:
+def patent_codes(patent: PatentLike) -> list[str]:
     """Given IPC codes, the main code first."""
     return [i.code for i in sorted(patent.ipcs, key=lambda i: (not i.is_main, i.position))]
 
 
-def patent_text(patent: Patent) -> str:
+def patent_text(patent: PatentLike) -> str:
     """What effects and products are read from: the abstract and the first claim."""
     return f"{patent.abstract}。{patent.first_claim}" if patent.first_claim else patent.abstract
 
 
-def active_offer(patent: Patent):  # noqa: ANN201
+def active_offer(patent: PatentLike):  # noqa: ANN201
     return next((o for o in patent.offers if o.status is OfferStatus.ACTIVE), None)

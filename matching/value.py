@@ -31,8 +31,8 @@ import math
 from dataclasses import dataclass, field
 
 from data.enums import LegalStatus, PatentType
-from data.models import Patent
 from data.patent_terms import expiry_date, term_years
+from matching.records import PatentLike
 
 DIMENSION_WEIGHTS = {"legal": 0.4, "technical": 0.3, "economic": 0.3}
 DIMENSIONS = {
@@ -65,7 +65,7 @@ def _log_scaled(value: int | None, full: int) -> float | None:
     return None if value is None else min(math.log1p(max(value, 0)) / math.log1p(full), 1.0)
 
 
-def indicators(patent: Patent, today: dt.date) -> dict[str, float | None]:
+def indicators(patent: PatentLike, today: dt.date) -> dict[str, float | None]:
     if patent.right_suspended or patent.legal_status in (LegalStatus.LAPSED, LegalStatus.INVALID):
         status = 0.0
     else:
@@ -89,7 +89,7 @@ def indicators(patent: Patent, today: dt.date) -> dict[str, float | None]:
     }
 
 
-def value_score(patent: Patent, today: dt.date) -> ValueScore:
+def value_score(patent: PatentLike, today: dt.date) -> ValueScore:
     values = indicators(patent, today)
     dimensions: dict[str, float | None] = {}
     for dimension, names in DIMENSIONS.items():
