@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, PatentType
@@ -81,43 +81,48 @@ class PatentRecord:
 
 PatentLike = Patent | PatentRecord  # what profiles, value scores and explanations read
 
-PATENT_COLUMNS = (Patent.id, Patent.application_number, Patent.title, Patent.abstract, Patent.first_claim,
-                  Patent.patent_type, Patent.application_date, Patent.legal_status, Patent.claim_count,
-                  Patent.cited_by_count, Patent.family_size, Patent.right_suspended, Patent.has_evaluation_report,
-                  Patent.is_sleeping)
-OFFER_COLUMNS = (LicenseOffer.id, LicenseOffer.fee_type, LicenseOffer.lump_sum, LicenseOffer.royalty_rate,
-                 LicenseOffer.per_unit_fee, LicenseOffer.pay_later_months, LicenseOffer.term_end, LicenseOffer.status)
+# Built once: constructing a statement per call cost more than SQLite took to answer it.
+IDS, NUMBERS = bindparam("ids", expanding=True), bindparam("numbers", expanding=True)
+STATUSES = select(Patent.application_number, Patent.id, Patent.legal_status).where(
+    Patent.application_number.in_(NUMBERS))
+PATENTS = select(Patent.id, Patent.application_number, Patent.title, Patent.abstract, Patent.first_claim,
+                 Patent.patent_type, Patent.application_date, Patent.legal_status, Patent.claim_count,
+                 Patent.cited_by_count, Patent.family_size, Patent.right_suspended, Patent.has_evaluation_report,
+                 Patent.is_sleeping).where(Patent.id.in_(IDS))
+IPCS = select(PatentIPC.patent_id, PatentIPC.code, PatentIPC.subclass, PatentIPC.is_main, PatentIPC.position).where(
+    PatentIPC.patent_id.in_(IDS)).order_by(PatentIPC.position)
+HOLDERS = select(PatentHolder.patent_id, Organization.id, Organization.name, Organization.kind, Organization.city,
+                 Organization.province).join(Organization, PatentHolder.organization_id == Organization.id).where(
+    PatentHolder.patent_id.in_(IDS)).order_by(PatentHolder.position)
+OFFERS = select(LicenseOffer.patent_id, LicenseOffer.id, LicenseOffer.fee_type, LicenseOffer.lump_sum,
+                LicenseOffer.royalty_rate, LicenseOffer.per_unit_fee, LicenseOffer.pay_later_months,
+                LicenseOffer.term_end, LicenseOffer.status).where(
+    LicenseOffer.patent_id.in_(IDS), LicenseOffer.status == OfferStatus.ACTIVE).order_by(LicenseOffer.id)
+DEALS = select(TransactionPatent.patent_id, TransactionPatent.transaction_id).where(
+    TransactionPatent.patent_id.in_(IDS))
 
 
 def legal_statuses(session: Session, numbers: Sequence[str]) -> dict[str, tuple[int, LegalStatus]]:
     """Application number → (patent id, legal status) for the numbers on record."""
-    query = select(Patent.application_number, Patent.id, Patent.legal_status).where(
-        Patent.application_number.in_(numbers))
-    return {number: (pid, status) for number, pid, status in session.connection().execute(query)}
+    return {number: (pid, status) for number, pid, status in session.connection().execute(
+        STATUSES, {"numbers": list(numbers)})}
 
 
 def patent_records(session: Session, ids: Sequence[int]) -> dict[str, PatentRecord]:
     """Application number → record for the patent ids on record (a removed patent is simply absent)."""
-    connection = session.connection()
+    connection, bound = session.connection(), {"ids": list(ids)}
     ipcs: dict[int, list[IpcRecord]] = defaultdict(list)
-    for pid, *row in connection.execute(select(PatentIPC.patent_id, PatentIPC.code, PatentIPC.subclass,
-                                               PatentIPC.is_main, PatentIPC.position)
-                                        .where(PatentIPC.patent_id.in_(ids)).order_by(PatentIPC.position)):
+    for pid, *row in connection.execute(IPCS, bound):
         ipcs[pid].append(IpcRecord(*row))
     holders: dict[int, list[HolderRecord]] = defaultdict(list)
-    for pid, *org in connection.execute(select(PatentHolder.patent_id, Organization.id, Organization.name,
-                                               Organization.kind, Organization.city, Organization.province)
-                                        .join(Organization, PatentHolder.organization_id == Organization.id)
-                                        .where(PatentHolder.patent_id.in_(ids)).order_by(PatentHolder.position)):
+    for pid, *org in connection.execute(HOLDERS, bound):
         holders[pid].append(HolderRecord(org[0], OrganizationRecord(*org)))
     offers: dict[int, list[OfferRecord]] = defaultdict(list)
-    for pid, *row in connection.execute(select(LicenseOffer.patent_id, *OFFER_COLUMNS).where(
-            LicenseOffer.patent_id.in_(ids), LicenseOffer.status == OfferStatus.ACTIVE).order_by(LicenseOffer.id)):
+    for pid, *row in connection.execute(OFFERS, bound):
         offers[pid].append(OfferRecord(*row))
     deals: dict[int, list[int]] = defaultdict(list)
-    for pid, deal in connection.execute(select(TransactionPatent.patent_id, TransactionPatent.transaction_id)
-                                        .where(TransactionPatent.patent_id.in_(ids))):
+    for pid, deal in connection.execute(DEALS, bound):
         deals[pid].append(deal)
     return {row.application_number: PatentRecord(*row, tuple(ipcs[row.id]), tuple(holders[row.id]),
                                                  tuple(offers[row.id]), tuple(deals[row.id]))
-            for row in connection.execute(select(*PATENT_COLUMNS).where(Patent.id.in_(ids)))}
+            for row in connection.execute(PATENTS, bound)}
