@@ -86,11 +86,16 @@ class LoadedIndex:
         self._by_row = dict(zip(self.ids.row_ids, self.ids.doc_ids, strict=True))
 
     def prefetch(self) -> int:
-        """Ask the kernel to read the index files into the page cache in the background (fadvise WILLNEED);
-        bytes asked for. The serving arrays are mapped, and a server started on files the cache had
-        dropped read them one page fault at a time in its first requests: up to 6 s a match at 1M."""
-        if not hasattr(os, "posix_fadvise"):  # not on this platform: pages are read on first touch
-            return 0
+        """The index files' pages in memory before the first request; bytes asked for. The serving arrays
+        are mapped, and a server started on files the cache had dropped read them one page fault at a time
+        in its first requests (up to 6 s a match at 1M). Files this process maps are populated, so their
+        pages stay mapped (indexer/pages.py); the rest, and everything where that is not possible, are
+        read ahead (fadvise WILLNEED)."""
+        from indexer.pages import populate
+
+        populated = populate(self.directory)
+        if populated or not hasattr(os, "posix_fadvise"):
+            return populated
         asked = 0
         for path in (p for p in self.directory.rglob("*") if p.is_file()):
             with path.open("rb") as handle:

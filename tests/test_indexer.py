@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -214,12 +215,38 @@ def test_the_encoder_reads_the_text_without_the_title(tmp_path):
     assert [(d.text, d.embed_text) for d in documents_from_beir(corpus)] == [("标题 摘要", "摘要"), ("只有标题", "只有标题")]
 
 
-def test_prefetch_asks_the_kernel_for_every_index_file(tmp_path, corpus, cache, monkeypatch):
-    import os
+def _resident_kb(ranges: list[tuple[int, int, str]]) -> tuple[int, int]:
+    """(size, resident) in kB of these mappings, from /proc/self/smaps."""
+    starts, size, rss, current = {start for start, _, _ in ranges}, 0, 0, False
+    for line in open("/proc/self/smaps"):  # noqa: SIM115
+        head = line.split()[0]
+        if "-" in head and not head.endswith(":"):
+            current = int(head.split("-")[0], 16) in starts
+        elif current and head in ("Size:", "Rss:"):
+            size, rss = (size + int(line.split()[1]), rss) if head == "Size:" else (size, rss + int(line.split()[1]))
+    return size, rss
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads mappings from Linux procfs")
+def test_prefetch_maps_every_page_of_the_mapped_index_files(tmp_path, corpus, cache):
+    from indexer.pages import mapped_ranges
+
+    directory = tmp_path / "index"
+    build_index(directory, list(corpus), KeywordEncoder(), cache)
+    index = load_index(directory, KeywordEncoder())
+    ranges = mapped_ranges(directory)
+    assert {Path(p).parent.name for _, _, p in ranges} == {"char_tfidf", "bm25"}  # the postings are mapped
+    size, resident = _resident_kb(ranges)
+    assert index.prefetch() == size * 1024 and _resident_kb(ranges) == (size, size) and resident < size
+
+
+def test_prefetch_reads_ahead_where_pages_cannot_be_mapped(tmp_path, corpus, cache, monkeypatch):
+    import indexer.pages
 
     directory = tmp_path / "index"
     build_index(directory, list(corpus), KeywordEncoder(), cache)
     asked = []
+    monkeypatch.setattr(indexer.pages, "populate", lambda directory: 0)
     monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: asked.append(advice), raising=False)
     files = [p for p in directory.rglob("*") if p.is_file()]
     assert load_index(directory, KeywordEncoder()).prefetch() == sum(p.stat().st_size for p in files)
