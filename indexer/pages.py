@@ -16,7 +16,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 MADV_POPULATE_READ = 22  # linux/mman.h; older kernels answer EINVAL and the pages load on first touch
 
@@ -37,16 +40,38 @@ def mapped_ranges(directory: Path, maps: Path = Path("/proc/self/maps")) -> list
     return ranges
 
 
-def populate(directory: Path) -> int:
-    """Bytes of this process's mappings of `directory` made resident and mapped; 0 where the platform
-    cannot (no procfs or madvise, or a kernel before 5.14)."""
-    ranges = mapped_ranges(directory)
+def page_size() -> int:
+    return os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def without(ranges: list[tuple[int, int]], cold: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`ranges` minus the whole pages inside `cold` (both lists of [start, end) addresses)."""
+    page = page_size()
+    holes = sorted((-(-start // page) * page, end // page * page) for start, end in cold)
+    kept = []
+    for start, end in sorted(ranges):
+        for hole_start, hole_end in holes:
+            if hole_end <= start or hole_start >= end or hole_start >= hole_end:
+                continue
+            if hole_start > start:
+                kept.append((start, hole_start))
+            start = max(start, hole_end)
+        if start < end:
+            kept.append((start, end))
+    return kept
+
+
+def populate(directory: Path, cold: Sequence[np.ndarray] = ()) -> int:
+    """Bytes of this process's mappings of `directory` made resident and mapped, except the pages that
+    lie wholly inside the `cold` arrays (views of those mappings a server rarely reads); 0 where the
+    platform cannot (no procfs or madvise, or a kernel before 5.14)."""
+    ranges = [(start, end) for start, end, _ in mapped_ranges(directory)]
     if not ranges:
         return 0
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
     done = 0
-    for start, end, _ in ranges:
+    for start, end in without(ranges, [(a.ctypes.data, a.ctypes.data + a.nbytes) for a in cold if a.nbytes]):
         if libc.madvise(start, end - start, MADV_POPULATE_READ) == 0:
             done += end - start
     return done

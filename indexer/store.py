@@ -93,7 +93,7 @@ class LoadedIndex:
         read ahead (fadvise WILLNEED)."""
         from indexer.pages import populate
 
-        populated = populate(self.directory)
+        populated = populate(self.directory, self.tfidf.postings.cold_parts() + self.bm25.postings.cold_parts())
         if populated or not hasattr(os, "posix_fadvise"):
             return populated
         asked = 0

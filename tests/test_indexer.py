@@ -246,7 +246,7 @@ def test_prefetch_reads_ahead_where_pages_cannot_be_mapped(tmp_path, corpus, cac
     directory = tmp_path / "index"
     build_index(directory, list(corpus), KeywordEncoder(), cache)
     asked = []
-    monkeypatch.setattr(indexer.pages, "populate", lambda directory: 0)
+    monkeypatch.setattr(indexer.pages, "populate", lambda directory, cold=(): 0)
     monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: asked.append(advice), raising=False)
     files = [p for p in directory.rglob("*") if p.is_file()]
     assert load_index(directory, KeywordEncoder()).prefetch() == sum(p.stat().st_size for p in files)
