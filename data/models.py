@@ -86,6 +86,8 @@ class Organization(Timestamped, Base):
 
 class Patent(Timestamped, Base):
     __tablename__ = "patents"
+    # A match looks up its candidates' ids and statuses by number without reading their rows (0009)
+    __table_args__ = (Index("ix_patents_status_lookup", "application_number", "legal_status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_number: Mapped[str] = mapped_column(String(20), unique=True)  # 申请号, normalised

@@ -76,5 +76,16 @@ def test_records_keep_order_offers_and_deals_on_each_backend(engine):
         assert [o.fee_type for o in kept.offers] == [FeeType.LUMP_SUM, FeeType.ROYALTY]  # active, oldest first
         assert kept.offers[0].lump_sum == Decimal("120000.50") and len(kept.transactions) == 1
         assert records["202110000002.3"].transactions == () and set(records) == {p.application_number for p in stored}
-        assert legal_statuses(session, ["202110000002.3", "209900000000.0"]) == {
-            "202110000002.3": (stored[1].id, LegalStatus.LAPSED)}
+        statuses = legal_statuses(session, ["202110000002.3", "209900000000.0"])
+        assert statuses == {"202110000002.3": (stored[1].id, LegalStatus.LAPSED)}
+        assert type(statuses["202110000002.3"][1]) is LegalStatus
+
+
+def test_statuses_are_read_from_the_covering_index_alone(sqlite_engine):
+    """SQLite would take the unique index and read every candidate's row (scattered at scale)."""
+    from matching.records import STATUSES_SQLITE
+
+    with sqlite_engine.connect() as connection:
+        sql = STATUSES_SQLITE.text.replace(":numbers", "(?, ?)")
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("a", "b")).all()
+    assert "COVERING INDEX ix_patents_status_lookup" in " ".join(str(row[-1]) for row in plan)
