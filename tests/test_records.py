@@ -86,6 +86,6 @@ def test_statuses_are_read_from_the_covering_index_alone(sqlite_engine):
     from matching.records import STATUSES_SQLITE
 
     with sqlite_engine.connect() as connection:
-        sql = STATUSES_SQLITE.text.replace(":numbers", "(?, ?)")
+        sql = STATUSES_SQLITE.element.text.replace(":numbers", "(?, ?)")
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("a", "b")).all()
     assert "COVERING INDEX ix_patents_status_lookup" in " ".join(str(row[-1]) for row in plan)
