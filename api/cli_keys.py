@@ -84,9 +84,16 @@ def serve(obj, host: str, port: int, workers: int) -> None:  # noqa: ANN001
     if workers == 1:
         uvicorn.run(served_app(obj.engine), host=host, port=port)
         return
+    from api.balance import WorkerLoads
+
     obj.engine  # noqa: B018 (migrates once here, not in every worker at the same moment)
-    os.environ["PATENT_MATCH_DATABASE_URL"] = obj.database_url  # the workers read it from the settings
-    uvicorn.run("api.served:served_app", factory=True, host=host, port=port, workers=workers)
+    loads = WorkerLoads.create(workers)
+    # The workers read both from the settings
+    os.environ.update(PATENT_MATCH_DATABASE_URL=obj.database_url, PATENT_MATCH_WORKER_LOADS=str(loads))
+    try:
+        uvicorn.run("api.served:served_app", factory=True, host=host, port=port, workers=workers)
+    finally:
+        loads.unlink(missing_ok=True)
 
 
 DEMO_KEYS = (  # who signs in to the demo: (role, organisation from data/demo/orgs.csv)

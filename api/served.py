@@ -15,13 +15,15 @@ from sqlalchemy import Engine
 def served_app(engine: Engine | None = None) -> FastAPI:
     """Over `engine`, or (in a worker process) the configured database."""
     from api.app import create_app
-    from api.balance import ShareConnections
+    from api.balance import ShareConnections, WorkerLoads
     from api.deps import load_matcher_into
+    from data.settings import get_settings
     from indexer.manifest import IndexMismatch
 
     app = create_app(engine)
     if engine is None:  # one of several workers (`serve --workers N` imports this factory in each)
-        app.add_middleware(ShareConnections)
+        shared = get_settings().worker_loads
+        app.add_middleware(ShareConnections, loads=WorkerLoads(shared) if shared and shared.exists() else None)
     try:  # before listening, so the first person to ask for matches does not wait for the index to load
         load_matcher_into(app)
     except IndexMismatch as exc:

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     subsidy_rate: float = Field(default=0.05, ge=0, le=1, description="Share of the contract value of patents an "
                                 "SME brings in that the subsidy estimate counts (Jiangsu: about 5%)")
 
+    worker_loads: Path | None = Field(default=None, description="Set by `serve --workers N` for its workers: the "
+                                      "file where each says how busy it is (api/balance.py); not for users")
     eval_sets: Path | None = Field(default=None, description="Folder of judged sets (BEIR layout) evaluators can run "
                                    "from the web interface; default: `home`/eval-sets")
 

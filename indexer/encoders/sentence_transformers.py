@@ -39,6 +39,17 @@ def _fingerprint(model_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def model_identity(name_or_path: str, prompts: dict[str, str]) -> tuple[str, str, str]:
+    """(encoder id, query prompt, document prompt): the model's own prompts, else its family's."""
+    local = Path(name_or_path)
+    default_query, default_document = _prompts_for(name_or_path)
+    query = prompts.get("query", default_query)
+    document = prompts.get("document", prompts.get("passage", default_document))
+    source = _fingerprint(local) if local.exists() else name_or_path
+    prompt_hash = hashlib.sha256(f"{query}|{document}".encode()).hexdigest()[:6]
+    return f"st:{local.name if local.exists() else name_or_path}:{source}:{prompt_hash}", query, document
+
+
 class SentenceTransformerEncoder:
     def __init__(self, name_or_path: str, device: str = "cpu") -> None:
         try:
@@ -54,13 +65,7 @@ class SentenceTransformerEncoder:
             getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         )
         self.dim = int(dimension())
-        prompts = self._model.prompts or {}
-        default_query, default_document = _prompts_for(name_or_path)
-        self.query_prompt = prompts.get("query", default_query)
-        self.document_prompt = prompts.get("document", prompts.get("passage", default_document))
-        source = _fingerprint(local) if local.exists() else name_or_path
-        prompt_hash = hashlib.sha256(f"{self.query_prompt}|{self.document_prompt}".encode()).hexdigest()[:6]
-        self.id = f"st:{local.name if local.exists() else name_or_path}:{source}:{prompt_hash}"
+        self.id, self.query_prompt, self.document_prompt = model_identity(name_or_path, self._model.prompts or {})
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         if not texts:
