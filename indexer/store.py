@@ -67,9 +67,10 @@ class IdMap:
         write_json(directory / "ids.json", {"doc_ids": self.doc_ids, "row_ids": self.row_ids, "digests": self.digests})
 
     @classmethod
-    def load(cls, directory: Path) -> IdMap:
+    def load(cls, directory: Path, digests: bool = True) -> IdMap:
+        """`digests=False` for serving, which never compares texts (a million digests are ~90 MB)."""
         data = read_json(directory / "ids.json")
-        return cls(data["doc_ids"], data["row_ids"], data["digests"])  # type: ignore[index]
+        return cls(data["doc_ids"], data["row_ids"], data["digests"] if digests else [])  # type: ignore[index]
 
 
 @dataclass
@@ -283,7 +284,7 @@ def load_index(directory: Path, encoder: Encoder, config: IndexConfig = IndexCon
     _recover(directory)
     manifest = Manifest.load(directory)
     manifest.check_encoder(encoder.id, encoder.dim)
-    ids = IdMap.load(directory)
+    ids = IdMap.load(directory, digests=False)
     # Mapped, not read: the arrays are shared by every process serving this index (one per core)
     vectors = load_vectors(directory, manifest.factory, config.nprobe, mmap=True)
     tfidf = CharTfidfIndex.load(directory / "char_tfidf", mmap=True)

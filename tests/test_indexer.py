@@ -71,6 +71,7 @@ def test_build_then_load_round_trip(tmp_path, corpus, cache):
     assert index.tfidf.search(query, 1)[0].doc_id == corpus[7].doc_id
     assert index.bm25.search(query, 1)[0].doc_id == corpus[7].doc_id
     assert index.tfidf.doc_ids is index.ids.doc_ids and index.bm25.doc_ids is index.ids.doc_ids  # held once
+    assert index.ids.digests == [] and len(IdMap.load(directory).digests) == 40  # serving compares no texts
 
 
 def test_unchanged_text_is_never_encoded_twice(tmp_path, corpus, cache):
