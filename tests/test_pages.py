@@ -46,5 +46,6 @@ def test_populate_leaves_the_cold_pages_out(tmp_path):
     size, _ = _resident_kb(ranges)
     done = populate(tmp_path, [mapped[100 * page:500 * page]])
     assert 399 * page <= 1024 * size - done <= 400 * page  # the whole pages inside the cold view, nothing else
-    resident = 1024 * _resident_kb(ranges)[1]
-    assert done <= resident <= done + 64 * page  # the kernel may map a few neighbours of each populated page
+    # Every asked-for page is mapped now; the kernel may map more around them (fault-around, large folios
+    # of page cache: a full test run once mapped 473 pages for 202 asked), so no upper bound here.
+    assert 1024 * _resident_kb(ranges)[1] >= done > 0
