@@ -146,7 +146,7 @@ class PatentMatcher:
         scores: dict[int, float] = {}
         evidence: dict[int, list[str]] = {}
         org_of_need = {n.id: n.organization for n in needs}
-        orgs: dict[int, OrganizationRecord] = {}
+        orgs: dict[int, Organization] = {}
         for match in need_matches:
             org = org_of_need[match.need_id]
             if org.id not in scores:
