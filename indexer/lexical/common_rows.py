@@ -34,8 +34,7 @@ class CommonRows:
 
     @classmethod
     def of(cls, postings: Postings) -> CommonRows:
-        document_frequency = np.diff(postings.indptr)
-        terms = np.flatnonzero(document_frequency > postings.n_docs * postings.common_share)
+        terms = np.flatnonzero(postings.is_common(np.arange(len(postings.indptr) - 1)))
         matrix = np.zeros((postings.n_docs, len(terms)), dtype=np.float16)
         for column, term in enumerate(terms):
             start, end = postings.indptr[term], postings.indptr[term + 1]

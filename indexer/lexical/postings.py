@@ -94,21 +94,24 @@ class Postings:
         if self.n_docs >= self.prune_from:
             self.common().save(directory, prefix)
 
+    def is_common(self, terms: np.ndarray) -> np.ndarray:
+        """Which of `terms` are in more than `common_share` of the documents: looked up, not walked."""
+        return self.indptr[terms + 1] - self.indptr[terms] > self.n_docs * self.common_share
+
     def cold_parts(self) -> list[np.ndarray]:
         """The common terms' postings where searches are pruned: read only by the rare all-common query
         (their weights come from the common rows), so a server need not hold them in memory."""
         if self.n_docs < self.prune_from or self.n_docs <= self.candidates:
             return []
-        lengths = np.diff(self.indptr)
         parts = []
-        for term in np.flatnonzero(lengths > self.n_docs * self.common_share):
+        for term in np.flatnonzero(self.is_common(np.arange(len(self.indptr) - 1))):
             span = slice(self.indptr[term], self.indptr[term + 1])
             parts += [self.indices[span], self.data[span]]
         return parts
 
     def top_k(self, doc_ids: list[str], terms: np.ndarray, weights: np.ndarray, k: int) -> list[Hit]:
         terms, weights = np.asarray(terms, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-        common = self.indptr[terms + 1] - self.indptr[terms] > self.n_docs * self.common_share
+        common = self.is_common(terms)
         m = self.candidates
         # All-common queries are walked too: with no rarer term to rank by, candidates would be arbitrary
         if self.n_docs < self.prune_from or not common.any() or common.all() or self.n_docs <= m or k >= m:
