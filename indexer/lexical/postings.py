@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from indexer.hits import Hit
 from indexer.lexical import top_hits
@@ -68,19 +69,23 @@ class Postings:
         self.indptr, self.indices, self.data = plain(self.indptr), plain(self.indices), plain(self.data)
 
     def accumulate(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Σ weight · row over `terms`, for every document. One bincount per few million postings: numpy's
-        `scores[docs] += …` per row reads, adds and writes separately and took 2–3× as long."""
-        terms, weights = np.asarray(terms, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+        """Σ weight · row over `terms`, for every document, in float32. The chosen rows are gathered a few
+        million postings at a time into a small CSR matrix whose transpose multiplies the weights: one
+        pass in scipy's C++ that multiplies and scatters. `np.bincount` (float64 weights after a separate
+        multiply) took 14 ms for 1.8M postings into 1M documents where this takes 3 ms."""
+        terms, weights = np.asarray(terms, dtype=np.int64), np.asarray(weights, dtype=np.float32)
         lengths = self.indptr[terms + 1] - self.indptr[terms]
         group = np.cumsum(lengths) // ACCUMULATE_CHUNK  # bounds the temporary arrays on all-term walks
-        scores = None
+        scores = np.zeros(self.n_docs, dtype=np.float32)
         for chosen in (group == g for g in np.unique(group)):
             rows = [slice(self.indptr[t], self.indptr[t + 1]) for t in terms[chosen]]
-            docs = np.concatenate([self.indices[r] for r in rows])
-            values = np.concatenate([self.data[r] for r in rows]) * np.repeat(weights[chosen], lengths[chosen])
-            summed = np.bincount(docs, weights=values, minlength=self.n_docs)
-            scores = summed if scores is None else scores + summed
-        return np.zeros(self.n_docs) if scores is None else scores
+            starts = np.zeros(len(rows) + 1, dtype=np.int32)  # int32 like the indices: scipy copies mixed ones
+            np.cumsum(lengths[chosen], out=starts[1:])
+            chunk = sparse.csr_matrix((np.concatenate([self.data[r] for r in rows]),
+                                       np.concatenate([self.indices[r] for r in rows]), starts),
+                                      shape=(len(rows), self.n_docs))
+            scores += chunk.T @ weights[chosen]
+        return scores
 
     def common(self) -> CommonRows:
         """The common terms' dense rows, built here when the index was saved without them."""
