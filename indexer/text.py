@@ -64,7 +64,7 @@ def _t2s() -> tuple[dict[int, str], frozenset[str]] | None:
     except Exception:  # the package is optional; text is then left in the script it came in
         return None
     table = {ord(t): s for t, s in zip(traditional, simplified, strict=True) if t != s and t not in _AMBIGUOUS}
-    only_traditional = frozenset(t for t in traditional if t not in set(simplified)) - _AMBIGUOUS
+    only_traditional = frozenset(traditional) - frozenset(simplified) - _AMBIGUOUS
     return table, only_traditional
 
 
