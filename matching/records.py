@@ -81,7 +81,8 @@ class PatentRecord:
 
 PatentLike = Patent | PatentRecord  # what profiles, value scores and explanations read
 
-# Built once: constructing a statement per call cost more than SQLite took to answer it.
+# Built once: constructing a statement per call cost more than SQLite took to answer it. Results are fetched
+# with .all(): iterating a result fetches row by row (600 statuses at 1M patents: 3.9 ms, fetched at once 3.4).
 IDS, NUMBERS = bindparam("ids", expanding=True), bindparam("numbers", expanding=True)
 STATUSES = select(Patent.application_number, Patent.id, Patent.legal_status).where(
     Patent.application_number.in_(NUMBERS))
@@ -111,24 +112,25 @@ def legal_statuses(session: Session, numbers: Sequence[str]) -> dict[str, tuple[
     """Application number → (patent id, legal status) for the numbers on record."""
     connection = session.connection()
     query = STATUSES_SQLITE if connection.dialect.name == "sqlite" else STATUSES
-    return {number: (pid, status) for number, pid, status in connection.execute(query, {"numbers": list(numbers)})}
+    rows = connection.execute(query, {"numbers": list(numbers)}).all()
+    return {number: (pid, status) for number, pid, status in rows}
 
 
 def patent_records(session: Session, ids: Sequence[int]) -> dict[str, PatentRecord]:
     """Application number → record for the patent ids on record (a removed patent is simply absent)."""
     connection, bound = session.connection(), {"ids": list(ids)}
     ipcs: dict[int, list[IpcRecord]] = defaultdict(list)
-    for pid, *row in connection.execute(IPCS, bound):
+    for pid, *row in connection.execute(IPCS, bound).all():
         ipcs[pid].append(IpcRecord(*row))
     holders: dict[int, list[HolderRecord]] = defaultdict(list)
-    for pid, *org in connection.execute(HOLDERS, bound):
+    for pid, *org in connection.execute(HOLDERS, bound).all():
         holders[pid].append(HolderRecord(org[0], OrganizationRecord(*org)))
     offers: dict[int, list[OfferRecord]] = defaultdict(list)
-    for pid, *row in connection.execute(OFFERS, bound):
+    for pid, *row in connection.execute(OFFERS, bound).all():
         offers[pid].append(OfferRecord(*row))
     deals: dict[int, list[int]] = defaultdict(list)
-    for pid, deal in connection.execute(DEALS, bound):
+    for pid, deal in connection.execute(DEALS, bound).all():
         deals[pid].append(deal)
     return {row.application_number: PatentRecord(*row, tuple(ipcs[row.id]), tuple(holders[row.id]),
                                                  tuple(offers[row.id]), tuple(deals[row.id]))
-            for row in connection.execute(PATENTS, bound)}
+            for row in connection.execute(PATENTS, bound).all()}
