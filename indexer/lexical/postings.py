@@ -1,13 +1,14 @@
 """Top-k over term-major postings without walking every posting of a common term.
 
-A query scores document d as Σ_t w_t · x_{t,d}. In Chinese text the single characters of a query
-(的, 一, 种, 置…) occur in a large share of documents: at a million patents a need's character n-grams
-have ~19 million postings, 91% of them in terms found in more than 10% of documents, and walking them
-all takes ~30–60 ms (`accumulate`), against ~8 ms pruned (32 needs-dev needs, warm pages). On large indexes (≥ `prune_from` documents) the rarer terms are walked, the
-`candidates` documents with the best partial scores get their common-term weights from `CommonRows`
-(a dense half-precision copy of the common terms), and the top k are taken from those, each with its
-full score (the common part at half precision). That is approximate in which documents can enter: a
-document outside the candidates whose common terms would have lifted it into the top k is missed.
+A query scores document d as Σ_t w_t · x_{t,d}. In Chinese text the single characters of a query (的, 一,
+种, 置…) occur in a large share of documents: at a million patents a need's character n-grams have ~19
+million postings, 91% of them in terms found in more than 10% of documents, and walking them all takes
+~30–60 ms (`accumulate`), against ~8 ms pruned (32 needs-dev needs, warm pages). On large indexes (≥
+`prune_from` documents) the rarer terms are walked, the `candidates` documents with the best partial
+scores get their common-term weights from `CommonRows` (a dense half-precision copy of the common
+terms), and the top k are taken from those, each with its full score (the common part at half
+precision). That is approximate in which documents can enter: a document outside the candidates whose
+common terms would have lifted it into the top k is missed.
 Measured at 1M patents on the 32 needs-dev needs: the top 200 equals the exact top 200 for every need
 (recall@200 1.000; `python -m bench.scale` reports it for each run). An exact variant (MaxScore-style,
 Turtle & Flood 1995: keep the result only when the k-th score beats what any left-out document could
