@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import PathId, invalid, matcher, own_organization, principal, require, session
+from api.deps import MATCHER, PathId, invalid, own_organization, principal, require, session
 from api.routes_needs import get_need
 from api.schemas import (
     ApplicationIn,
@@ -117,7 +117,7 @@ def events(challenge_id: PathId, who: Principal = Depends(principal), db: Sessio
 
 @router.get("/{challenge_id}/solvers", response_model=list[SolverOut], responses={**ERRORS, 503: {"model": Error}})
 def solvers(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session),
-            need_matcher=Depends(matcher), top: int = Query(10, ge=1, le=50)) -> list[SolverOut]:  # noqa: ANN001
+            need_matcher=MATCHER, top: int = Query(10, ge=1, le=50)) -> list[SolverOut]:  # noqa: ANN001
     """Universities and institutes ranked by their patents' relevance (matching/directions.py)."""
     from matching.directions import solver_teams
 

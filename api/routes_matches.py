@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import PathId, invalid, matcher, require, session
+from api.deps import MATCHER, PathId, invalid, require, session
 from api.routes_needs import FORBIDDEN, NOT_FOUND, get_need
 from api.schemas import Error, FeedbackIn, FeedbackOut, MatchOut, Page, PatentMatchesOut
 from data.enums import Role
@@ -38,7 +38,7 @@ def _keep(entry: Ranked, cluster: str | None, region: str | None, sleeping_only:
 @router.get("/needs/{need_id}/matches", response_model=Page[MatchOut], responses={**FORBIDDEN, **NOT_FOUND,
                                                                                    **UNAVAILABLE})
 def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
-                 db: Session = Depends(session), need_matcher=Depends(matcher),  # noqa: ANN001
+                 db: Session = Depends(session), need_matcher=MATCHER,  # noqa: ANN001
                  limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000),
                  cluster: str | None = Query(None, description="Only patents in this industry cluster."),
                  region: str | None = Query(None, description="Only patents with a holder in this city or province."),
@@ -64,7 +64,7 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
 
 @router.get("/patents/{application_number}/matches", response_model=PatentMatchesOut,
             responses={**FORBIDDEN, **NOT_FOUND, **UNAVAILABLE})
-def patent_matches(application_number: str, db: Session = Depends(session), need_matcher=Depends(matcher),  # noqa: ANN001
+def patent_matches(application_number: str, db: Session = Depends(session), need_matcher=MATCHER,  # noqa: ANN001
                    who: Principal = Depends(patent_readers),
                    top: int = Query(10, ge=1, le=100)) -> PatentMatchesOut:
     from dataclasses import asdict

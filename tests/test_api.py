@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
+import httpx
 import pytest
 
 from data.db import transaction
@@ -36,6 +41,37 @@ def test_a_needs_matches(api, who, expected):
     if expected == 200:
         page = response.json()
         assert page["items"] and page["items"][0]["explanation_zh"] and page["items"][0]["rank"] == 1
+
+
+def test_matches_are_ranked_one_at_a_time_in_a_process(api, monkeypatch):
+    """Concurrent match requests wait in line (api/deps.py MATCHER) instead of interleaving under the GIL."""
+    client, keys, need_id, *_ = api
+    need_matcher, lock, running, most = client.app.state.matcher, threading.Lock(), [0], [0]
+    rank_need = need_matcher.rank_need
+
+    def tracked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # lets other threads run, as numpy and SQLite do: unlimited, the requests overlap here
+        try:
+            return rank_need(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(need_matcher, "rank_need", tracked)
+
+    async def four_at_once() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app), base_url="http://api",
+                                     headers={"Authorization": f"Bearer {keys['operator']}"}) as http:
+            return await asyncio.gather(*(http.get(f"/needs/{need_id}/matches", params={"limit": 3})
+                                          for _ in range(4)))
+
+    answers = asyncio.run(four_at_once())
+    assert [a.status_code for a in answers] == [200] * 4
+    assert all(a.json()["items"] for a in answers)
+    assert most[0] == 1
 
 
 @pytest.mark.parametrize("who, expected", [
