@@ -32,7 +32,7 @@ from indexer.lexical.common_rows import CommonRows, plain
 COMMON_SHARE = 0.1  # a term in more than 10% of documents is looked up, not walked
 PRUNE_FROM = 200_000  # below this many documents walking every posting is fast enough (100k: ~8 ms)
 CANDIDATES = 5_000  # documents whose common-term weights are looked up
-ACCUMULATE_CHUNK = 4_000_000  # postings summed per bincount
+ACCUMULATE_CHUNK = 4_000_000  # postings summed per sparse product
 
 
 def best_positive(scores: np.ndarray, m: int) -> np.ndarray:
@@ -80,7 +80,7 @@ class Postings:
         scores = np.zeros(self.n_docs, dtype=np.float32)
         for chosen in (group == g for g in np.unique(group)):
             rows = [slice(self.indptr[t], self.indptr[t + 1]) for t in terms[chosen]]
-            starts = np.zeros(len(rows) + 1, dtype=np.int32)  # int32 like the indices: scipy copies mixed ones
+            starts = np.zeros(len(rows) + 1, dtype=self.indices.dtype)  # scipy copies mixed index types
             np.cumsum(lengths[chosen], out=starts[1:])
             chunk = sparse.csr_matrix((np.concatenate([self.data[r] for r in rows]),
                                        np.concatenate([self.indices[r] for r in rows]), starts),
