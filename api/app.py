@@ -23,6 +23,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         routes_matches,
         routes_needs,
         routes_offers,
+        routes_targets,
         routes_transactions,
     )
     from data.db import make_engine, upgrade
@@ -41,6 +42,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_offers.router)
     app.include_router(routes_challenges.router)
     app.include_router(routes_transactions.router)
+    app.include_router(routes_targets.router)
     app.include_router(routes_anomalies.router)
 
     from api.web.site import mount

@@ -121,7 +121,7 @@ def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = 
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     db.add(deal)
     db.flush()
-    out = LicenceOut(transaction_id=deal.id, offer_id=offer.id, kind=deal.kind.value,
+    out = LicenceOut(transaction_id=deal.id, status=deal.status, offer_id=offer.id, kind=deal.kind.value,
                      license_type=deal.license_type.value, licensor=deal.from_org.name, licensee=licensee.name,
                      contract_amount=deal.contract_amount, signed_on=deal.signed_on, ends_on=deal.ends_on,
                      filing_status=deal.filing_status, terms=deal.note)

@@ -1,4 +1,4 @@
-"""Deals that count toward targets (转让 / 许可 / 作价入股 / 质押), their audit log, and target reports.
+"""Deals that count toward targets (转让 / 许可 / 作价入股 / 质押) and their audit log.
 
 Operators record deals; an `Idempotency-Key` header makes a retried request return the deal it
 already created instead of counting it twice. Every create and update is written to the audit log.
@@ -6,12 +6,8 @@ already created instead of counting it twice. Every create and update is written
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
-from dataclasses import asdict
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
@@ -23,11 +19,9 @@ from api.audit import record as record_audit
 from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, require, session
-from api.schemas import Error, TargetReport, TransactionIn, TransactionOut, TransactionPatch
+from api.schemas import Error, TransactionIn, TransactionOut, TransactionPatch
 from data.enums import Role
 from data.models import AuditEntry, Challenge, Need, Organization, Patent, Transaction
-from data.settings import get_settings
-from data.targets import load_targets, progress, year_figures
 
 router = APIRouter(tags=["transactions and targets"])
 recorders = require(Role.OPERATOR)
@@ -126,51 +120,3 @@ def audit(deal_id: PathId, who: Principal = Depends(readers), db: Session = Depe
     entries = db.scalars(select(AuditEntry).where(AuditEntry.entity == "transaction", AuditEntry.entity_id == deal_id)
                          .order_by(AuditEntry.id))
     return [AuditOut(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after) for e in entries]
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _export(figures: list, kind: str) -> Response:
-    """One row per year: every figure, then its year-on-year growth."""
-    names = [n for n in asdict(figures[0]) if n != "growth"] if figures else ["year"]
-    growth = list(figures[0].growth) if figures else []
-    header = names + [f"growth_{g}" for g in growth]
-    rows = [[asdict(f)[n] for n in names] + [f.growth[g] for g in growth] for f in figures]
-    if kind == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows([header, *rows])
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": "attachment; filename=targets.csv"})
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "targets"
-    for row in [header, *rows]:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(buffer.getvalue(), media_type=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=targets.xlsx"})
-
-
-@router.get("/stats/targets", response_model=TargetReport,
-            responses={200: {"content": {"text/csv": {}, XLSX: {}}, "description": "JSON, CSV or XLSX (format=)"}})
-def targets(who: Principal = Depends(readers), db: Session = Depends(session),
-            year: int | None = Query(None, ge=1985, le=2100), region: str | None = Query(None, max_length=50),
-            format: str = Query("json", pattern="^(json|csv|xlsx)$")):  # noqa: A002 (the query parameter's name)
-    settings = get_settings()
-    rate, plan = settings.subsidy_rate, load_targets(settings.targets_file)
-    deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
-                                                   selectinload(Transaction.from_org),
-                                                   selectinload(Transaction.to_org))).all()
-    from api.routes_anomalies import confirmed_deals
-
-    figures = year_figures(deals, rate, region, excluded=confirmed_deals(db))  # confirmed anomalies do not count
-    shown = [f for f in figures if year is None or f.year in (year, year - 1)]
-    if format in ("csv", "xlsx"):
-        return _export(shown, format)
-    return TargetReport(targets=plan.name, region=region, subsidy_rate=rate,
-                        years=[json.loads(json.dumps(asdict(f), default=str)) for f in shown],
-                        progress=progress(figures, plan))

@@ -12,6 +12,7 @@ from data.enums import (
     ApplicationStatus,
     ChallengeState,
     CooperationMode,
+    DealStatus,
     FeeType,
     LicenseType,
     NeedStatus,
@@ -185,6 +186,7 @@ class Refused(BaseModel):
 
 class LicenceOut(BaseModel):
     transaction_id: int
+    status: DealStatus = Field(description="awaiting_payment until the published fee is paid (Patent Law Art. 51)")
     offer_id: int
     kind: str
     license_type: str
@@ -286,6 +288,8 @@ class TransactionIn(BaseModel):
     source_challenge_id: Id | None = None
     external_id: str | None = Field(None, max_length=64, description="合同编号")
     note: str = Field("", max_length=2_000)
+    excess_note: str = Field("", max_length=2_000,
+                             description="why more was received than contracted; required when it was")
 
 
 class TransactionPatch(BaseModel):
@@ -296,6 +300,8 @@ class TransactionPatch(BaseModel):
     recorded_on: dt.date | None = None
     filing_status: str | None = Field(None, pattern="^(pending|filed)$")
     note: str | None = Field(None, max_length=2_000)
+    excess_note: str | None = Field(None, max_length=2_000)
+    status: DealStatus | None = Field(None, description="cancelled: the deal stays on record but no longer counts")
 
 
 class TransactionOut(BaseModel):
@@ -316,6 +322,9 @@ class TransactionOut(BaseModel):
     external_id: str | None
     filing_status: str | None
     note: str
+    status: DealStatus
+    effective_on: dt.date | None
+    excess_note: str
 
 
 class TargetReport(BaseModel):

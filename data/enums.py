@@ -36,6 +36,24 @@ class TransactionKind(StrEnum):
     PLEDGE = "pledge"
 
 
+class DealStatus(StrEnum):
+    """Whether a deal counts: an open licence waits for the published fee (Patent Law Art. 51 ¶1)."""
+
+    IN_FORCE = "in_force"
+    AWAITING_PAYMENT = "awaiting_payment"
+    CANCELLED = "cancelled"
+
+
+class OwnershipEventKind(StrEnum):
+    """What changed a patent's holders in the ownership ledger (data/ledger.py)."""
+
+    RECORD = "record"  # the application or grant record: the holders a patent was filed or granted with
+    TRANSFER = "transfer"  # 转让, effective on its 登记 date (else the signing date)
+    EQUITY = "equity"  # 作价入股: the right passes to the company
+    CORRECTION = "correction"  # an operator's 著录项目变更, with a reason
+    LEGAL_EVENT = "legal_event"  # 专利权的转移 read from an export's legal-event column
+
+
 class LicenseType(StrEnum):
     EXCLUSIVE = "exclusive"
     SOLE = "sole"
@@ -174,6 +192,12 @@ LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
         "按件计费": FeeType.PER_UNIT, "免费": FeeType.FREE,
     },
     OfferStatus: {"有效": OfferStatus.ACTIVE, "已撤回": OfferStatus.WITHDRAWN},
+    DealStatus: {"已生效": DealStatus.IN_FORCE, "生效": DealStatus.IN_FORCE, "待付费": DealStatus.AWAITING_PAYMENT,
+                 "已取消": DealStatus.CANCELLED, "取消": DealStatus.CANCELLED},
+    OwnershipEventKind: {"著录登记": OwnershipEventKind.RECORD, "申请/授权登记": OwnershipEventKind.RECORD,
+                         "转让": OwnershipEventKind.TRANSFER, "作价入股": OwnershipEventKind.EQUITY,
+                         "著录项目变更": OwnershipEventKind.CORRECTION,
+                         "法律事件": OwnershipEventKind.LEGAL_EVENT},
 }
 
 

@@ -21,12 +21,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from data.enums import (
     ApplicationStatus,
     ChallengeState,
+    DealStatus,
     FeeType,
     HolderRole,
     LegalStatus,
@@ -34,6 +36,7 @@ from data.enums import (
     NeedStatus,
     OfferStatus,
     OrgKind,
+    OwnershipEventKind,
     PatentType,
     Role,
     TagDimension,
@@ -100,6 +103,12 @@ class Patent(Timestamped, Base):
     application_date: Mapped[dt.date] = mapped_column(Date)
     grant_date: Mapped[dt.date | None] = mapped_column(Date)
     legal_status: Mapped[LegalStatus] = mapped_column(_enum(LegalStatus))
+    # The status as the export wrote it (未缴年费专利权终止 …); an unknown one is kept and flagged for review.
+    legal_status_raw: Mapped[str | None] = mapped_column(String(100))
+    legal_status_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    publicly_funded: Mapped[bool | None] = mapped_column(Boolean)  # 财政资助; None: not known
+    # Open licensing: annual fees are reduced while an open licence is being implemented (Patent Law Art. 51 ¶2).
+    annual_fee_reduction_since: Mapped[dt.date | None] = mapped_column(Date)
     # Indicators used by value scoring and open-licence eligibility; None means unknown.
     claim_count: Mapped[int | None] = mapped_column(Integer)
     cited_by_count: Mapped[int | None] = mapped_column(Integer)
@@ -122,6 +131,43 @@ class Patent(Timestamped, Base):
         secondary="transaction_patents", back_populates="patents", viewonly=True
     )
     offers: Mapped[list[LicenseOffer]] = relationship(back_populates="patent")
+    ownership_events: Mapped[list[OwnershipEvent]] = relationship(
+        back_populates="patent", cascade="all, delete-orphan",
+        order_by="(OwnershipEvent.effective_on, OwnershipEvent.id)")
+
+
+class OwnershipEvent(Base):
+    """One entry of the ownership ledger: from `effective_on` on, the patent is held by exactly `holders`.
+
+    `patent_holders` is the latest entry's holder list, kept by data/ledger.py; it is never written
+    anywhere else, so who held a patent on any date can be answered from here."""
+
+    __tablename__ = "ownership_events"
+    __table_args__ = (Index("ix_ownership_events_patent_date", "patent_id", "effective_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"))
+    kind: Mapped[OwnershipEventKind] = mapped_column(_enum(OwnershipEventKind))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
+    evidence: Mapped[str] = mapped_column(Text, default="")  # file and row, contract number, 变更 notice
+    reason: Mapped[str] = mapped_column(Text, default="")  # why an operator corrected the record
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    patent: Mapped[Patent] = relationship(back_populates="ownership_events")
+    holders: Mapped[list[OwnershipEventHolder]] = relationship(
+        cascade="all, delete-orphan", order_by="OwnershipEventHolder.position")
+
+
+class OwnershipEventHolder(Base):
+    __tablename__ = "ownership_event_holders"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("ownership_events.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    organization: Mapped[Organization] = relationship()
 
 
 class PatentIPC(Base):
@@ -261,6 +307,10 @@ class Transaction(Timestamped, Base):
     """A transfer, licence, equity contribution or pledge; also each patent's event history."""
 
     __tablename__ = "transactions"
+    # One licence per licensee and open-licence offer (a second acceptance is refused, data/licensing.py)
+    __table_args__ = (Index("uq_transactions_offer_licensee", "offer_id", "to_org_id", unique=True,
+                            sqlite_where=text("offer_id IS NOT NULL AND status != 'cancelled'"),
+                            postgresql_where=text("offer_id IS NOT NULL AND status != 'cancelled'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 合同编号
@@ -281,6 +331,10 @@ class Transaction(Timestamped, Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     filing_status: Mapped[str | None] = mapped_column(String(16))  # 备案: pending / filed
     source_challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenges.id"))
+    # Only in-force deals count; an open licence awaits its published fee, a cancelled deal stays on record.
+    status: Mapped[DealStatus] = mapped_column(_enum(DealStatus), default=DealStatus.IN_FORCE)
+    effective_on: Mapped[dt.date | None] = mapped_column(Date)  # when a licence took effect (payment)
+    excess_note: Mapped[str] = mapped_column(Text, default="")  # why more was received than contracted
     # A client's Idempotency-Key and a digest of its request: a retry returns this deal, never a second one.
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     request_digest: Mapped[str | None] = mapped_column(String(64))
@@ -290,6 +344,65 @@ class Transaction(Timestamped, Base):
     patents: Mapped[list[Patent]] = relationship(
         secondary="transaction_patents", back_populates="transactions"
     )
+
+
+class EnterpriseYear(Base):
+    """An enterprise's yearly figures (national indicator 3: the growth of SMEs that took part)."""
+
+    __tablename__ = "enterprise_years"
+    __table_args__ = (UniqueConstraint("organization_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[Decimal | None] = mapped_column(Money)  # 营业收入, yuan
+    employees: Mapped[int | None] = mapped_column(Integer)  # 从业人数
+    source: Mapped[str] = mapped_column(Text, default="")
+
+    organization: Mapped[Organization] = relationship()
+
+
+class ProductFilingPatent(Base):
+    __tablename__ = "product_filing_patents"
+
+    filing_id: Mapped[int] = mapped_column(ForeignKey("product_filings.id", ondelete="CASCADE"), primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id"), primary_key=True, index=True)
+
+
+class ProductFiling(Timestamped, Base):
+    """A 专利产品备案 record: a product, the patents it carries, when it was filed and its output value
+    (national indicator 4)."""
+
+    __tablename__ = "product_filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 备案编号
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    product: Mapped[str] = mapped_column(String(300))
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    output_value: Mapped[Decimal | None] = mapped_column(Money)  # 产值, yuan
+    output_year: Mapped[int | None] = mapped_column(Integer)
+
+    organization: Mapped[Organization] = relationship()
+    patents: Mapped[list[Patent]] = relationship(secondary="product_filing_patents")
+
+
+class Implementation(Base):
+    """A patent put to use (实施) by an organisation; self-implementation (自行实施) by its holder is one."""
+
+    __tablename__ = "implementations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    self_implemented: Mapped[bool] = mapped_column(Boolean, default=True)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    organization: Mapped[Organization] = relationship()
 
 
 class MatchFeedback(Base):

@@ -19,4 +19,4 @@ def test_migrations_build_exactly_the_schema_the_models_describe(engine):
 def test_upgrade_is_idempotent_and_records_the_revision(engine):
     head = current_revision(engine)
     upgrade(engine)
-    assert current_revision(engine) == head == "0009"
+    assert current_revision(engine) == head == "0010"

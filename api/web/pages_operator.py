@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api import routes_anomalies, routes_matches, routes_transactions
+from api import routes_anomalies, routes_matches, routes_targets, routes_transactions
 from api.deps import PathId, matcher, session
 from api.routes_anomalies import ReviewIn
 from api.schemas import FeedbackIn, TransactionIn
@@ -28,7 +28,7 @@ CURATION_PAGE = 3  # needs per page: each is a full match; three keep the page u
 
 
 def _report(user: WebUser, db: Session, region: str | None):  # noqa: ANN202
-    return routes_transactions.targets(user.principal, db, None, region, "json")
+    return routes_targets.targets(user.principal, db, None, region, "json")
 
 
 def _groups(db: Session, region: str | None, lang: str) -> dict[str, list]:
@@ -55,7 +55,7 @@ def export(fmt: str, user: WebUser = Depends(report_pages), db: Session = Depend
            region: str = Query("", max_length=50)) -> Response:
     if fmt not in ("csv", "xlsx"):
         return Response(status_code=404)
-    return routes_transactions.targets(user.principal, db, None, region or None, fmt)
+    return routes_targets.targets(user.principal, db, None, region or None, fmt)
 
 
 @router.get("/dashboard/{chart}.png")

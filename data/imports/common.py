@@ -36,10 +36,28 @@ class WriteCounts:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-class Handler(Protocol):
-    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]: ...
+@dataclass(frozen=True)
+class ImportContext:
+    """What an import is about beyond its rows: the file, the day, and who uploads it.
 
-    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts: ...
+    `holder` is the uploading organisation's name (a TTO): every row must be about its own patents.
+    `correct_holders` is an operator's reason for letting the file change the holders of existing
+    patents (著录项目变更); without it an import never changes who holds a patent."""
+
+    path: Path
+    today: dt.date
+    holder: str | None = None
+    correct_holders: str | None = None
+    actor: str = "import"
+
+    def evidence(self, row: ParsedRow) -> str:
+        return f"{self.path.name} 第{row.number}行"
+
+
+class Handler(Protocol):
+    def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]: ...
+
+    def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts: ...
 
 
 def duplicate_errors(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, TransactionKind, label
-from data.imports.common import OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
+from data.imports.common import ImportContext, OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
 from data.imports.errors import RowError
 from data.models import LicenseOffer, Patent, Transaction
 from data.patent_terms import expiry_date
@@ -29,7 +26,8 @@ class TransactionsHandler:
     FIELDS = ("kind", "license_type", "contract_amount", "received_amount", "signed_on", "recorded_on",
               "licensee_is_sme", "note")
 
-    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+    def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
+        path, today = ctx.path, ctx.today
         errors = duplicate_errors(rows, path, "external_id", lambda r: r.values.get("external_id"), "合同编号")
         wanted = {n for r in rows for n in r.values.get("application_numbers", [])}
         known = _patents_by_number(session, wanted)
@@ -52,7 +50,8 @@ class TransactionsHandler:
                 errors.append(row.error(path, "recorded_on", "is before the signing date"))
         return errors
 
-    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+    def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
+        today = ctx.today
         counts = WriteCounts()
         orgs = OrgResolver(session)
         patents = _patents_by_number(session, {n for r in rows for n in r.values["application_numbers"]})
@@ -93,7 +92,8 @@ class OffersHandler:
     # Which amount each fee standard needs.
     FEE_FIELDS = {FeeType.LUMP_SUM: "lump_sum", FeeType.ROYALTY: "royalty_rate", FeeType.PER_UNIT: "per_unit_fee"}
 
-    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+    def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
+        path, _today = ctx.path, ctx.today
         errors = duplicate_errors(rows, path, "application_number",
                                   lambda r: (r.values.get("application_number"), r.values.get("declared_on")),
                                   "offer for this patent and date")
@@ -128,7 +128,8 @@ class OffersHandler:
                     errors.append(row.error(path, "term_end", f"runs past the patent's expiry on {expires}"))
         return errors
 
-    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+    def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
+        today = ctx.today
         counts = WriteCounts()
         patents = _patents_by_number(session, {r.values["application_number"] for r in rows})
         existing = {(o.patent_id, o.declared_on): o for o in session.scalars(select(LicenseOffer))}

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from data.db import transaction
-from data.imports.common import ParsedRow
+from data.imports.common import ImportContext, ParsedRow
 from data.imports.errors import ImportFileError, ImportRejected, RowError
 from data.imports.readers import RawTable, read_table
 from data.imports.registry import HANDLERS
@@ -50,26 +50,34 @@ def import_file(
     rejects_path: Path | None = None,
     today: dt.date | None = None,
     holder: str | None = None,
+    correct_holders: str | None = None,
+    actor: str = "import",
 ) -> ImportReport:
-    """Import a file; with `holder`, every row must be about that organisation's own patents (a TTO's upload)."""
+    """Import a file; with `holder`, every row must be about that organisation's own patents (a TTO's upload).
+
+    `correct_holders` (an operator's reason) lets a patents file change the holders of stored patents;
+    each change is a correction event in the ownership ledger. Without it, a row whose holders differ
+    from the ledger's is an error."""
     if kind not in SCHEMAS:
         raise ValueError(f"unknown import kind '{kind}'; choose from {', '.join(SCHEMAS)}")
     if holder is not None and kind not in ("patents", "offers"):
         raise ImportFileError(path, f"{holder} may import its own patents and offers, not {kind}")
+    if correct_holders is not None and (holder is not None or kind != "patents" or not correct_holders.strip()):
+        raise ImportFileError(path, "更正权利人（著录项目变更）只能由运营人员在导入专利时进行，并须写明理由")
     schema = SCHEMAS[kind]
     table = read_table(path)
     matched, ignored = _check_columns(schema, table)
     parsed, errors = parse_rows(schema, matched, table)
     handler = HANDLERS[kind]
-    today = today or dt.date.today()
+    ctx = ImportContext(path, today or dt.date.today(), holder, correct_holders, actor)
     with transaction(engine) as session:
-        errors += handler.validate(session, parsed, path, today)
+        errors += handler.validate(session, parsed, ctx)
         if holder is not None:
             errors += ownership_errors(session, kind, parsed, path, holder)
         bad_rows = {e.row for e in errors}
         if errors and not skip_invalid:
             raise ImportRejected(path, sorted(errors, key=lambda e: e.row), len(table.rows))
-        counts = handler.write(session, [p for p in parsed if p.number not in bad_rows], today)
+        counts = handler.write(session, [p for p in parsed if p.number not in bad_rows], ctx)
     written_rejects = None
     if errors:
         written_rejects = rejects_path or path.with_name(f"{path.stem}.rejects.csv")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data.enums import CooperationMode, OrgKind
-from data.imports.common import OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
+from data.imports.common import ImportContext, OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
 from data.imports.errors import RowError
 from data.models import Challenge, Need, Organization
 from data.normalize import infer_org_kind
@@ -18,7 +15,8 @@ from data.normalize import infer_org_kind
 class OrgsHandler:
     FIELDS = ("kind", "credit_code", "city", "province", "industry")
 
-    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+    def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
+        path, _today = ctx.path, ctx.today
         errors = duplicate_errors(rows, path, "name", lambda r: r.values.get("name"), "organisation name")
         errors += duplicate_errors(rows, path, "credit_code", lambda r: r.values.get("credit_code"),
                                    "统一社会信用代码")
@@ -30,7 +28,7 @@ class OrgsHandler:
                 errors.append(row.error(path, "credit_code", f"{code} already belongs to {holders[code]}"))
         return errors
 
-    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+    def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
         counts = WriteCounts()
         existing = {o.name: o for o in session.scalars(select(Organization))}
         for row in rows:
@@ -52,7 +50,8 @@ class OrgsHandler:
 class NeedsHandler:
     FIELDS = ("title", "text", "industry", "city", "province", "budget", "deadline", "status")
 
-    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+    def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
+        path, _today = ctx.path, ctx.today
         errors = duplicate_errors(rows, path, "external_id", lambda r: r.values.get("external_id"), "需求编号")
         errors += duplicate_errors(
             rows, path, "title",
@@ -69,7 +68,7 @@ class NeedsHandler:
                         errors.append(row.error(path, required, "required for a 揭榜挂帅 challenge"))
         return errors
 
-    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+    def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
         counts = WriteCounts()
         orgs = OrgResolver(session)
         needs = list(session.scalars(select(Need).options(selectinload(Need.challenge))))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from data.enums import HolderRole, LegalStatus
-from data.imports.common import OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors, sync_children
+from data import ledger
+from data.enums import LegalStatus, OwnershipEventKind
+from data.imports.common import (
+    ImportContext,
+    OrgResolver,
+    ParsedRow,
+    WriteCounts,
+    assign,
+    duplicate_errors,
+    sync_children,
+)
 from data.imports.errors import RowError
 from data.models import Patent, PatentHolder, PatentIPC
 from data.normalize import patent_type_from_application_number
@@ -21,7 +27,8 @@ class PatentsHandler:
               "legal_status", "claim_count", "cited_by_count", "family_size", "annual_fee_paid_until",
               "has_evaluation_report", "right_suspended")
 
-    def validate(self, session: Session, rows: list[ParsedRow], path: Path, today: dt.date) -> list[RowError]:
+    def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
+        path, today = ctx.path, ctx.today
         errors = duplicate_errors(rows, path, "application_number",
                                   lambda r: r.values.get("application_number"), "申请号")
         for row in rows:
@@ -44,9 +51,31 @@ class PatentsHandler:
             main, codes = v.get("main_ipc"), v.get("ipc")
             if main and codes and main not in codes and main[:4] not in [c[:4] for c in codes]:
                 errors.append(row.error(path, "main_ipc", f"{main} is not among the IPC codes {codes}"))
+        return errors + self.holder_errors(session, rows, ctx)
+
+    @staticmethod
+    def holder_errors(session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
+        """An import never changes who holds an existing patent: that takes a transfer or equity deal, or
+        an operator's correction (`correct_holders`, with a reason). A TTO touches its own patents only."""
+        numbers = [r.values["application_number"] for r in rows if "application_number" in r.values]
+        current = _current_holders(session, numbers)
+        errors = []
+        for row in rows:
+            held = current.get(row.values.get("application_number"))
+            if held is None:
+                continue
+            shown = "、".join(held) or "（无）"
+            if ctx.holder is not None and ctx.holder not in held:
+                errors.append(row.error(ctx.path, "application_number", f"该专利的权利人为{shown}，不是{ctx.holder}"
+                                        "的专利；机构只能导入本机构的专利"))
+            elif ctx.correct_holders is None and set(row.values.get("holders", held)) != set(held):
+                errors.append(row.error(ctx.path, "holders", f"与登记簿不符（登记簿显示权利人为{shown}）；导入不改变"
+                                        "已有专利的权利人：请登记转让或作价入股，或由运营人员以著录项目变更更正"
+                                        "（patent-match import --correct-holders 理由）"))
         return errors
 
-    def write(self, session: Session, rows: list[ParsedRow], today: dt.date) -> WriteCounts:
+    def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
+        today = ctx.today
         counts = WriteCounts()
         orgs = OrgResolver(session)
         numbers = [r.values["application_number"] for r in rows]
@@ -59,7 +88,8 @@ class PatentsHandler:
         for row in rows:
             v = row.values
             patent = existing.get(v["application_number"])
-            if patent is None:
+            created = patent is None
+            if created:
                 patent = Patent(application_number=v["application_number"])
                 session.add(patent)
                 counts.created += 1
@@ -76,11 +106,13 @@ class PatentsHandler:
                 wanted = [PatentIPC(code=c, subclass=c[:4], is_main=c == main, position=i)
                           for i, c in enumerate(codes)]
                 patent.ipcs = sync_children(patent.ipcs, wanted, lambda x: x.code, _copy_ipc)
-            holders = [orgs.get(name) for name in v["holders"]]
-            wanted_holders = [PatentHolder(organization=o, role=HolderRole.PATENTEE, position=i)
-                              for i, o in enumerate(dict.fromkeys(holders))]
-            patent.holders = sync_children(patent.holders, wanted_holders,
-                                           lambda h: (h.organization.name, h.role), _copy_position)
+            holders = list(dict.fromkeys(orgs.get(name) for name in v["holders"]))
+            if created:  # the application / grant record opens the patent's ledger
+                ledger.record(session, patent, OwnershipEventKind.RECORD, patent.application_date, holders,
+                              evidence=ctx.evidence(row), actor=ctx.actor, first=True)
+            elif ctx.correct_holders is not None and [h.organization for h in patent.holders] != holders:
+                ledger.record(session, patent, OwnershipEventKind.CORRECTION, ctx.today, holders,
+                              evidence=ctx.evidence(row), reason=ctx.correct_holders, actor=ctx.actor)
         session.flush()
         counts.extra["sleeping"] = refresh_sleeping(session, today)
         return counts
@@ -90,5 +122,11 @@ def _copy_ipc(old: PatentIPC, new: PatentIPC) -> None:
     old.is_main, old.position = new.is_main, new.position
 
 
-def _copy_position(old: PatentHolder, new: PatentHolder) -> None:
-    old.position = new.position
+def _current_holders(session: Session, numbers: list[str]) -> dict[str, list[str]]:
+    """Holders of the stored patents among `numbers`, by 申请号, in the ledger's order."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(numbers), 500):
+        query = (select(Patent).where(Patent.application_number.in_(numbers[start : start + 500]))
+                 .options(selectinload(Patent.holders).selectinload(PatentHolder.organization)))
+        found.update({p.application_number: [h.organization.name for h in p.holders] for p in session.scalars(query)})
+    return found

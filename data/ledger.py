@@ -1,0 +1,129 @@
+"""The ownership ledger: who held a patent on any date, and the only way its holders change.
+
+Each `OwnershipEvent` says "from this date on, the patent is held by exactly these organisations".
+Events come from the application or grant record (an import creating the patent), a transfer or
+equity deal (effective on its 登记/备案 date, else its signing date), an operator's correction
+(著录项目变更, with a reason) or an export's legal-event column. `patent_holders` is the latest
+event's holders, written here and nowhere else, so permissions, sleeping detection, offers and
+challenge applications all read the current holder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.enums import HolderRole, OwnershipEventKind, TransactionKind
+from data.models import Organization, OwnershipEvent, OwnershipEventHolder, Patent, PatentHolder, Transaction
+
+# The deals that move the right itself; a licence or pledge leaves the holder as it was.
+MOVES_RIGHT = {TransactionKind.TRANSFER: OwnershipEventKind.TRANSFER, TransactionKind.EQUITY: OwnershipEventKind.EQUITY}
+
+
+class NotHolder(ValueError):
+    """A party acted for a patent it did not hold on that date (409)."""
+
+    def __init__(self, patent: Patent, organization: Organization, on: dt.date, holders: Sequence[Organization]):
+        self.patent, self.organization, self.on, self.holders = patent, organization, on, list(holders)
+        shown = "、".join(h.name for h in holders) or "（无登记权利人）"
+        super().__init__(f"{organization.name} 在 {on} 不是专利 {patent.application_number} 的权利人；"
+                         f"登记簿显示权利人为 {shown}")
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    effective_on: dt.date
+    kind: OwnershipEventKind
+    holders: tuple[str, ...]
+    evidence: str
+    reason: str
+    actor: str
+    transaction_id: int | None
+
+
+def _events(session: Session, patent: Patent) -> list[OwnershipEvent]:
+    query = (select(OwnershipEvent).where(OwnershipEvent.patent_id == patent.id)
+             .order_by(OwnershipEvent.effective_on, OwnershipEvent.id))
+    return list(session.scalars(query)) if patent.id is not None else []
+
+
+def holders_on(session: Session, patent: Patent, on: dt.date) -> list[Organization]:
+    """The holders the ledger shows on `on` (the last event effective by then); [] before the first."""
+    found = None
+    for event in _events(session, patent):
+        if event.effective_on > on:
+            break
+        found = event
+    return [h.organization for h in found.holders] if found else []
+
+
+def history(session: Session, patent: Patent) -> list[LedgerEntry]:
+    return [LedgerEntry(e.effective_on, e.kind, tuple(h.organization.name for h in e.holders), e.evidence, e.reason,
+                        e.actor, e.transaction_id) for e in _events(session, patent)]
+
+
+def record(session: Session, patent: Patent, kind: OwnershipEventKind, effective_on: dt.date,
+           holders: Sequence[Organization], *, evidence: str = "", reason: str = "", actor: str = "",
+           transaction: Transaction | None = None, first: bool = False) -> OwnershipEvent:
+    """Add an event and bring `patent_holders` to the latest event's holders.
+
+    `first`: the patent is new and this is its first event (an import's fast path: no lookups)."""
+    if kind is OwnershipEventKind.CORRECTION and not reason.strip():
+        raise ValueError("a correction of the holders (著录项目变更) needs a reason")
+    orgs = list(dict.fromkeys(holders))
+    event = OwnershipEvent(patent=patent, kind=kind, effective_on=effective_on, evidence=evidence, reason=reason,
+                           actor=actor, transaction_id=transaction.id if transaction is not None else None,
+                           holders=[OwnershipEventHolder(organization=o, position=i) for i, o in enumerate(orgs)])
+    session.add(event)
+    if first:
+        patent.holders = [PatentHolder(organization=o, role=HolderRole.PATENTEE, position=i)
+                          for i, o in enumerate(orgs)]
+        return event
+    session.flush()
+    _sync_current(session, patent)
+    return event
+
+
+def _sync_current(session: Session, patent: Patent) -> None:
+    events = _events(session, patent)
+    latest = [h.organization for h in events[-1].holders] if events else []
+    by_org = {h.organization_id: h for h in patent.holders}
+    wanted = []
+    for position, org in enumerate(latest):
+        row = by_org.get(org.id) or PatentHolder(organization=org, role=HolderRole.PATENTEE)
+        row.position = position
+        wanted.append(row)
+    patent.holders = wanted
+    session.flush()
+
+
+def check_party(session: Session, patent: Patent, party: Organization, on: dt.date) -> None:
+    """Raise NotHolder unless `party` holds `patent` on `on` (a seller, licensor, contributor or pledgor)."""
+    current = holders_on(session, patent, on)
+    if party.id not in {h.id for h in current}:
+        raise NotHolder(patent, party, on, current)
+
+
+def apply_deal(session: Session, deal: Transaction, actor: str = "") -> list[OwnershipEvent]:
+    """A transfer or equity deal moves each patent from the seller to the buyer on its effective date.
+
+    The seller must hold every patent on the signing date (NotHolder otherwise); other co-holders keep
+    their share. Licences and pledges change no holder."""
+    kind = MOVES_RIGHT.get(deal.kind)
+    for patent in deal.patents:
+        check_party(session, patent, deal.from_org, deal.signed_on)
+    if kind is None:
+        return []
+    effective = deal.recorded_on or deal.signed_on
+    events = []
+    for patent in deal.patents:
+        before = holders_on(session, patent, effective)
+        after = [deal.to_org if org.id == deal.from_org.id else org for org in before]
+        evidence = f"合同 {deal.external_id}" if deal.external_id else f"交易 #{deal.id}"
+        events.append(record(session, patent, kind, effective, after, evidence=evidence, actor=actor,
+                             transaction=deal))
+    return events
