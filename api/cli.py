@@ -90,16 +90,19 @@ def _print_report(report: ImportReport) -> None:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the rejects to a CSV.")
 @click.option("--rejects", type=click.Path(path_type=Path), help="Where to write rejects (default FILE.rejects.csv).")
 @click.option("--as-of", help="Today's date for date checks and sleeping-patent detection.")
+@click.option("--correct-holders", metavar="REASON",
+              help="Patents only: let the file change the holders of stored patents (著录项目变更); the reason "
+                   "is kept with each correction in the ownership ledger.")
 @click.pass_obj
 def import_command(obj: Context, kind: str, file: Path, skip_invalid: bool, rejects: Path | None,
-                   as_of: str | None) -> None:
+                   as_of: str | None, correct_holders: str | None) -> None:
     """Import orgs, patents, needs, transactions or offers from CSV, XLSX or JSONL.
 
     All-or-nothing unless --skip-invalid. Re-importing updates records instead of duplicating them.
     See `patent-match formats` for the accepted column headers."""
     try:
         report = import_file(obj.engine, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
-                             today=_date_option(as_of))
+                             today=_date_option(as_of), correct_holders=correct_holders, actor="cli")
     except (ImportFileError, ImportRejected) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
