@@ -16,7 +16,12 @@ def snapshot(out: BaseModel) -> dict:
     return json.loads(out.model_dump_json())
 
 
+def actor(who: Principal) -> str:
+    """Who made a change, as the audit log and the ownership ledger write it: role and key id."""
+    return f"{who.role.value}#{who.key_id}"
+
+
 def record(db: Session, who: Principal, action: str, entity: str, entity_id: int, before: dict | None,
            after: dict | None) -> None:
-    db.add(AuditEntry(actor=f"{who.role.value}#{who.key_id}", action=action, entity=entity, entity_id=entity_id,
+    db.add(AuditEntry(actor=actor(who), action=action, entity=entity, entity_id=entity_id,
                       before=before, after=after))

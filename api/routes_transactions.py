@@ -11,15 +11,18 @@ import hashlib
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from api.audit import actor, snapshot
 from api.audit import record as record_audit
-from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, require, session
+from api.errors import FieldConflict
 from api.schemas import Error, TransactionIn, TransactionOut, TransactionPatch
+from data import deals
 from data.enums import Role
 from data.models import AuditEntry, Challenge, Need, Organization, Patent, Transaction
 
@@ -29,6 +32,19 @@ readers = require(Role.OPERATOR, Role.EVALUATOR)
 ERRORS = {403: {"model": Error, "description": "Only operators record deals."},
           404: {"model": Error, "description": "No such deal."},
           409: {"model": Error, "description": "Idempotency-Key reused with a different request."}}
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def refused(exc: deals.DealRefused) -> Exception:
+    """409 when the deal conflicts with stored records (the ledger, an open licence), else 422; both
+    name each field and rule, and the web form shows them next to the fields."""
+    if exc.conflict:
+        return FieldConflict({p.field: p.message for p in exc.problems}, str(exc))
+    return RequestValidationError([{"loc": ("body", p.field), "msg": p.message, "type": "value_error"}
+                                   for p in exc.problems])
 
 
 def _out(deal: Transaction) -> TransactionOut:
@@ -61,18 +77,20 @@ def record(body: TransactionIn, response: Response, who: Principal = Depends(rec
     patents = db.scalars(select(Patent).where(Patent.application_number.in_(body.application_numbers))).all()
     unknown = sorted(set(body.application_numbers) - {p.application_number for p in patents})
     if unknown:
-        raise invalid("body.application_numbers", f"unknown patents {', '.join(unknown)}")
+        raise invalid("body.application_numbers", f"没有这些专利：{', '.join(unknown)}")
     for name, model, value in [("from_org_id", Organization, body.from_org_id), ("to_org_id", Organization,
                                body.to_org_id), ("source_need_id", Need, body.source_need_id),
                                ("source_challenge_id", Challenge, body.source_challenge_id)]:
         if value is not None and db.get(model, value) is None:
-            raise invalid(f"body.{name}", f"no such record {value}")
-    if body.received_amount and body.contract_amount is not None and body.received_amount > body.contract_amount:
-        raise invalid("body.received_amount", "more than the contract amount")
+            raise invalid(f"body.{name}", f"没有编号为 {value} 的记录")
     deal = Transaction(**body.model_dump(exclude={"application_numbers"}), patents=list(patents),
                        idempotency_key=idempotency_key, request_digest=digest)
-    db.add(deal)
-    db.flush()
+    deal.from_org, deal.to_org = db.get(Organization, body.from_org_id), db.get(Organization, body.to_org_id)
+    try:
+        deals.record(db, deal, today(), actor(who))
+    except deals.DealRefused as exc:
+        db.rollback()
+        raise refused(exc) from None
     _audit(db, who, "create", deal, None)
     db.commit()
     return _out(deal)
@@ -89,11 +107,12 @@ def update(deal_id: PathId, body: TransactionPatch, who: Principal = Depends(rec
     if "received_amount" in changes:
         new, old = changes["received_amount"], deal.received_amount or Decimal(0)
         if new is None or new < old:
-            raise invalid("body.received_amount", f"may only grow (now {old})")
-        if deal.contract_amount is not None and new > deal.contract_amount:
-            raise invalid("body.received_amount", "more than the contract amount")
-    for name, value in changes.items():
-        setattr(deal, name, value)
+            raise invalid("body.received_amount", f"到账金额只能增加（现为 {old} 元）")
+    try:
+        deals.update(db, deal, changes, today(), actor(who))
+    except deals.DealRefused as exc:
+        db.rollback()
+        raise refused(exc) from None
     _audit(db, who, "update", deal, before)
     db.commit()
     return _out(deal)

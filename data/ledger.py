@@ -84,11 +84,12 @@ def record(session: Session, patent: Patent, kind: OwnershipEventKind, effective
                           for i, o in enumerate(orgs)]
         return event
     session.flush()
-    _sync_current(session, patent)
+    resync(session, patent)
     return event
 
 
-def _sync_current(session: Session, patent: Patent) -> None:
+def resync(session: Session, patent: Patent) -> None:
+    """Bring `patent_holders` to the latest event's holders (after an event's date moved)."""
     events = _events(session, patent)
     latest = [h.organization for h in events[-1].holders] if events else []
     by_org = {h.organization_id: h for h in patent.holders}
@@ -127,3 +128,26 @@ def apply_deal(session: Session, deal: Transaction, actor: str = "") -> list[Own
         events.append(record(session, patent, kind, effective, after, evidence=evidence, actor=actor,
                              transaction=deal))
     return events
+
+
+def correct(session: Session, patent: Patent, holders: Sequence[Organization], effective_on: dt.date, reason: str,
+            today: dt.date, *, evidence: str = "", actor: str = "") -> OwnershipEvent:
+    """An operator's correction of the record (著录项目变更): the holders from `effective_on` on, with a reason.
+
+    Refused (ValueError, naming the field) without a reason or holders, in the future, or before filing."""
+    if not reason.strip():
+        raise LedgerInputError("reason", "更正权利人须写明理由（著录项目变更的依据）")
+    if not holders:
+        raise LedgerInputError("holders", "至少需要一个权利人")
+    if effective_on > today:
+        raise LedgerInputError("effective_on", f"生效日期 {effective_on} 晚于今天（{today}）")
+    if effective_on < patent.application_date:
+        raise LedgerInputError("effective_on", f"生效日期 {effective_on} 早于申请日 {patent.application_date}")
+    return record(session, patent, OwnershipEventKind.CORRECTION, effective_on, holders, evidence=evidence,
+                  reason=reason.strip(), actor=actor)
+
+
+class LedgerInputError(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(f"{field}：{message}")

@@ -138,7 +138,7 @@ def attempt(db: Session, lang: str, action: Callable[[], T]) -> tuple[T | None, 
         result = action()
     except HTTPException as exc:
         db.rollback()
-        return None, Problem(exc.status_code, str(exc.detail))
+        return None, Problem(exc.status_code, str(exc.detail), dict(getattr(exc, "fields", {})))
     except (RequestValidationError, ValidationError) as exc:
         db.rollback()
         return None, _field_errors(list(exc.errors()), lang)

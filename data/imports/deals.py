@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, TransactionKind, label
+from data import ledger
+from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, label
 from data.imports.common import ImportContext, OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
+from data.imports.deal_checks import deal_row_errors
 from data.imports.errors import RowError
 from data.models import LicenseOffer, Patent, Transaction
 from data.patent_terms import expiry_date
@@ -24,10 +26,10 @@ def _patents_by_number(session: Session, numbers: set[str]) -> dict[str, Patent]
 
 class TransactionsHandler:
     FIELDS = ("kind", "license_type", "contract_amount", "received_amount", "signed_on", "recorded_on",
-              "licensee_is_sme", "note")
+              "licensee_is_sme", "note", "excess_note")
 
     def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
-        path, today = ctx.path, ctx.today
+        path = ctx.path
         errors = duplicate_errors(rows, path, "external_id", lambda r: r.values.get("external_id"), "合同编号")
         wanted = {n for r in rows for n in r.values.get("application_numbers", [])}
         known = _patents_by_number(session, wanted)
@@ -42,13 +44,13 @@ class TransactionsHandler:
                     errors.append(row.error(path, party, "name exactly one party"))
             if v.get("from_party") and v.get("from_party") == v.get("to_party"):
                 errors.append(row.error(path, "to_party", "is the same organisation as the other party"))
-            if "license_type" in v and v.get("kind") is not TransactionKind.LICENSE:
-                errors.append(row.error(path, "license_type", "only a 许可 (licence) has a licence type"))
-            if v.get("signed_on") and v["signed_on"] > today:
-                errors.append(row.error(path, "signed_on", f"{v['signed_on']} is in the future"))
-            if v.get("recorded_on") and v.get("signed_on") and v["recorded_on"] < v["signed_on"]:
-                errors.append(row.error(path, "recorded_on", "is before the signing date"))
-        return errors
+        stored = {r.number for r in rows if self._stored(session, r) is not None}
+        return errors + deal_row_errors(session, rows, known, ctx, {e.row for e in errors} | stored)
+
+    def _stored(self, session: Session, row: ParsedRow) -> Transaction | None:
+        """The stored deal a row updates (by 合同编号): it was checked against the ledger when recorded."""
+        number = row.values.get("external_id")
+        return session.scalar(select(Transaction).where(Transaction.external_id == number)) if number else None
 
     def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
         today = ctx.today
@@ -57,6 +59,7 @@ class TransactionsHandler:
         patents = _patents_by_number(session, {n for r in rows for n in r.values["application_numbers"]})
         deals = list(session.scalars(select(Transaction).options(selectinload(Transaction.patents))))
         by_external = {t.external_id: t for t in deals if t.external_id}
+        moved = []
         by_content = {self._content_key(t.kind, t.signed_on, t.from_org.name, t.to_org.name,
                                         [p.application_number for p in t.patents]): t
                       for t in deals if not t.external_id}
@@ -68,6 +71,7 @@ class TransactionsHandler:
             if deal is None:
                 deal = Transaction(external_id=v.get("external_id"))
                 session.add(deal)
+                moved.append(deal)
                 counts.created += 1
             else:
                 counts.updated += 1
@@ -78,6 +82,8 @@ class TransactionsHandler:
                 deal.licensee_is_sme = deal.to_org.kind is OrgKind.SME
             deal.patents = [patents[n] for n in dict.fromkeys(numbers)]
         session.flush()
+        for deal in sorted(moved, key=lambda d: (d.signed_on, d.id)):  # the file's own chains, in date order
+            ledger.apply_deal(session, deal, ctx.actor)
         counts.extra["sleeping"] = refresh_sleeping(session, today)
         return counts
 
@@ -93,7 +99,7 @@ class OffersHandler:
     FEE_FIELDS = {FeeType.LUMP_SUM: "lump_sum", FeeType.ROYALTY: "royalty_rate", FeeType.PER_UNIT: "per_unit_fee"}
 
     def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
-        path, _today = ctx.path, ctx.today
+        path = ctx.path
         errors = duplicate_errors(rows, path, "application_number",
                                   lambda r: (r.values.get("application_number"), r.values.get("declared_on")),
                                   "offer for this patent and date")

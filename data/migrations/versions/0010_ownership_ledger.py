@@ -177,6 +177,7 @@ def downgrade() -> None:
     op.drop_table("ownership_event_holders")
     op.drop_table("ownership_events")
     with op.batch_alter_table("transactions") as batch:
+        batch.drop_constraint("ck_dealstatus", type_="check")
         batch.drop_column("excess_note")
         batch.drop_column("effective_on")
         batch.drop_column("status")

@@ -1,0 +1,174 @@
+"""The rules every recorded deal obeys, whichever way it arrives (API, web form, import).
+
+A deal is refused, naming the field and the rule, when:
+- it is signed in the future, or registered (登记/备案) in the future or before it was signed;
+- it is signed before a patent's application date (nothing to transfer or license yet);
+- more was received than contracted, without a note saying why (`excess_note`);
+- a licence type is given for anything but a licence, or both parties are one organisation;
+- an exclusive or sole licence is taken on a patent under an open-licence offer (data/licensing.py);
+- the transferor, licensor, contributor or pledgor does not hold every patent on the signing date
+  (the ownership ledger, data/ledger.py) — a conflict with stored records (409), naming the holder.
+A transfer or equity contribution that passes moves the patents to the buyer in the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data import ledger
+from data.enums import DealStatus, LicenseType, OwnershipEventKind, TransactionKind
+from data.models import Organization, OwnershipEvent, Patent, Transaction
+
+
+@dataclass(frozen=True)
+class DealProblem:
+    field: str  # the request's field name (from_org_id, signed_on, …)
+    message: str  # Chinese, naming the rule
+    conflict: bool = False  # True: conflicts with stored records (409); False: bad input (422)
+
+
+class DealRefused(ValueError):
+    def __init__(self, problems: Sequence[DealProblem]):
+        self.problems = list(problems)
+        super().__init__("；".join(f"{p.field}：{p.message}" for p in self.problems))
+
+    @property
+    def conflict(self) -> bool:
+        return any(p.conflict for p in self.problems)
+
+
+@dataclass(frozen=True)
+class DealTerms:
+    """What the rules read of a deal, before or after it is stored."""
+
+    kind: TransactionKind
+    patents: Sequence[Patent]
+    from_org: Organization
+    to_org: Organization
+    signed_on: dt.date
+    recorded_on: dt.date | None = None
+    license_type: LicenseType | None = None
+    contract_amount: Decimal | None = None
+    received_amount: Decimal | None = None
+    excess_note: str = ""
+
+    @classmethod
+    def of(cls, deal: Transaction) -> DealTerms:
+        return cls(deal.kind, list(deal.patents), deal.from_org, deal.to_org, deal.signed_on, deal.recorded_on,
+                   deal.license_type, deal.contract_amount, deal.received_amount, deal.excess_note or "")
+
+
+def input_problems(terms: DealTerms, today: dt.date) -> list[DealProblem]:
+    """The rules that read only the deal itself and its patents' dates (422)."""
+    found = []
+    if terms.signed_on > today:
+        found.append(DealProblem("signed_on", f"签订日期 {terms.signed_on} 晚于今天（{today}），不得登记未来的交易"))
+    if terms.recorded_on is not None and terms.recorded_on > today:
+        found.append(DealProblem("recorded_on", f"登记/备案日期 {terms.recorded_on} 晚于今天（{today}）"))
+    if terms.recorded_on is not None and terms.recorded_on < terms.signed_on:
+        found.append(DealProblem("recorded_on", f"登记/备案日期 {terms.recorded_on} 早于签订日期 {terms.signed_on}"))
+    for patent in terms.patents:
+        if terms.signed_on < patent.application_date:
+            found.append(DealProblem("signed_on", f"签订日期 {terms.signed_on} 早于专利 {patent.application_number} "
+                                                  f"的申请日 {patent.application_date}"))
+    if excess_without_note(terms.contract_amount, terms.received_amount, terms.excess_note):
+        found.append(DealProblem("received_amount", f"到账金额 {terms.received_amount} 元超过合同金额 "
+                                 f"{terms.contract_amount} 元；如确有超额，请在 excess_note（超额说明）中写明原因"))
+    if terms.license_type is not None and terms.kind is not TransactionKind.LICENSE:
+        found.append(DealProblem("license_type", "只有许可交易才有许可类型"))
+    if terms.from_org.id is not None and terms.from_org.id == terms.to_org.id:
+        found.append(DealProblem("to_org_id", "交易双方不能是同一单位"))
+    return found
+
+
+def excess_without_note(contract: Decimal | None, received: Decimal | None, note: str | None) -> bool:
+    return (contract is not None and received is not None and received > contract
+            and not (note or "").strip())
+
+
+def conflict_problems(session: Session, terms: DealTerms) -> list[DealProblem]:
+    """The rules that read stored records: open-licence offers and the ownership ledger (409)."""
+    from data.licensing import exclusive_licence_refusal  # licensing reads deals' kinds; imported here, not at load
+
+    found = []
+    if terms.kind is TransactionKind.LICENSE:
+        refusal = exclusive_licence_refusal(terms.patents, terms.license_type, terms.signed_on)
+        if refusal:
+            found.append(DealProblem("license_type", refusal, conflict=True))
+    for patent in terms.patents:
+        if patent.id is None:
+            continue
+        try:
+            ledger.check_party(session, patent, terms.from_org, terms.signed_on)
+        except ledger.NotHolder as exc:
+            found.append(DealProblem("from_org_id", str(exc), conflict=True))
+    return found
+
+
+def check(session: Session, terms: DealTerms, today: dt.date) -> None:
+    """Raise DealRefused with every problem; input problems first, as they make the rest moot."""
+    problems = input_problems(terms, today)
+    if not problems:
+        problems = conflict_problems(session, terms)
+    if problems:
+        raise DealRefused(problems)
+
+
+def record(session: Session, deal: Transaction, today: dt.date, actor: str = "") -> Transaction:
+    """Check a new deal, store it and move its patents in the ledger (a transfer or equity deal)."""
+    check(session, DealTerms.of(deal), today)
+    session.add(deal)
+    session.flush()
+    ledger.apply_deal(session, deal, actor)
+    return deal
+
+
+def update(session: Session, deal: Transaction, changes: dict, today: dt.date, actor: str = "") -> None:
+    """Apply a correction to a stored deal under the same rules; the ledger follows a moved 登记 date,
+    and cancelling a transfer or equity deal gives the patents back to the seller (a correction event)."""
+    from data.licensing import record_payment
+
+    cancelling = changes.get("status") is DealStatus.CANCELLED and deal.status is not DealStatus.CANCELLED
+    if "status" in changes and changes["status"] is not DealStatus.CANCELLED and changes["status"] != deal.status:
+        raise DealRefused([DealProblem("status", "只能把交易标记为已取消（cancelled）；生效由付款决定")])
+    for name, value in changes.items():
+        if name != "status":
+            setattr(deal, name, value)
+    problems = input_problems(DealTerms.of(deal), today)
+    if problems:
+        raise DealRefused(problems)
+    if "recorded_on" in changes:
+        _move_events(session, deal)
+    if "received_amount" in changes and deal.status is DealStatus.AWAITING_PAYMENT:
+        record_payment(deal, deal.received_amount or Decimal(0), today)
+    if cancelling:
+        _give_back(session, deal, today, actor)
+        deal.status = DealStatus.CANCELLED
+
+
+def _move_events(session: Session, deal: Transaction) -> None:
+    effective = deal.recorded_on or deal.signed_on
+    for event in session.scalars(select(OwnershipEvent).where(OwnershipEvent.transaction_id == deal.id)):
+        event.effective_on = effective
+        session.flush()
+        ledger.resync(session, event.patent)
+
+
+def _give_back(session: Session, deal: Transaction, today: dt.date, actor: str) -> None:
+    if ledger.MOVES_RIGHT.get(deal.kind) is None:
+        return
+    for patent in deal.patents:
+        current = ledger.holders_on(session, patent, today)
+        if deal.to_org.id not in {o.id for o in current}:
+            why = (f"专利 {patent.application_number} 已不在受让方 {deal.to_org.name} 名下，不能通过取消本交易退回；"
+                   "请由运营人员做著录项目变更")
+            raise DealRefused([DealProblem("status", why, conflict=True)])
+        back = [deal.from_org if o.id == deal.to_org.id else o for o in current]
+        ledger.record(session, patent, OwnershipEventKind.CORRECTION, today, back, evidence=f"交易 #{deal.id} 取消",
+                      reason=f"交易 #{deal.id} 已取消，专利权回到 {deal.from_org.name}", actor=actor)

@@ -1,0 +1,199 @@
+"""The ownership ledger and the deal rules, through every path that can break them: API, web form,
+import and CLI, on SQLite and PostgreSQL (issue 18, items 1 and 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.cli import main
+from data import ledger
+from data.db import transaction
+from data.enums import OwnershipEventKind
+from data.imports.errors import ImportRejected
+from data.imports.loader import import_file
+from data.models import Patent, PatentHolder
+from tests.api_support import OTHER_TTO, OWN_SME, OWN_TTO, call
+from tests.test_web import _csrf, _sign_in
+
+OTHERS_PATENT = "201610588472.2"  # held by 淮海矿业大学
+SOLD = "201610585148.5"  # held by 钟山理工大学 until a test transfers it
+FILED_2016_12 = "201610598205.3"  # filed 2016-12-17, 钟山理工大学
+PATENT_HEADER = "申请号,名称,申请日,法律状态,申请(专利权)人,摘要\n"
+DEAL_HEADER = "合同编号,交易类型,申请号,出让方,受让方,合同金额(元),到账金额(元),签订日期,备案日期,超额说明\n"
+
+
+@pytest.fixture(scope="module")
+def browsers(api):  # noqa: ANN001, ANN201
+    client, keys, *_ = api
+    return {role: _sign_in(client.app, keys[role]) for role in ("tto", "operator")}
+
+
+def _patent(engine, number: str):  # noqa: ANN001, ANN202
+    with transaction(engine) as session:
+        patent = session.scalar(select(Patent).where(Patent.application_number == number).options(
+            selectinload(Patent.holders).selectinload(PatentHolder.organization)))
+        return patent.abstract, [h.organization.name for h in patent.holders]
+
+
+def _deal(api, **overrides) -> dict:  # noqa: ANN001
+    orgs = api[3]
+    body = {"kind": "transfer", "application_numbers": [SOLD], "from_org_id": orgs[OWN_TTO],
+            "to_org_id": orgs[OWN_SME], "contract_amount": "100000", "received_amount": "50000",
+            "signed_on": "2025-01-10"}
+    return {**body, **overrides}
+
+
+def test_a_tto_cannot_take_another_universitys_patent_by_import(api, tmp_path: Path):
+    *_, engine = api
+    before = _patent(engine, OTHERS_PATENT)
+    path = tmp_path / "ours.csv"
+    path.write_text(PATENT_HEADER + f"{OTHERS_PATENT},改过的名称,2016-09-20,有效,{OWN_TTO},改过的摘要\n",
+                    encoding="utf-8")
+    with pytest.raises(ImportRejected) as refused:
+        import_file(engine, "patents", path, holder=OWN_TTO)
+    assert refused.value.errors[0].column == "申请号"
+    assert f"权利人为{OTHER_TTO}" in refused.value.errors[0].reason
+    assert _patent(engine, OTHERS_PATENT) == before  # holder and abstract as they were
+
+
+def test_the_same_refusal_on_the_web_import(api, browsers):
+    *_, engine = api
+    before = _patent(engine, OTHERS_PATENT)
+    tto = browsers["tto"]
+    content = PATENT_HEADER + f"{OTHERS_PATENT},改过的名称,2016-09-20,有效,{OWN_TTO},改过的摘要\n"
+    answer = tto.post("/ui/imports", data={"csrf": _csrf(tto), "kind": "patents"},
+                      files={"file": ("ours.csv", content.encode("utf-8"), "text/csv")})
+    assert answer.status_code == 422 and "机构只能导入本机构的专利" in answer.text
+    assert _patent(engine, OTHERS_PATENT) == before
+
+
+def test_an_operator_import_changes_holders_only_with_a_reason(api, tmp_path: Path):
+    *_, engine = api
+    path = tmp_path / "export.csv"
+    path.write_text(PATENT_HEADER + f"{OTHERS_PATENT},名称,2016-09-20,有效,{OWN_TTO}\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as refused:
+        import_file(engine, "patents", path)
+    assert "与登记簿不符" in refused.value.errors[0].reason
+    assert _patent(engine, OTHERS_PATENT)[1] == [OTHER_TTO]
+    import_file(engine, "patents", path, correct_holders="著录项目变更通知书 2026-001")
+    assert _patent(engine, OTHERS_PATENT)[1] == [OWN_TTO]
+    with transaction(engine) as session:
+        patent = session.scalar(select(Patent).where(Patent.application_number == OTHERS_PATENT))
+        last = ledger.history(session, patent)[-1]
+        assert (last.kind, last.reason, last.holders) == (OwnershipEventKind.CORRECTION,
+                                                         "著录项目变更通知书 2026-001", (OWN_TTO,))
+        assert [o.name for o in ledger.holders_on(session, patent, dt.date(2020, 1, 1))] == [OTHER_TTO]
+    with pytest.raises(Exception, match="运营人员"):  # a TTO may not correct holders at all
+        import_file(engine, "patents", path, holder=OWN_TTO, correct_holders="因为")
+    back = _write(tmp_path / "back.csv", PATENT_HEADER + f"{OTHERS_PATENT},名称,2016-09-20,有效,{OTHER_TTO}\n")
+    import_file(engine, "patents", back, correct_holders="撤销错误的更正")  # later tests expect the old holder
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_transfer_moves_the_patent_on_its_registration_date_and_the_seller_loses_it(api):
+    answer = call(api, "operator", "POST", "/transactions", json=_deal(api, recorded_on="2025-02-01"))
+    assert answer.status_code == 201, answer.text
+    on = {d: call(api, "tto", "GET", f"/patents/{SOLD}/ownership?on={d}").json()["holders"]
+          for d in ("2025-01-20", "2025-02-01")}
+    assert on == {"2025-01-20": [OWN_TTO], "2025-02-01": [OWN_SME]}
+    history = call(api, "evaluator", "GET", f"/patents/{SOLD}/ownership").json()["history"]
+    assert [e["kind"] for e in history] == ["record", "transfer"]
+    assert history[-1]["transaction_id"] == answer.json()["id"]
+    # the seller's TTO no longer manages the patent: no open licence from it
+    offer = call(api, "tto", "POST", "/offers", json={"application_number": SOLD, "fee_type": "free",
+                                                        "term_end": "2030-01-01"})
+    assert offer.status_code == 403
+    again = call(api, "operator", "POST", "/transactions", json=_deal(api, signed_on="2025-06-01"))
+    assert again.status_code == 409
+    assert OWN_SME in again.json()["detail"] and "from_org_id" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("overrides, field, words", [
+    ({"signed_on": "2099-01-01"}, "signed_on", "晚于今天"),
+    ({"signed_on": "2016-06-01"}, "signed_on", "早于专利"),
+    ({"received_amount": "200000"}, "received_amount", "超额说明"),
+    ({"signed_on": "2024-01-10", "recorded_on": "2023-12-01"}, "recorded_on", "早于签订日期"),
+])
+def test_bad_deals_are_refused_naming_the_field_and_rule(api, overrides, field, words):
+    body = _deal(api, **{"application_numbers": [FILED_2016_12], **overrides})
+    answer = call(api, "operator", "POST", "/transactions", json=body)
+    assert answer.status_code == 422, answer.text
+    errors = answer.json()["detail"]
+    assert errors[0]["loc"] == ["body", field] and words in errors[0]["msg"]
+
+
+def test_more_received_than_contracted_needs_a_note_also_when_patched(api):
+    orgs = api[3]
+    body = _deal(api, kind="license", license_type="ordinary", application_numbers=[FILED_2016_12],
+                 received_amount="120000", excess_note="含技术服务费 2 万元", signed_on="2024-03-01",
+                 to_org_id=orgs[OWN_SME])
+    answer = call(api, "operator", "POST", "/transactions", json=body)
+    assert answer.status_code == 201, answer.text
+    deal = call(api, "operator", "POST", "/transactions", json={**body, "received_amount": "10",
+                                                                "excess_note": "", "signed_on": "2024-03-02"})
+    assert deal.status_code == 201
+    patched = call(api, "operator", "PATCH", f"/transactions/{deal.json()['id']}", json={"received_amount": "100001"})
+    assert patched.status_code == 422 and patched.json()["detail"][0]["loc"] == ["body", "received_amount"]
+    ok = call(api, "operator", "PATCH", f"/transactions/{deal.json()['id']}",
+              json={"received_amount": "100001", "excess_note": "滞纳金"})
+    assert ok.status_code == 200
+
+
+def test_the_web_deal_form_shows_the_ledger_refusal_next_to_the_seller(api, browsers):
+    operator = browsers["operator"]
+    form = {"csrf": _csrf(operator), "kind": "transfer", "application_numbers": OTHERS_PATENT,
+            "from_org": OWN_SME, "to_org": OWN_TTO, "signed_on": "2025-03-01", "contract_amount": "1000"}
+    answer = operator.post("/ui/transactions", data=form)
+    assert answer.status_code == 409
+    assert re.search(r'class="error">[^<]*不是专利 ' + re.escape(OTHERS_PATENT), answer.text)
+    future = operator.post("/ui/transactions", data={**form, "from_org": OTHER_TTO, "signed_on": "2099-03-01"})
+    assert future.status_code == 422 and "晚于今天" in future.text
+
+
+def test_a_deals_file_is_checked_against_the_ledger_row_by_row(api, tmp_path: Path):
+    *_, engine = api
+    chain = (f"LC-1,转让,202010420803.8,{OWN_TTO},{OWN_SME},100,100,2024-02-01,,\n"
+             f"LC-2,转让,202010420803.8,{OWN_SME},{OTHER_TTO},100,100,2024-05-01,,\n")
+    bad = (f"LC-3,转让,202010420803.8,{OWN_TTO},{OTHER_TTO},100,100,2024-09-01,,\n"
+           f"LC-4,转让,202120312134.2,{OWN_TTO},{OWN_SME},100,100,2099-01-01,,\n"
+           f"LC-5,许可,202120312134.2,{OWN_TTO},{OWN_SME},100,150,2024-01-01,,\n")
+    with pytest.raises(ImportRejected) as refused:
+        import_file(engine, "transactions", _write(tmp_path / "d.csv", DEAL_HEADER + chain + bad))
+    found = {(e.row, e.column): e.reason for e in refused.value.errors}
+    assert set(found) == {(4, "出让方"), (5, "签订日期"), (6, "到账金额(元)")}
+    assert f"登记簿显示权利人为 {OTHER_TTO}" in found[(4, "出让方")]  # after the file's own chain
+    assert _patent(engine, "202010420803.8")[1] == [OWN_TTO]  # nothing written
+    import_file(engine, "transactions", _write(tmp_path / "ok.csv", DEAL_HEADER + chain))
+    assert _patent(engine, "202010420803.8")[1] == [OTHER_TTO]
+
+
+def test_operators_correct_holders_with_a_reason_through_api_and_cli(api):
+    client, keys, need_id, orgs, engine = api
+    number = "202010423814.1"
+    body = {"holder_ids": [orgs[OWN_TTO], orgs[OTHER_TTO]], "effective_on": "2023-05-01", "reason": "共有人漏录"}
+    assert call(api, "tto", "POST", f"/patents/{number}/ownership", json=body).status_code == 403
+    assert call(api, "operator", "POST", f"/patents/{number}/ownership",
+                json={**body, "reason": ""}).status_code == 422
+    answer = call(api, "operator", "POST", f"/patents/{number}/ownership", json=body)
+    assert answer.status_code == 201 and answer.json()["holders"] == [OWN_TTO, OTHER_TTO]
+    url = str(engine.url.render_as_string(hide_password=False))
+    shown = CliRunner().invoke(main, ["--db", url, "ledger", "show", number, "--on", "2023-04-30"])
+    assert shown.exit_code == 0 and f"2023-04-30 的权利人：{OWN_TTO}\n" in shown.output
+    refused = CliRunner().invoke(main, ["--db", url, "ledger", "correct", number, "--holder", OWN_TTO,
+                                        "--reason", " ", "--on", "2023-06-01"])
+    assert refused.exit_code == 2 and "理由" in refused.output
+    fixed = CliRunner().invoke(main, ["--db", url, "ledger", "correct", number, "--holder", OWN_TTO,
+                                      "--reason", "共有人放弃", "--on", "2023-06-01"])
+    assert fixed.exit_code == 0, fixed.output
+    assert _patent(engine, number)[1] == [OWN_TTO]
