@@ -8,8 +8,17 @@ from sqlalchemy import func, select
 from api.cli import main
 from data.db import transaction
 from data.demo import load_demo
-from data.enums import OrgKind
-from data.models import Challenge, Need, Organization, Patent, PatentHolder, Transaction
+from data.enums import OrgKind, OwnershipEventKind
+from data.models import (
+    Challenge,
+    Need,
+    Organization,
+    OwnershipEvent,
+    OwnershipEventHolder,
+    Patent,
+    PatentHolder,
+    Transaction,
+)
 from data.summary import summarize
 from matching.clusters import cluster_map
 from tests.conftest import TODAY
@@ -24,7 +33,11 @@ def test_demo_data_meets_the_platforms_needs(engine):
             PatentHolder.organization.has(Organization.kind.in_(research))))).all()
         holders = session.scalar(select(func.count(func.distinct(PatentHolder.organization_id))).join(
             Organization).where(Organization.kind.in_(research)))
-        assert len(held) >= 150 and holders >= 10
+        filed = session.scalar(select(func.count(func.distinct(OwnershipEvent.patent_id))).join(
+            OwnershipEventHolder).join(Organization).where(OwnershipEvent.kind == OwnershipEventKind.RECORD,
+                                                          Organization.kind.in_(research)))
+        # 151 filed by universities and institutes; the demo's transfers and equity deals moved some to companies
+        assert filed >= 150 and 120 <= len(held) < filed and holders >= 10
         assert session.scalar(select(func.count()).where(Organization.kind == OrgKind.SME)) >= 40
         assert session.scalar(select(func.count()).select_from(Need)) >= 40
         assert session.scalar(select(func.count()).select_from(Challenge).where(Challenge.reward > 0)) >= 8

@@ -197,3 +197,25 @@ def test_operators_correct_holders_with_a_reason_through_api_and_cli(api):
                                       "--reason", "共有人放弃", "--on", "2023-06-01"])
     assert fixed.exit_code == 0, fixed.output
     assert _patent(engine, number)[1] == [OWN_TTO]
+
+
+def test_the_ownership_page_shows_the_history_and_takes_corrections_from_operators(api, browsers):
+    *_, engine = api
+    number = "202210826577.2"
+    operator, tto = browsers["operator"], browsers["tto"]
+    page = operator.get(f"/ui/patents/{number}/ownership")
+    assert page.status_code == 200 and "著录登记" in page.text and OWN_TTO in page.text
+    form = {"csrf": _csrf(operator), "holders": f"{OWN_TTO}，{OTHER_TTO}", "effective_on": "2024-01-02",
+            "reason": ""}
+    refused = operator.post(f"/ui/patents/{number}/ownership", data=form)
+    assert refused.status_code == 422 and 'id="e-reason"' in refused.text
+    unknown = operator.post(f"/ui/patents/{number}/ownership", data={**form, "holders": "不存在的单位",
+                                                                      "reason": "漏录"})
+    assert unknown.status_code == 422 and "不存在的单位" in unknown.text
+    assert tto.post(f"/ui/patents/{number}/ownership", data={**form, "csrf": _csrf(tto),
+                                                              "reason": "漏录"}).status_code == 403
+    assert _patent(engine, number)[1] == [OWN_TTO]
+    saved = operator.post(f"/ui/patents/{number}/ownership", data={**form, "reason": "共有人漏录"})
+    assert saved.status_code == 303
+    assert _patent(engine, number)[1] == [OWN_TTO, OTHER_TTO]
+    assert "共有人漏录" in operator.get(f"/ui/patents/{number}/ownership").text

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from data.enums import OrgKind, TransactionKind
 from data.models import Organization, Patent, Transaction
-from data.targets import JIANGSU_2021_2023, progress, year_figures
+from data.targets import JIANGSU_2021_2023, Ledger, report
 from tests.api_support import OWN_SME, OWN_TTO, call
 
 
@@ -26,15 +26,23 @@ def test_year_figures_growth_subsidy_and_exclusions():
              deal(2023, TransactionKind.TRANSFER, OrgKind.UNIVERSITY, OrgKind.SME, 150, 2, patents=2),
              deal(2023, TransactionKind.PLEDGE, OrgKind.SME, OrgKind.OTHER, 80, 3),
              deal(2023, TransactionKind.LICENSE, OrgKind.ENTERPRISE, OrgKind.ENTERPRISE, 999, 4)]
-    y2022, y2023 = year_figures(deals, 0.05)
-    assert (y2023.university_patents, y2023.university_contract, y2023.sme_contract) == (2, 150, 150)
-    assert y2023.pledge_items == 1 and y2023.pledge_amount == 80 and y2023.smes == 1
-    assert y2023.subsidy_estimate == Decimal("7.50") and y2023.growth["sme_contract"] == 0.5
-    assert y2022.growth["sme_contract"] is None  # no base year
-    assert [f.year for f in year_figures(deals, 0.05, excluded={1})] == [2023]
-    assert year_figures(deals, 0.05, region="南京") == []  # neither party is in 南京
-    share = progress([y2022, y2023], JIANGSU_2021_2023)["university_patents"]
-    assert share["achieved"] == 3 and share["share"] == 3 / 20_000
+
+    def years(excluded=frozenset(), region=None) -> dict:  # noqa: ANN001
+        found = report(Ledger(deals, frozenset(excluded)), JIANGSU_2021_2023, 0.05, region)
+        return {row.year: row for row in found.years}
+
+    rows = years()
+    y2022, y2023 = rows[2022], rows[2023]
+    assert sorted(rows) == [2020, 2021, 2022, 2023]  # the base year and every plan year, deals or not
+    values = y2023.values
+    assert (values["university_patents"], values["university_contract"], values["sme_contract"]) == (2, 150, 150)
+    assert values["pledge_projects"] == 1 and values["pledge_amount"] == 80 and values["smes"] == 1
+    assert values["subsidy_estimate"] == Decimal("7.50") and y2023.yoy["sme_contract"].value == 0.5
+    assert y2022.yoy["sme_contract"].value is None  # nothing in 2021: no base
+    assert years(excluded={1})[2022].values["university_patents"] == 0
+    assert not any(row.values["university_patents"] for row in years(region="南京").values())  # no party in 南京
+    share = report(Ledger(deals, frozenset()), JIANGSU_2021_2023, 0.05).progress["university_patents"]
+    assert share.achieved == 3 and share.share == 3 / 20_000
 
 
 def body(api, amount: str = "1000000", **extra) -> dict:
@@ -57,7 +65,7 @@ def test_recording_is_idempotent_and_audited(api):
     grown = call(api, "operator", "PATCH", f"/transactions/{deal_id}", json={"received_amount": "500000"})
     assert grown.status_code == 200 and Decimal(grown.json()["received_amount"]) == 500000
     shrunk = call(api, "operator", "PATCH", f"/transactions/{deal_id}", json={"received_amount": "400000"})
-    assert shrunk.status_code == 422 and "may only grow" in shrunk.text
+    assert shrunk.status_code == 422 and "只能增加" in shrunk.text
     log = call(api, "evaluator", "GET", f"/transactions/{deal_id}/audit").json()
     assert [e["action"] for e in log] == ["create", "update"]
     assert Decimal(log[1]["before"]["received_amount"]) == 300000 and Decimal(log[1]["after"]["received_amount"]) == 500000
@@ -69,9 +77,12 @@ def test_the_target_report_changes_by_exactly_the_recorded_deals(api):
     year = dt.date.today().year
 
     def figures() -> dict:
-        report = call(api, "operator", "GET", "/stats/targets", params={"year": year}).json()
-        return next((y for y in report["years"] if y["year"] == year), {"sme_contract": "0", "university_patents": 0,
-                                                                         "subsidy_estimate": "0"})
+        found = call(api, "operator", "GET", "/stats/targets", params={"year": year}).json()
+        row = next((y for y in found["years"] if y["year"] == year), None)
+        if row is None:
+            return {"sme_contract": "0", "university_patents": 0, "subsidy_estimate": "0"}
+        assert row["figures"]["sme_contract"]["unit"] == "元" and row["figures"]["university_patents"]["unit"] == "件"
+        return {name: figure["value"] for name, figure in row["figures"].items()}
 
     before = figures()
     created = call(api, "operator", "POST", "/transactions", json=body(api, "250000", received_amount="0"))
@@ -81,15 +92,15 @@ def test_the_target_report_changes_by_exactly_the_recorded_deals(api):
     assert after["university_patents"] - before["university_patents"] == 1
     assert Decimal(after["subsidy_estimate"]) - Decimal(before["subsidy_estimate"]) == Decimal("12500.00")
     csv_text = call(api, "evaluator", "GET", "/stats/targets", params={"format": "csv"}).text
-    assert csv_text.splitlines()[0].startswith("year,") and str(year) in csv_text
+    assert csv_text.splitlines()[0].startswith("年度,高校院所转让、许可、作价入股专利（件）,") and str(year) in csv_text
     xlsx = call(api, "evaluator", "GET", "/stats/targets", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"  # a zip: the XLSX container
     import io
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet.cell(1, 1).value == "year" and year in [row[0].value for row in sheet.iter_rows(min_row=2)]
+    sheet = load_workbook(io.BytesIO(xlsx.content))["分年度"]
+    assert sheet.cell(1, 1).value == "年度" and year in [row[0].value for row in sheet.iter_rows(min_row=2)]
     assert call(api, "sme", "GET", "/stats/targets").status_code == 403
 
 
