@@ -114,6 +114,14 @@ def test_a_transfer_moves_the_patent_on_its_registration_date_and_the_seller_los
     offer = call(api, "tto", "POST", "/offers", json={"application_number": SOLD, "fee_type": "free",
                                                         "term_end": "2030-01-01"})
     assert offer.status_code == 403
+    # … nor a 揭榜挂帅 application with it
+    need_id = api[2]
+    challenge = call(api, "sme", "POST", "/challenges", json={"need_id": need_id, "reward": "100000",
+                                                              "deadline": "2099-12-31"})
+    assert challenge.status_code == 201, challenge.text
+    applied = call(api, "tto", "POST", f"/challenges/{challenge.json()['id']}/applications",
+                   json={"proposal": "方案", "application_numbers": [SOLD]})
+    assert applied.status_code == 422 and "当前权利人" in applied.text
     again = call(api, "operator", "POST", "/transactions", json=_deal(api, signed_on="2025-06-01"))
     assert again.status_code == 409
     assert OWN_SME in again.json()["detail"] and "from_org_id" in again.json()["detail"]
