@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +13,13 @@ from api.schemas import Error
 
 class Health(BaseModel):
     status: str
+    index_built_at: str | None = Field(None, description="When the search index was built; None: no index.")
+    index_updated_at: str | None = Field(None, description="Its last incremental update.")
+    index_missing: int | None = Field(None, description="Patents in the database not in the index yet.")
+    index_changed: int | None = Field(None, description="Indexed patents whose text changed since.")
+    index_stale: bool | None = Field(None, description="Either is non-zero; None: not measured yet (started now).")
+    index_update: str = Field("idle", description="The latest background update: idle, queued, running, done, "
+                                                  "failed (GET /index/status has its progress).")
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -20,6 +27,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from api import (
         routes_anomalies,
         routes_challenges,
+        routes_enterprise,
+        routes_ledger,
         routes_matches,
         routes_needs,
         routes_offers,
@@ -37,6 +46,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                   responses={401: {"model": Error, "description": "Missing or invalid API key."},
                              409: {"model": Error, "description": "Conflicts with stored data."}})
     app.state.engine, app.state.matcher = engine, None
+    from api import freshness
+
+    freshness.attach(app)  # imports schedule index updates in the background (api/freshness.py)
+    app.include_router(freshness.router)
     app.include_router(routes_needs.router)
     app.include_router(routes_matches.router)
     app.include_router(routes_offers.router)
@@ -44,6 +57,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_transactions.router)
     app.include_router(routes_targets.router)
     app.include_router(routes_anomalies.router)
+    app.include_router(routes_enterprise.router)
+    app.include_router(routes_ledger.router)
 
     from api.web.site import mount
 
@@ -59,6 +74,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @app.get("/health", tags=["service"], response_model=Health)
     def health() -> Health:
-        return Health(status="ok")
+        found = freshness.index_status(app)
+        lag = found.staleness
+        return Health(status="ok", index_built_at=found.built_at, index_updated_at=found.updated_at,
+                      index_missing=lag.missing if lag else None, index_changed=lag.changed if lag else None,
+                      index_stale=bool(lag.pending) if lag else None, index_update=found.state)
 
     return app

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from api.cli_tags import facet_ids, facet_options, tag_json
 from data.db import current_revision, make_engine, transaction, upgrade
-from data.enums import LegalStatus, TagEntity, label, parse_enum
+from data.enums import LegalStatus, TagEntity, parse_enum
 from data.imports.errors import ImportFileError, ImportRejected
 from data.imports.loader import ImportReport, import_file
 from data.imports.schemas import SCHEMAS
@@ -57,10 +57,11 @@ def _register_subgroups() -> None:
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
     from api.cli_keys import keys, serve
+    from api.cli_ledger import ledger_group
     from api.cli_match import match
     from api.cli_tags import tag
 
-    for group in (index, models, terms, eval_group, ipc_group, match, tag, keys, serve):
+    for group in (index, models, terms, eval_group, ipc_group, match, tag, keys, serve, ledger_group):
         main.add_command(group)
 
 
@@ -82,6 +83,15 @@ def _print_report(report: ImportReport) -> None:
                + (f", {report.rejected} rejected (see {report.rejects_path})" if report.rejected else ""))
     if report.ignored_columns:
         click.echo(f"  ignored columns: {', '.join(report.ignored_columns)}")
+    if report.extra.get("legal_status_review"):
+        click.echo(f"  法律状态待核实 {report.extra['legal_status_review']} rows flagged for review "
+                   "(list them: patent-match patents --status review)")
+    if report.extra.get("legal_events"):
+        click.echo(f"  法律事件 {report.extra['legal_events']} ownership events recorded from legal-event entries")
+    for warning in report.warnings[:50]:
+        click.echo(f"  warning: {warning}")
+    if len(report.warnings) > 50:
+        click.echo(f"  … and {len(report.warnings) - 50} more warnings")
 
 
 @main.command("import")
@@ -93,9 +103,11 @@ def _print_report(report: ImportReport) -> None:
 @click.option("--correct-holders", metavar="REASON",
               help="Patents only: let the file change the holders of stored patents (著录项目变更); the reason "
                    "is kept with each correction in the ownership ledger.")
+@click.option("--no-index-update", is_flag=True,
+              help="Patents only: leave the search index as it is (default: update it now, when there is one).")
 @click.pass_obj
 def import_command(obj: Context, kind: str, file: Path, skip_invalid: bool, rejects: Path | None,
-                   as_of: str | None, correct_holders: str | None) -> None:
+                   as_of: str | None, correct_holders: str | None, no_index_update: bool) -> None:
     """Import orgs, patents, needs, transactions or offers from CSV, XLSX or JSONL.
 
     All-or-nothing unless --skip-invalid. Re-importing updates records instead of duplicating them.
@@ -107,6 +119,10 @@ def import_command(obj: Context, kind: str, file: Path, skip_invalid: bool, reje
         click.echo(str(exc), err=True)
         sys.exit(2)
     _print_report(report)
+    if kind == "patents" and (report.created or report.updated):
+        from api.cli_index import update_after_import
+
+        update_after_import(obj.engine, skip=no_index_update)
 
 
 @main.command("formats")
@@ -121,7 +137,8 @@ def formats(kind: str | None) -> None:
 @main.command("patents")
 @click.option("--sleeping", is_flag=True, help="Only sleeping patents (沉睡专利), with the reason.")
 @click.option("--holder", help="Holder name contains this text.")
-@click.option("--status", help="Legal status: valid/pending/lapsed/invalid or 有效/审中/失效/无效.")
+@click.option("--status", help="Legal status: valid/pending/lapsed/invalid or 有效/审中/失效/无效; review (待核实): "
+                                "the patents whose imported legal status could not be read.")
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per patent.")
 @click.option("--as-of", help="Re-run sleeping detection as of this date first (default today).")
@@ -131,13 +148,17 @@ def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None
             as_of: str | None, **facets: str | None) -> None:
     """List patents; --sleeping re-runs detection first so the verdicts are current. The facets
     (--effect, --cluster, --product, --field, --industry) read the tags of `patent-match tag`."""
+    from sqlalchemy import select
+
     from api.views import patents_text
+    from data.models import Patent
     from data.queries import list_patents
     from data.sleeping import SleepingRule, refresh_sleeping
     from matching.tags.store import tags_of
 
     try:
-        wanted_status = parse_enum(LegalStatus, status) if status else None
+        review = status in ("review", "待核实")
+        wanted_status = parse_enum(LegalStatus, status) if status and not review else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--status") from None
     with transaction(obj.engine) as session:
@@ -145,10 +166,11 @@ def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None
             rule = SleepingRule.from_settings(get_settings())
             count = refresh_sleeping(session, _date_option(as_of), rule)
             if not as_json:
-                click.echo(f"沉睡专利 {count} sleeping patents (rule: holder is "
-                           f"{'/'.join(label(k) for k in rule.holder_kinds)}; valid; no transfer, licence, "
-                           f"pledge or equity event; ≥{rule.min_years_since_grant:g} years since grant)\n")
+                click.echo(f"沉睡专利 {count} sleeping patents (rule: {rule.describe()})\n")
         ids = facet_ids(session, TagEntity.PATENT, **facets)
+        if review:
+            flagged = set(session.scalars(select(Patent.id).where(Patent.legal_status_review.is_(True))))
+            ids = flagged if ids is None else ids & flagged
         found = list_patents(session, sleeping=True if sleeping else None, holder=holder,
                              status=wanted_status, ids=ids, limit=limit)  # type: ignore[arg-type]
         tags = tags_of(session, TagEntity.PATENT, [p.id for p in found])
@@ -157,6 +179,7 @@ def patents(obj: Context, sleeping: bool, holder: str | None, status: str | None
                 click.echo(json.dumps({
                     "application_number": p.application_number, "title": p.title,
                     "holders": [h.organization.name for h in p.holders], "legal_status": p.legal_status.value,
+                    "legal_status_raw": p.legal_status_raw, "legal_status_review": p.legal_status_review,
                     "grant_date": p.grant_date.isoformat() if p.grant_date else None, "main_ipc": p.main_ipc,
                     "ipc": [i.code for i in p.ipcs], "sleeping": p.is_sleeping, "sleeping_reason": p.sleeping_reason,
                     "tags": [tag_json(t) for t in tags[p.id]],

@@ -47,20 +47,40 @@ def build_or_update(
     factory: str | None = None,  # noqa: ANN001
     rebuild: bool = False,
 ) -> None:
+    from indexer.freshness import update_lock
     from indexer.store import build_index, update_index
 
     encoder, cache, config = _index_parts(encoder_name, factory)
     directory = get_settings().index_dir
-    documents = _documents(engine)
     try:
-        if rebuild or not (directory / "manifest.json").exists():
-            _echo_report("built", build_index(directory, documents, encoder, cache, config, progress=True), directory)
-        else:
-            _echo_report(
-                "updated", update_index(directory, documents, encoder, cache, config, progress=True), directory
-            )
+        with update_lock(directory):  # one update at a time per index, with serving processes' background ones
+            documents = _documents(engine)
+            if rebuild or not (directory / "manifest.json").exists():
+                report = build_index(directory, documents, encoder, cache, config, progress=True)
+                _echo_report("built", report, directory)
+            else:
+                report = update_index(directory, documents, encoder, cache, config, progress=True)
+                _echo_report("updated", report, directory)
     finally:
         cache.close()
+
+
+def update_after_import(engine, skip: bool = False) -> None:  # noqa: ANN001
+    """After `patent-match import patents`: the incremental update now, in the foreground, when there is an
+    index (only the new and changed patents are embedded); otherwise, or with `skip`, say what to run."""
+    directory = get_settings().index_dir
+    if not (directory / "manifest.json").exists():
+        click.echo("note: there is no search index yet; build it with `patent-match index build`")
+        return
+    if skip:
+        click.echo("note: the search index is now stale (these patents cannot be matched until it is updated); "
+                   "run `patent-match index update`")
+        return
+    try:
+        build_or_update(engine)
+    except IndexMismatch as exc:
+        click.echo(f"the patents are imported, but the search index was not updated: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group("index")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import gc
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -63,12 +66,41 @@ def require(*roles: Role):  # noqa: ANN201
 def load_matcher_into(app) -> None:  # noqa: ANN001
     """Load the need → patent matcher once per process (`patent-match serve` does it before listening)."""
     from api.cli_match import load_matcher
+    from indexer.freshness import generation
 
-    app.state.matcher = load_matcher(app.state.engine)
-    make_ready(app.state.matcher, app.state.engine)
+    loaded = load_matcher(app.state.engine)
+    app.state.index_generation = generation(loaded.index.directory)
+    make_ready(loaded, app.state.engine)
+    app.state.matcher = loaded
 
 
-def make_ready(need_matcher, engine) -> None:  # noqa: ANN001
+def refresh_matcher(app, changed_only: bool = True) -> None:  # noqa: ANN001
+    """The loaded matcher over the index now on disk, after an update swapped a new one in (this process's
+    background update, another worker's, or `patent-match index update`). The encoder, models and ranker are
+    kept; a match already running finishes on the matcher it started with. Not loaded yet: nothing to do."""
+    from indexer.freshness import generation
+    from indexer.store import IndexConfig, load_index
+
+    with _RELOAD:  # the background update and a request may both notice the new index
+        old = app.state.matcher
+        if old is None:
+            return
+        now = generation(old.index.directory)
+        if now is None or (changed_only and now == getattr(app.state, "index_generation", None)):
+            return
+        config = getattr(app.state, "index_config", None) or IndexConfig()
+        fresh = old.with_index(load_index(old.index.directory, old.encoder, config))
+        frozen = gc.get_freeze_count() > 0  # make_ready froze the old one: let its cycles go, freeze the new
+        make_ready(fresh, app.state.engine, freeze=False)
+        app.state.matcher, app.state.index_generation = fresh, now
+        del old
+        if frozen:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+
+
+def make_ready(need_matcher, engine, freeze: bool = True) -> None:  # noqa: ANN001
     """Index files on their way into the page cache, one warm-up match, then the loaded objects out of
     the cyclic collector's way."""
     need_matcher.index.prefetch()
@@ -76,19 +108,30 @@ def make_ready(need_matcher, engine) -> None:  # noqa: ANN001
         need_matcher.match_text(db, WARM_UP, k=1)  # here, not in a user's request (~0.5 s at 100k)
     # The index and models are millions of long-lived objects; without this the cyclic collector walks
     # them all now and then, which put 200 ms spikes into the slowest 5% of match requests.
-    gc.freeze()
+    if freeze:
+        gc.freeze()
 
 
 def matcher(request: Request):  # noqa: ANN201
     """The matcher; loaded on first use when the server started before the index existed."""
+    from indexer.freshness import generation
     from indexer.manifest import IndexMismatch
 
-    if getattr(request.app.state, "matcher", None) is None:
+    state = request.app.state
+    if getattr(state, "matcher", None) is None:
         try:
             load_matcher_into(request.app)
         except IndexMismatch as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the search index is not ready: {exc}") from None
-    return request.app.state.matcher
+    elif getattr(state, "index_generation", None) is None:  # set from outside (tests): this is its generation
+        state.index_generation = generation(state.matcher.index.directory)
+    elif generation(state.matcher.index.directory) not in (None, state.index_generation):  # one stat call
+        refresh_matcher(request.app)  # another process swapped a new index in
+    found = state.matcher
+    freshness = getattr(state, "freshness", None)
+    if freshness is not None:
+        found.index_lag = freshness.staleness  # so each ranking says how many patents it could not see
+    return found
 
 
 def _matcher_for_the_route(request: Request):  # noqa: ANN202
@@ -99,8 +142,27 @@ def _matcher_for_the_route(request: Request):  # noqa: ANN202
 # mostly Python holding the GIL, so matches running side by side in one process only interleave: each
 # takes as long as all of them, and every return from numpy, FAISS or SQLite may wait a GIL switch
 # interval. At 1M patents (2 workers, 8 clients, 60 s, runs alternated): p99 556 and 366 ms side by
-# side, 320 and 327 ms in line. One Depends object, so every API route that matches shares the limit.
+# side, 320 and 327 ms in line. One limit object, so every API route and web page that matches shares it
+# (the pages through PAGE_MATCHER below). The warm-up match after a background index update runs outside
+# the line: once per update, on a worker thread.
 MATCHER = Depends(_matcher_for_the_route, scope="function", max_concurrency=1)
+_RELOAD = threading.Lock()
+
+
+def in_the_matcher_line(dependency) -> Depends:  # noqa: ANN001
+    """Another dependency in MATCHER's line (e.g. one yielding a way to get the matcher): the copy keeps its limit
+    object, so it shares the one slot instead of getting a second one (FastAPI: one limit per Depends object)."""
+    return dataclasses.replace(MATCHER, dependency=dependency)
+
+
+def _matcher_for_a_page(request: Request):  # noqa: ANN202
+    yield functools.partial(matcher, request)  # held until the page returns, like the route's
+
+
+# For the web pages: `page_matcher()` loads and returns the matcher inside the same one-at-a-time slot as
+# the API's matches, and raises (503 without an index) where the page can show the problem in place. A page
+# that matches only when asked (a challenge's solvers) still waits for the slot: it is held for the whole page.
+PAGE_MATCHER = in_the_matcher_line(_matcher_for_a_page)
 
 
 def own_organization(db: Session, who: Principal):  # noqa: ANN201

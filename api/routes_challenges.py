@@ -137,7 +137,8 @@ def submit(challenge_id: PathId, body: ApplicationIn, who: Principal = Depends(t
         PatentHolder.organization_id == team.id, Patent.application_number.in_(body.application_numbers))))
     foreign = [n for n in body.application_numbers if n not in held]
     if foreign:
-        raise invalid("body.application_numbers", f"不是{team.name}（登记簿上的当前权利人）的专利：{', '.join(foreign)}")
+        raise invalid("body.application_numbers",
+                      f"不是{team.name}（登记簿上的当前权利人）的专利：{', '.join(foreign)}")
     application = _rules(lambda: apply(challenge, team, body.proposal, body.application_numbers, dt.date.today()))
     db.commit()
     return ApplicationOut(id=application.id, organization_id=team.id, organization=team.name,

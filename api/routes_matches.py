@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session, selectinload
 from api.auth import Principal
 from api.deps import MATCHER, PathId, invalid, require, session
 from api.routes_needs import FORBIDDEN, NOT_FOUND, get_need
-from api.schemas import Error, FeedbackIn, FeedbackOut, MatchOut, Page, PatentMatchesOut
+from api.schemas import Error, FeedbackIn, FeedbackOut, IndexLagOut, MatchOut, MatchPage, PatentMatchesOut
 from data.enums import Role
 from data.models import MatchFeedback, Patent, PatentHolder
+from indexer.freshness import Staleness
 from matching.matcher import Ranked
 
 router = APIRouter(tags=["matches"])
@@ -19,6 +20,13 @@ UNAVAILABLE = {503: {"model": Error, "description": "The search index has not be
 need_readers = require(Role.SME, Role.OPERATOR, Role.EVALUATOR)
 patent_readers = require(Role.TTO, Role.OPERATOR, Role.EVALUATOR)
 graders = require(Role.SME, Role.OPERATOR)
+
+
+def index_lag(lag: Staleness | None) -> IndexLagOut | None:
+    """What a match answer says while the index lags: never silently fewer patents."""
+    if lag is None or not lag.pending:
+        return None
+    return IndexLagOut(missing=lag.missing, changed=lag.changed, notice_zh=lag.notice_zh())
 
 
 def _keep(entry: Ranked, cluster: str | None, region: str | None, sleeping_only: bool, licence_available: bool,
@@ -35,7 +43,7 @@ def _keep(entry: Ranked, cluster: str | None, region: str | None, sleeping_only:
     return not holder or any(holder in o.name for o in organizations)
 
 
-@router.get("/needs/{need_id}/matches", response_model=Page[MatchOut], responses={**FORBIDDEN, **NOT_FOUND,
+@router.get("/needs/{need_id}/matches", response_model=MatchPage, responses={**FORBIDDEN, **NOT_FOUND,
                                                                                    **UNAVAILABLE})
 def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  db: Session = Depends(session), need_matcher=MATCHER,  # noqa: ANN001
@@ -45,7 +53,7 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  sleeping_only: bool = Query(False, description="Only sleeping patents (沉睡专利)."),
                  licence_available: bool = Query(False, description="Only patents with an open-licence offer."),
                  holder: str | None = Query(None, description="Holder name contains this text."),
-                 include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> Page:
+                 include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> MatchPage:
     need = get_need(db, need_id, who)
     filtered = bool(cluster or region or sleeping_only or licence_available or holder)
     # Unfiltered, only candidates that can reach this page are looked up; a filter needs them all
@@ -59,7 +67,8 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                       explanation_zh=m.explanation.zh() if m.explanation else "", clusters=list(m.clusters),
                       value=m.value)
              for i, m in enumerate(shown)]
-    return Page[MatchOut](total=len(kept) if filtered else ranking.eligible, offset=offset, limit=limit, items=items)
+    return MatchPage(total=len(kept) if filtered else ranking.eligible, offset=offset, limit=limit, items=items,
+                     index_lag=index_lag(ranking.index_lag))
 
 
 @router.get("/patents/{application_number}/matches", response_model=PatentMatchesOut,
@@ -77,7 +86,8 @@ def patent_matches(application_number: str, db: Session = Depends(session), need
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patent {application_number}")
     if who.role is Role.TTO and who.organization_id not in {h.organization_id for h in patent.holders}:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a TTO sees licensees for its own organisation's patents only")
-    return PatentMatchesOut.model_validate(asdict(PatentMatcher(need_matcher).match_patent(db, patent, k=top)))
+    found = PatentMatchesOut.model_validate(asdict(PatentMatcher(need_matcher).match_patent(db, patent, k=top)))
+    return found.model_copy(update={"index_lag": index_lag(need_matcher.index_lag())})
 
 
 @router.post("/matches/{match_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api.audit import record as record_audit
@@ -15,8 +18,16 @@ from api.auth import Principal
 from api.deps import PathId, invalid, own_organization, principal, require, session
 from api.schemas import Error, LicenceOut, OfferIn, OfferOut, Refused
 from data.enums import FeeType, OfferStatus, Role
-from data.licensing import accept_offer, offer_refusals
-from data.models import LicenseOffer, Patent, PatentHolder
+from data.licensing import (
+    LicenceRefused,
+    accept_offer,
+    duplicate_message,
+    earlier_licence,
+    offer_refusals,
+    record_payment,
+    refresh_fee_reduction,
+)
+from data.models import LicenseOffer, Patent, PatentHolder, Transaction
 
 router = APIRouter(prefix="/offers", tags=["open licensing"])
 declarers = require(Role.TTO, Role.OPERATOR)
@@ -30,10 +41,29 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(ge=0, max_digits=16, decimal_places=2,
+                            description="yuan received for this licence in all so far (到账累计金额)")
+    paid_on: dt.date | None = Field(None, description="when the payment arrived; default: today")
+    excess_note: str = Field("", max_length=500, description="why more than the published lump sum was received")
+
+
 def _out(offer: LicenseOffer) -> OfferOut:
-    fields = {name: getattr(offer, name) for name in OfferOut.model_fields if name not in ("application_number",
-                                                                                           "exclusive")}
-    return OfferOut(**fields, application_number=offer.patent.application_number)
+    own = set(OfferOut.model_fields) - {"application_number", "exclusive", "annual_fee_reduction_since"}
+    return OfferOut(**{name: getattr(offer, name) for name in own}, application_number=offer.patent.application_number,
+                    annual_fee_reduction_since=offer.patent.annual_fee_reduction_since)
+
+
+def licence_out(deal: Transaction) -> LicenceOut:
+    patent = deal.patents[0]
+    return LicenceOut(transaction_id=deal.id, status=deal.status, offer_id=deal.offer_id, kind=deal.kind.value,
+                      license_type=deal.license_type.value, licensor=deal.from_org.name, licensee=deal.to_org.name,
+                      contract_amount=deal.contract_amount, signed_on=deal.signed_on, ends_on=deal.ends_on,
+                      filing_status=deal.filing_status, terms=deal.note, effective_on=deal.effective_on,
+                      received_amount=deal.received_amount,
+                      annual_fee_reduction_since=patent.annual_fee_reduction_since)
 
 
 def patent_for_offer(db: Session, number: str) -> Patent:
@@ -71,6 +101,7 @@ def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Sessio
                          pledgee_consent=body.pledgee_consent)
     db.add(offer)
     db.flush()
+    refresh_fee_reduction(patent, today())  # a declaration alone starts no reduction; a stale one is cleared
     record_audit(db, who, "create", "offer", offer.id, None, snapshot(_out(offer)))
     db.commit()
     return _out(offer)
@@ -97,34 +128,78 @@ def get_offer(db: Session, offer_id: int) -> LicenseOffer:
 
 @router.post("/{offer_id}/withdraw", response_model=OfferOut, responses=ERRORS)
 def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Session = Depends(session)) -> OfferOut:
-    """Withdraw an offer; licences already granted on it stay in force."""
+    """Withdraw an offer; licences already granted on it stay in force (Patent Law Art. 50 ¶2), and with them
+    the patent's annual-fee reduction."""
     offer = get_offer(db, offer_id)
     _may_manage(who, offer.patent)
     if offer.status is OfferStatus.WITHDRAWN:
         raise HTTPException(status.HTTP_409_CONFLICT, f"offer {offer_id} was already withdrawn")
     before = snapshot(_out(offer))
     offer.status, offer.withdrawn_on = OfferStatus.WITHDRAWN, today()
+    refresh_fee_reduction(offer.patent, today())
     record_audit(db, who, "update", "offer", offer.id, before, snapshot(_out(offer)))
     db.commit()
     return _out(offer)
 
 
 @router.post("/{offer_id}/accept", status_code=status.HTTP_201_CREATED, response_model=LicenceOut,
-             responses={**ERRORS, 409: {"model": Error, "description": "Withdrawn or expired offer."}})
+             responses={**ERRORS, 409: {"model": Error, "description": "Withdrawn or expired offer, or this "
+                                        "licensee already holds a licence under it (the answer names it)."}})
 def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = Depends(session)) -> LicenceOut:
-    """Take a licence on exactly the published terms (non-exclusive; filing pending)."""
+    """Take a licence on exactly the published terms (non-exclusive; filing pending). It is in force at once for
+    a free or pay-later offer, else `awaiting_payment` until the licensor confirms the fee (Patent Law Art. 51 ¶1)."""
     offer = get_offer(db, offer_id)
     licensee = own_organization(db, who)
     try:
-        deal = accept_offer(offer, licensee, today())
-    except ValueError as exc:
+        deal = accept_offer(db, offer, licensee, today())
+    except LicenceRefused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     db.add(deal)
-    db.flush()
-    out = LicenceOut(transaction_id=deal.id, status=deal.status, offer_id=offer.id, kind=deal.kind.value,
-                     license_type=deal.license_type.value, licensor=deal.from_org.name, licensee=licensee.name,
-                     contract_amount=deal.contract_amount, signed_on=deal.signed_on, ends_on=deal.ends_on,
-                     filing_status=deal.filing_status, terms=deal.note)
+    try:
+        db.flush()
+    except IntegrityError:  # a concurrent acceptance won the unique index (uq_transactions_offer_licensee)
+        db.rollback()
+        offer, licensee = get_offer(db, offer_id), own_organization(db, who)
+        earlier = earlier_licence(db, offer, licensee)
+        if earlier is None:
+            raise
+        raise HTTPException(status.HTTP_409_CONFLICT, duplicate_message(offer, licensee, earlier)) from None
+    out = licence_out(deal)
     record_audit(db, who, "create", "transaction", deal.id, None, snapshot(out))
+    db.commit()
+    return out
+
+
+@router.post("/licences/{transaction_id}/payment", response_model=LicenceOut,
+             responses={**ERRORS, 409: {"model": Error, "description": "The licence was cancelled."}})
+def record_licence_payment(transaction_id: PathId, body: PaymentIn, who: Principal = Depends(declarers),
+                           db: Session = Depends(session)) -> LicenceOut:
+    """The licensor confirms what it has received for a licence taken under its offer; a licence awaiting
+    payment takes effect on `paid_on` once the published fee is paid (data/licensing.py says what counts)."""
+    deal = db.get(Transaction, transaction_id)
+    if deal is None or deal.offer_id is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open licence {transaction_id}")
+    if who.role is Role.TTO and who.organization_id != deal.from_org_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a TTO confirms payments for its own licences only")
+    paid_on = body.paid_on or today()
+    if paid_on > today():
+        raise invalid("body.paid_on", f"付款日期 {paid_on} 晚于今天（{today()}）")
+    if deal.received_amount is not None and body.amount < deal.received_amount:
+        raise invalid("body.amount", f"到账累计金额只能增加：已登记 {deal.received_amount} 元")
+    note = body.excess_note.strip() or deal.excess_note
+    if deal.contract_amount is not None and body.amount > deal.contract_amount and not note:
+        raise invalid("body.amount", f"到账金额 {body.amount} 元超过公布的一次性许可费 {deal.contract_amount} 元；"
+                                     "如确有超额，请在 excess_note（超额说明）中写明原因")
+    before = snapshot(licence_out(deal))
+    try:
+        record_payment(deal, body.amount, paid_on)
+    except LicenceRefused as exc:
+        field, _, message = str(exc).partition("：")
+        if field == "status":
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        raise invalid(f"body.{'paid_on' if field == 'paid_on' else 'amount'}", message) from None
+    deal.excess_note = note
+    out = licence_out(deal)
+    record_audit(db, who, "update", "transaction", deal.id, before, snapshot(out))
     db.commit()
     return out

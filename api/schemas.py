@@ -99,6 +99,18 @@ class MatchOut(BaseModel):
     value: float | None
 
 
+class IndexLagOut(BaseModel):
+    """Patents the search index does not hold as they are now; an update is due or running (GET /index/status)."""
+
+    missing: int = Field(description="In the database, not yet in the index: no match can show them yet.")
+    changed: int = Field(description="Text changed since indexing: still matched, on the text the index holds.")
+    notice_zh: str
+
+
+class MatchPage(Page[MatchOut]):
+    index_lag: IndexLagOut | None = Field(None, description="Set while the index lags behind the database.")
+
+
 class NeedMatchOut(BaseModel):
     need_id: Id
     external_id: str | None
@@ -121,6 +133,7 @@ class PatentMatchesOut(BaseModel):
     application_number: str
     needs: list[NeedMatchOut]
     licensees: list[LicenseeOut]
+    index_lag: IndexLagOut | None = Field(None, description="Set while the index lags behind the database.")
 
 
 class FeedbackIn(BaseModel):
@@ -172,6 +185,8 @@ class OfferOut(BaseModel):
     declared_on: dt.date
     withdrawn_on: dt.date | None
     exclusive: bool = Field(False, description="always false: an open licence is non-exclusive by law")
+    annual_fee_reduction_since: dt.date | None = Field(None, description="since when the patent's annual fees are "
+                                                       "reduced: an open licence is in force (Patent Law Art. 51 ¶2)")
 
 
 class RefusalOut(BaseModel):
@@ -197,6 +212,9 @@ class LicenceOut(BaseModel):
     ends_on: dt.date | None
     filing_status: str | None
     terms: str
+    effective_on: dt.date | None = Field(None, description="when the licence took effect (paid, or at once)")
+    received_amount: Decimal | None = None
+    annual_fee_reduction_since: dt.date | None = Field(None, description="the patent's annual-fee reduction")
 
 
 class ChallengeIn(BaseModel):
@@ -328,8 +346,112 @@ class TransactionOut(BaseModel):
 
 
 class TargetReport(BaseModel):
+    """The 专利转化专项计划 indicators (docs/targets.md): every figure carries its unit; amounts are in yuan (元)
+    as decimal strings, growth figures are fractions (比率: 0.2 is 20%)."""
+
     targets: str
     region: str | None
+    plan_years: list[int]
+    base_year: int = Field(description="The year before the plan, the base of 年均增幅")
+    annual_growth_target: float = Field(description="The target set's 年均增幅, a fraction")
     subsidy_rate: float
-    years: list[dict]
-    progress: dict[str, dict[str, float]]
+    subsidy_basis: str
+    years: list[TargetYear]
+    period: dict[str, Figure] = Field(description="Totals over the plan years; SMEs distinct over the period")
+    progress: dict[str, TargetProgress]
+    annual_growth: dict[str, AnnualGrowthOut]
+    sme_growth: SmeGrowthOut
+    implementation: ImplementationOut
+
+
+class Figure(BaseModel):
+    value: int | Decimal | None
+    unit: str
+    label: str
+
+
+class YearFigure(Figure):
+    yoy: float | None = Field(None, description="Year-on-year growth, a fraction; None with `yoy_note`")
+    yoy_note: str | None = None
+
+
+class TargetYear(BaseModel):
+    year: int
+    in_plan: bool
+    figures: dict[str, YearFigure]
+
+
+class TargetProgress(BaseModel):
+    label: str
+    unit: str
+    achieved: int | Decimal
+    target: int | Decimal
+    share: float | None
+
+
+class AnnualGrowthOut(BaseModel):
+    label: str
+    unit: str = "比率"
+    base_year: int
+    last_year: int
+    base: Figure
+    last: Figure
+    value: float | None
+    reason: str | None
+    target: float
+    met: bool | None
+
+
+class SmeGrowthRow(BaseModel):
+    organization_id: int
+    name: str
+    revenue_base: Decimal | None
+    revenue_last: Decimal | None
+    revenue_growth: float | None
+    employees_base: int | None
+    employees_last: int | None
+    employees_growth: float | None
+
+
+class SmeGrowthOut(BaseModel):
+    """National indicator 3: 营业收入 (元) and 从业人数 (人) of the SMEs that took part, base year vs. last year."""
+
+    base_year: int
+    last_year: int
+    smes: Figure
+    with_revenue: Figure
+    revenue_base: Figure
+    revenue_last: Figure
+    revenue_growth: float | None
+    with_employees: Figure
+    employees_base: Figure
+    employees_last: Figure
+    employees_growth: float | None
+    rows: list[SmeGrowthRow]
+
+
+class PatentUseOut(BaseModel):
+    application_number: str
+    status: str = Field(description="product (专利产品备案), implementation (实施记录) or none")
+
+
+class FilingOut(BaseModel):
+    product: str
+    organization: str
+    filed_on: dt.date
+    output_value: Decimal | None = Field(description="产值, 元")
+    patents: list[str]
+
+
+class ImplementationOut(BaseModel):
+    """National indicator 4: patents SMEs received in the plan period and whether they are implemented."""
+
+    patents: Figure
+    with_product: Figure
+    with_implementation: Figure
+    unimplemented: Figure
+    filings: Figure
+    output_value: Figure
+    filings_without_value: Figure
+    uses: list[PatentUseOut]
+    filing_rows: list[FilingOut]

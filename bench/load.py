@@ -83,12 +83,13 @@ async def _client_loop(number: int, base: str, fixture: Fixture, until: float, r
                 request = ("POST", f"/matches/{need}:{rng.choice(fixture.patents)}/feedback", ops,
                            {"grade": rng.randint(0, 2), "reason": marker})
             else:
-                body = {"kind": rng.choice(["transfer", "license"]), "application_numbers": [rng.choice(
+                # a licence leaves the university holding the patent (a transfer would move it in the ownership
+                # ledger, and the next transfer of it by the university would rightly be refused)
+                body = {"kind": "license", "application_numbers": [rng.choice(
                         fixture.patents)], "from_org_id": fixture.university_id, "to_org_id": fixture.sme_id,
                         "contract_amount": str(rng.randint(1, 500) * 1000), "signed_on": dt.date.today().isoformat(),
                         "external_id": marker}
-                if body["kind"] == "license":
-                    body["license_type"] = "ordinary"
+                body["license_type"] = "ordinary"
                 request = ("POST", "/transactions", {**ops, "Idempotency-Key": marker}, body)
             repeats = 2 if operation == "deal" and rng.random() < 0.1 else 1  # a client retrying
             for _ in range(repeats):
@@ -156,13 +157,14 @@ def fixture_for(engine, keys: dict[str, str]) -> Fixture:  # noqa: ANN001
     from sqlalchemy import select
 
     from data.db import transaction
-    from data.models import Need, Organization, Patent
+    from data.models import Need, Organization, Patent, PatentHolder
 
     with transaction(engine) as session:
         orgs = {o.name: o.id for o in session.scalars(select(Organization))}
+        university = orgs["钟山理工大学"]
+        held = select(Patent.application_number).join(PatentHolder).where(PatentHolder.organization_id == university)
         return Fixture(keys["operator"], keys["sme"], list(session.scalars(select(Need.id).limit(20))),
-                       list(session.scalars(select(Patent.application_number).limit(30))),
-                       orgs["钟山理工大学"], orgs["南京储能云科技有限公司"])
+                       list(session.scalars(held.limit(30))), university, orgs["南京储能云科技有限公司"])
 
 
 def main() -> None:

@@ -132,7 +132,7 @@ def record(session: Session, deal: Transaction, today: dt.date, actor: str = "")
 def update(session: Session, deal: Transaction, changes: dict, today: dt.date, actor: str = "") -> None:
     """Apply a correction to a stored deal under the same rules; the ledger follows a moved 登记 date,
     and cancelling a transfer or equity deal gives the patents back to the seller (a correction event)."""
-    from data.licensing import record_payment
+    from data.licensing import LicenceRefused, record_payment, refresh_fee_reduction
 
     cancelling = changes.get("status") is DealStatus.CANCELLED and deal.status is not DealStatus.CANCELLED
     if "status" in changes and changes["status"] is not DealStatus.CANCELLED and changes["status"] != deal.status:
@@ -146,10 +146,16 @@ def update(session: Session, deal: Transaction, changes: dict, today: dt.date, a
     if "recorded_on" in changes:
         _move_events(session, deal)
     if "received_amount" in changes and deal.status is DealStatus.AWAITING_PAYMENT:
-        record_payment(deal, deal.received_amount or Decimal(0), today)
+        try:  # an open licence takes effect once its published fee is paid (Patent Law Art. 51 ¶1)
+            record_payment(deal, deal.received_amount or Decimal(0), today)
+        except LicenceRefused as exc:
+            field, _, message = str(exc).partition("：")
+            raise DealRefused([DealProblem(field, message)]) from None
     if cancelling:
         _give_back(session, deal, today, actor)
         deal.status = DealStatus.CANCELLED
+        for patent in deal.patents:  # a cancelled open licence no longer earns the annual-fee reduction
+            refresh_fee_reduction(patent, today)
 
 
 def _move_events(session: Session, deal: Transaction) -> None:

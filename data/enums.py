@@ -163,7 +163,8 @@ LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
         "失效": LegalStatus.LAPSED, "未缴年费": LegalStatus.LAPSED, "期限届满": LegalStatus.LAPSED,
         "放弃": LegalStatus.LAPSED, "撤回": LegalStatus.LAPSED, "驳回": LegalStatus.LAPSED,
         "无效": LegalStatus.INVALID, "全部无效": LegalStatus.INVALID,
-        "无效宣告": LegalStatus.INVALID,
+        # Filters and forms; an export's detailed vocabulary (未缴年费专利权终止, 部分无效 …, and 无效宣告
+        # requests, which decide nothing) is read by data/legal_status.py.
     },
     TransactionKind: {
         "转让": TransactionKind.TRANSFER, "许可": TransactionKind.LICENSE,

@@ -104,7 +104,7 @@ class Patent(Timestamped, Base):
     grant_date: Mapped[dt.date | None] = mapped_column(Date)
     legal_status: Mapped[LegalStatus] = mapped_column(_enum(LegalStatus))
     # The status as the export wrote it (未缴年费专利权终止 …); an unknown one is kept and flagged for review.
-    legal_status_raw: Mapped[str | None] = mapped_column(String(100))
+    legal_status_raw: Mapped[str | None] = mapped_column(String(500))
     legal_status_review: Mapped[bool] = mapped_column(Boolean, default=False)
     publicly_funded: Mapped[bool | None] = mapped_column(Boolean)  # 财政资助; None: not known
     # Open licensing: annual fees are reduced while an open licence is being implemented (Patent Law Art. 51 ¶2).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,12 +32,23 @@ class Settings(BaseSettings):
     vector_uri: str | None = Field(default=None, description="Vectors in Milvus instead of FAISS: a local file "
                                    "path runs milvus-lite, http://host:19530 a Milvus deployment (docs/deployment.md)")
     user_dicts: tuple[Path, ...] = Field(default=(), description="Extra jieba dictionaries for BM25")
+    # Sleeping patents (沉睡专利): each setting and the policy sentence it follows are in data/sleeping.py.
     sleeping_min_years_since_grant: float = Field(default=2.0, ge=0)
     sleeping_holder_kinds: tuple[str, ...] = ("university", "institute")
+    sleeping_use_events: tuple[Literal["transfer", "license", "equity", "pledge"], ...] = Field(
+        default=("transfer", "license", "equity"), description="Deals that count as use (转化): Jiangsu counts "
+        "转让、许可、作价入股; add \"pledge\" to count a pledge too")
+    sleeping_publicly_funded_only: bool = Field(default=False, description="Only patents of publicly funded "
+                                                "projects (财政资助, import column 是否财政资助) can be sleeping")
+    sleeping_self_implementation_is_use: bool = Field(default=True, description="A self-implementation (自行实施) "
+                                                      "in force on the as-of date means the patent is used")
     targets_file: Path | None = Field(default=None, description="A JSON target set (fields of data.targets."
                                       "TargetSet, amounts in 亿元); default: Jiangsu's 2021–2023 plan")
     subsidy_rate: float = Field(default=0.05, ge=0, le=1, description="Share of the contract value of patents an "
                                 "SME brings in that the subsidy estimate counts (Jiangsu: about 5%)")
+    # 财政部 国家发展改革委《关于调整优化专利收费政策的通知》(2024): "专利开放许可实施期间的专利年费减免15%"
+    open_licence_fee_reduction: float = Field(default=0.15, ge=0, le=1, description="Share of the annual fee "
+                                              "waived while an open licence is in force (Patent Law Art. 51 ¶2)")
 
     worker_loads: Path | None = Field(default=None, description="Set by `serve --workers N` for its workers: the "
                                       "file where each says how busy it is (api/balance.py); not for users")

@@ -1,29 +1,40 @@
-"""Target reports: the national notice's indicators per year, year-on-year growth, against a target set.
+"""Target reports: the 专利转化专项计划 indicators (data/indicators.py, data/outcomes.py) per signing year and over
+a plan period, against a target set; docs/targets.md maps each to the text that defines it.
 
-Indicators (deals by signing year; transfers, licences and equity contributions count as 转化):
-- `university_out`: patents transferred, licensed or contributed by universities and institutes —
-  patents, contract amount, received amount;
-- `sme_in`: the same received by SMEs (the licensee is an SME organisation or flagged as one);
-- `smes`: SMEs that benefited (distinct recipients);
-- `pledges`: pledge financing — items (patents) and amounts.
-Deals an operator confirmed as anomalous are left out (`excluded`). The default target set is
-Jiangsu's 2021–2023 plan, over its three years, with at least 20% growth a year; the subsidy estimate
-is `subsidy_rate` (Jiangsu: about 5%) of the contract value SMEs bring in.
+`load_ledger` reads what the indicators count from the database (deals, the ones an operator confirmed as
+anomalous, enterprise yearly figures, product filings, implementation records); `report` computes
+everything from those records. The default target set is Jiangsu's 2021–2023 plan.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from data.enums import OrgKind, TransactionKind
-from data.models import Transaction
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-CONVERSION = (TransactionKind.TRANSFER, TransactionKind.LICENSE, TransactionKind.EQUITY)
-RESEARCH = (OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
+from data.indicators import (
+    CONVERSION,
+    RESEARCH,
+    AnnualGrowth,
+    Progress,
+    YearFigures,
+    annual_growth,
+    counts,
+    in_region,
+    period_values,
+    progress,
+    year_rows,
+    yearly_values,
+)
+from data.models import AnomalyFlag, EnterpriseYear, Implementation, ProductFiling, Transaction
+from data.outcomes import ImplementationSummary, SmeGrowthSummary, implementation, sme_growth
+
+__all__ = ["in_region"]  # the pages filter breakdowns by region with it
 YI = Decimal(100_000_000)  # 亿元
 
 
@@ -36,9 +47,13 @@ class TargetSet:
     sme_patents: int
     sme_amount: Decimal
     smes: int
-    pledge_amount: Decimal
-    pledge_items: int
-    annual_growth: float
+    pledge_amount: Decimal  # SME pledgors' pledge financing
+    pledge_projects: int  # SME pledgors' pledge contracts (项目)
+    annual_growth: float  # 年均增幅, a fraction
+
+    def goals(self) -> dict[str, int | Decimal]:
+        return {name: getattr(self, name) for name in ("university_patents", "university_amount", "sme_patents",
+                                                       "sme_amount", "smes", "pledge_amount", "pledge_projects")}
 
 
 JIANGSU_2021_2023 = TargetSet("江苏省专利转化专项计划 2021–2023", (2021, 2022, 2023), 20_000, 2_000 * YI, 25_000,
@@ -46,84 +61,57 @@ JIANGSU_2021_2023 = TargetSet("江苏省专利转化专项计划 2021–2023", (
 
 
 @dataclass(frozen=True)
-class YearFigures:
-    year: int
-    university_patents: int = 0
-    university_contract: Decimal = Decimal(0)
-    university_received: Decimal = Decimal(0)
-    sme_patents: int = 0
-    sme_contract: Decimal = Decimal(0)
-    sme_received: Decimal = Decimal(0)
-    smes: int = 0
-    pledge_items: int = 0
-    pledge_amount: Decimal = Decimal(0)
-    subsidy_estimate: Decimal = Decimal(0)
-    growth: dict[str, float | None] = field(default_factory=dict)  # year on year, None without a base
+class Ledger:
+    """The records the indicators are computed from."""
+
+    deals: Sequence
+    excluded: frozenset[int]  # deals an operator confirmed as anomalous
+    enterprise_years: Sequence = ()
+    filings: Sequence = ()
+    implementations: Sequence = ()
 
 
-def in_region(deal: Transaction, region: str | None) -> bool:
-    if not region:
-        return True
-    return any(region in (org.city or "") or region in (org.province or "") for org in (deal.from_org, deal.to_org))
+def confirmed_deals(session: Session) -> frozenset[int]:
+    """Deals with a flag an operator confirmed: they leave every target figure."""
+    return frozenset(session.scalars(select(AnomalyFlag.transaction_id).where(AnomalyFlag.status == "confirmed")))
 
 
-def _is_sme(deal: Transaction) -> bool:
-    return deal.to_org.kind is OrgKind.SME or bool(deal.licensee_is_sme)
+def load_ledger(session: Session) -> Ledger:
+    deals = session.scalars(select(Transaction).options(selectinload(Transaction.patents),
+                                                        selectinload(Transaction.from_org),
+                                                        selectinload(Transaction.to_org))).all()
+    filings = session.scalars(select(ProductFiling).options(selectinload(ProductFiling.patents),
+                                                            selectinload(ProductFiling.organization))).all()
+    return Ledger(deals, confirmed_deals(session), session.scalars(select(EnterpriseYear)).all(), filings,
+                  session.scalars(select(Implementation)).all())
 
 
-def year_figures(deals: Iterable[Transaction], subsidy_rate: float, region: str | None = None,
-                 excluded: set[int] = frozenset()) -> list[YearFigures]:  # type: ignore[assignment]
-    by_year: dict[int, dict] = {}
-    smes: dict[int, set[int]] = {}
-    for deal in deals:
-        if deal.id in excluded or not in_region(deal, region):
-            continue
-        row = by_year.setdefault(deal.signed_on.year, {})
-        patents, contract, received = len(deal.patents), deal.contract_amount or 0, deal.received_amount or 0
-        if deal.kind in CONVERSION and deal.from_org.kind in RESEARCH:
-            row["university_patents"] = row.get("university_patents", 0) + patents
-            row["university_contract"] = row.get("university_contract", 0) + contract
-            row["university_received"] = row.get("university_received", 0) + received
-        if deal.kind in CONVERSION and _is_sme(deal):
-            row["sme_patents"] = row.get("sme_patents", 0) + patents
-            row["sme_contract"] = row.get("sme_contract", 0) + contract
-            row["sme_received"] = row.get("sme_received", 0) + received
-            smes.setdefault(deal.signed_on.year, set()).add(deal.to_org_id)
-        if deal.kind is TransactionKind.PLEDGE:
-            row["pledge_items"] = row.get("pledge_items", 0) + patents
-            row["pledge_amount"] = row.get("pledge_amount", 0) + contract
-    figures, previous = [], None
-    for year in sorted(by_year):
-        values = {k: (Decimal(v) if "contract" in k or "received" in k or "amount" in k else v)
-                  for k, v in by_year[year].items()}
-        values["smes"] = len(smes.get(year, ()))
-        values["subsidy_estimate"] = (values.get("sme_contract", Decimal(0)) * Decimal(str(subsidy_rate))).quantize(
-            Decimal("0.01"))
-        current = YearFigures(year, **values)
-        growth = {}
-        for name in ("university_patents", "university_contract", "sme_patents", "sme_contract", "smes",
-                     "pledge_amount"):
-            base = getattr(previous, name) if previous and previous.year == year - 1 else None
-            growth[name] = None if not base else float((getattr(current, name) - base) / base)
-        figures.append(YearFigures(**{**current.__dict__, "growth": growth}))
-        previous = figures[-1]
-    return figures
+@dataclass(frozen=True)
+class Report:
+    plan: TargetSet
+    region: str | None
+    subsidy_rate: float
+    base_year: int
+    years: tuple[YearFigures, ...]
+    period: dict[str, int | Decimal]  # totals over the plan years; SMEs distinct over the period
+    progress: dict[str, Progress]
+    annual_growth: dict[str, AnnualGrowth]
+    sme_growth: SmeGrowthSummary
+    implementation: ImplementationSummary
 
 
-def progress(figures: list[YearFigures], targets: TargetSet) -> dict[str, dict[str, float]]:
-    """Each target's achieved total over the plan's years and its share of the target."""
-    in_plan = [f for f in figures if f.year in targets.years]
-    achieved = {
-        "university_patents": (sum(f.university_patents for f in in_plan), targets.university_patents),
-        "university_amount": (sum(f.university_contract for f in in_plan), targets.university_amount),
-        "sme_patents": (sum(f.sme_patents for f in in_plan), targets.sme_patents),
-        "sme_amount": (sum(f.sme_contract for f in in_plan), targets.sme_amount),
-        "smes": (sum(f.smes for f in in_plan), targets.smes),
-        "pledge_amount": (sum(f.pledge_amount for f in in_plan), targets.pledge_amount),
-        "pledge_items": (sum(f.pledge_items for f in in_plan), targets.pledge_items),
-    }
-    return {name: {"achieved": float(value), "target": float(goal), "share": float(value) / float(goal)}
-            for name, (value, goal) in achieved.items()}
+def report(ledger: Ledger, plan: TargetSet, subsidy_rate: float, region: str | None = None) -> Report:
+    counted = [d for d in ledger.deals if counts(d, ledger.excluded, region)]
+    values = yearly_values(counted, subsidy_rate)
+    period = period_values(counted, plan.years, subsidy_rate)
+    return Report(plan, region, subsidy_rate, plan.years[0] - 1, tuple(year_rows(values, plan.years)), period,
+                  progress(period, plan.goals()), annual_growth(values, plan.years, plan.annual_growth),
+                  sme_growth(counted, ledger.enterprise_years, plan.years),
+                  implementation(counted, ledger.filings, ledger.implementations, plan.years))
+
+
+def target_report(session: Session, plan: TargetSet, subsidy_rate: float, region: str | None = None) -> Report:
+    return report(load_ledger(session), plan, subsidy_rate, region)
 
 
 def load_targets(path: Path | None) -> TargetSet:
@@ -133,6 +121,8 @@ def load_targets(path: Path | None) -> TargetSet:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         amounts = {k: Decimal(str(data[k])) * YI for k in ("university_amount", "sme_amount", "pledge_amount")}
+        if "pledge_items" in data:  # the earlier name of pledge_projects
+            data["pledge_projects"] = data.pop("pledge_items")
         return TargetSet(**{**data, **amounts, "years": tuple(data["years"])})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a target set ({exc}); fields: {', '.join(TargetSet.__dataclass_fields__)}") \
@@ -150,10 +140,11 @@ class GroupFigures:
 
 def breakdown(deals: Iterable[Transaction], group: Callable[[Transaction], str | None],
               excluded: set[int] = frozenset()) -> list[GroupFigures]:  # type: ignore[assignment]
-    """Deals per group (kind, university, city…), largest contract amount first; a group of None is left out."""
+    """Deals that count, per group (kind, university, city…), largest contract amount first; a group of None is
+    left out."""
     rows: dict[str, list[Transaction]] = {}
     for deal in deals:
-        name = group(deal) if deal.id not in excluded else None
+        name = group(deal) if counts(deal, excluded) else None
         if name:
             rows.setdefault(name, []).append(deal)
     figures = [GroupFigures(name, len(found), sum(len(d.patents) for d in found),

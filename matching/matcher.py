@@ -1,6 +1,9 @@
 """Need → patents: candidates from the index, features from the records, a linear ranker, explanations.
 
-Lapsed and invalid patents are excluded unless asked for. Features and default weights are
+Lapsed and invalid patents are excluded unless asked for. Candidates are looked up by application number,
+never by text digest: a patent whose text changed since indexing is still ranked, on the text the index
+holds, with its current record; one not yet indexed cannot be a candidate, so each ranking carries the
+index's lag (`Ranking.index_lag`) for the answer to say so. Features and default weights are
 documented in matching/features.py and matching/ranker.py; docs/matching.md has the measurements.
 """
 
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -17,6 +20,7 @@ from data.enums import LegalStatus
 from data.models import Need
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
+from indexer.freshness import Staleness
 from indexer.sources import need_text
 from indexer.store import LoadedIndex
 from indexer.text import normalize
@@ -76,6 +80,7 @@ class Ranking:
     query_tokens: list[str]
     entries: list[Ranked]
     eligible: int  # candidates with a record and an admitted legal status, looked up or not
+    index_lag: Staleness | None = None  # patents the index does not hold as they are now; None: none known
 
 
 def score_candidates(candidates: list[Candidate], need: NeedProfile, patents: Mapping[str, PatentProfile],
@@ -124,6 +129,14 @@ class NeedMatcher:
         self.profiler = Profiler(clusters, ipc_model)
         self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
         self.today = today or dt.date.today()
+        self.index_lag: Callable[[], Staleness | None] = lambda: None  # the server sets its measurement
+
+    def with_index(self, index: LoadedIndex) -> NeedMatcher:
+        """The same matcher over a newer index (after an update): encoder, cache, models and ranker shared."""
+        fresh = NeedMatcher(index, self.encoder, self.cache, self.profiler.clusters, self.profiler.ipc_model,
+                            self.ranker, self.k0)
+        fresh.index_lag = self.index_lag
+        return fresh
 
     @property
     def _weighs_tags(self) -> bool:
@@ -143,7 +156,9 @@ class NeedMatcher:
                     and (include_inactive or statuses[c.doc_id][1] not in EXCLUDED_BY_DEFAULT)]
         entries = self._score(session, eligible, {c.doc_id: statuses[c.doc_id][0] for c in eligible}, need_profile,
                               depth)
-        return Ranking(need_profile, self.index.bm25.tokenizer(prepare_query(text)), entries, len(eligible))
+        lag = self.index_lag()
+        return Ranking(need_profile, self.index.bm25.tokenizer(prepare_query(text)), entries, len(eligible),
+                       lag if lag is not None and lag.pending else None)
 
     def _score(self, session: Session, candidates: list[Candidate], ids: dict[str, int], need: NeedProfile,
                depth: int | None) -> list[Ranked]:

@@ -90,7 +90,7 @@ def test_review_over_http_and_confirmed_deals_leave_the_targets(api):
 
     def university_patents() -> int:
         years = call(api, "operator", "GET", "/stats/targets", params={"year": year}).json()["years"]
-        return next((y["university_patents"] for y in years if y["year"] == year), 0)  # no deals left: no row
+        return next((y["figures"]["university_patents"]["value"] for y in years if y["year"] == year), 0)  # no row
 
     before = university_patents()
     assert call(api, "operator", "POST", f"/anomalies/{symbolic['id']}/review",

@@ -127,6 +127,24 @@ def test_cross_field_checks(engine, write):
     assert "pending" in found[(4, "法律状态")]
 
 
+def test_a_real_export_row_with_a_detailed_legal_status_is_imported_with_its_raw_text(engine, write):
+    # A CNIPA export row: 未缴年费专利权终止 used to be "not one of" the statuses and refused the whole file.
+    path = write("p.csv", "\n".join([
+        HEADER, row(1, status="未缴年费专利权终止"), row(2, status="有效;质押;许可"),
+        row(3, status="专利权的终止(专利权有效期届满)"), row(4, status="授权;部分无效")]))
+    report = import_file(engine, "patents", path, today=TODAY)
+    assert (report.created, report.rejected, report.extra["legal_status_review"]) == (4, 0, 0)
+    with transaction(engine) as session:
+        found = {p.application_number: (p.legal_status, p.legal_status_raw, p.legal_status_review)
+                 for p in session.scalars(select(Patent))}
+    assert found == {
+        number(1): (LegalStatus.LAPSED, "未缴年费专利权终止", False),
+        number(2): (LegalStatus.VALID, "有效;质押;许可", False),
+        number(3): (LegalStatus.LAPSED, "专利权的终止(专利权有效期届满)", False),
+        number(4): (LegalStatus.VALID, "授权;部分无效", False),
+    }
+
+
 def test_skip_invalid_imports_good_rows_and_writes_inert_rejects(engine, write, tmp_path):
     path = write("p.csv", "\n".join([HEADER, row(1), row(2, title="=HYPERLINK(\"x\")"), row(3)]))
     report = import_file(engine, "patents", path, skip_invalid=True, today=TODAY)
@@ -221,7 +239,9 @@ def test_transactions_must_refer_to_known_patents(engine, write):
         patent = session.scalar(select(Patent))
         (deal,) = patent.transactions
         assert str(deal.contract_amount) == "125000.00"
-        assert not patent.is_sleeping and "已有转让" in patent.sleeping_reason
+        # the transfer moved the patent to the company (the ownership ledger), so it is no university's idle patent
+        assert [h.organization.name for h in patent.holders] == ["常州某科技有限公司"]
+        assert not patent.is_sleeping and "权利人不是" in patent.sleeping_reason
 
 
 def test_offers_are_refused_for_lapsed_patents_and_terms_past_expiry(engine, write):
@@ -234,8 +254,8 @@ def test_offers_are_refused_for_lapsed_patents_and_terms_past_expiry(engine, wri
     with pytest.raises(ImportRejected) as caught:
         import_file(engine, "offers", offers, today=TODAY)
     found = {(e.row, e.column): e.reason for e in caught.value.errors}
-    assert "runs past the patent's expiry on 2039-02-28" in found[(2, "许可期限止")]
-    assert "not valid" in found[(3, "申请号")]
+    assert "至2039-02-28" in found[(2, "许可期限止")] and "专利法第四十二条" in found[(2, "许可期限止")]
+    assert "专利法第五十条" in found[(3, "申请号")]  # the API's and the web's eligibility rules, with their articles
     assert "required when the fee standard is 提成" in found[(4, "royalty_rate")]
 
 

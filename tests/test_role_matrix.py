@@ -26,6 +26,13 @@ CALLS = [
     ("GET", "/anomalies", None, ("operator", "evaluator", "admin")),
     ("POST", "/related-parties", {"first_org_id": 1, "second_org_id": 1}, ("operator", "admin")),
     ("GET", f"/patents/{PATENT}/matches", None, ("tto", "operator", "evaluator", "admin")),
+    ("GET", "/enterprise-figures", None, ("sme", "other_sme", "operator", "evaluator", "admin")),
+    ("POST", "/enterprise-figures", {"year": 1900}, ("sme", "other_sme", "operator", "admin")),
+    ("GET", "/product-filings", None, ("sme", "other_sme", "operator", "evaluator", "admin")),
+    ("POST", "/product-filings", {"external_id": "x"}, ("sme", "other_sme", "operator", "admin")),
+    ("GET", "/implementations", None, ROLES),
+    ("POST", "/implementations", {"application_number": PATENT, "started_on": "1900-01-01"},
+     ("sme", "other_sme", "tto", "other_tto", "operator", "admin")),
 ]
 
 

@@ -280,23 +280,27 @@ def test_a_challenge_goes_through_its_state_machine_in_the_browser(api, browsers
 
 
 def test_dashboard_breakdowns_add_up_and_leave_out_confirmed_anomalies():
+    """… and deals not in force (the target report's rule: data/indicators.py `counts`)."""
     from decimal import Decimal
     from types import SimpleNamespace as Record
 
-    from data.enums import OrgKind, TransactionKind
+    from data.enums import DealStatus, OrgKind, TransactionKind
     from data.targets import breakdown, by_city, by_university
 
     uni = Record(name="钟山理工大学", kind=OrgKind.UNIVERSITY, city="南京")
     sme = Record(name="某企业", kind=OrgKind.SME, city=None)
     bank = Record(name="某银行", kind=OrgKind.OTHER, city="苏州")
+    live = DealStatus.IN_FORCE
     deals = [Record(id=1, kind=TransactionKind.TRANSFER, from_org=uni, to_org=sme, patents=[1, 2],
-                    contract_amount=Decimal(100), received_amount=Decimal(40)),
+                    contract_amount=Decimal(100), received_amount=Decimal(40), status=live),
              Record(id=2, kind=TransactionKind.LICENSE, from_org=uni, to_org=sme, patents=[3],
-                    contract_amount=Decimal(50), received_amount=None),
+                    contract_amount=Decimal(50), received_amount=None, status=live),
              Record(id=3, kind=TransactionKind.PLEDGE, from_org=uni, to_org=bank, patents=[4],
-                    contract_amount=Decimal(900), received_amount=Decimal(900)),
+                    contract_amount=Decimal(900), received_amount=Decimal(900), status=live),
              Record(id=4, kind=TransactionKind.TRANSFER, from_org=uni, to_org=sme, patents=[5],
-                    contract_amount=Decimal(7), received_amount=None)]
+                    contract_amount=Decimal(7), received_amount=None, status=live),
+             Record(id=5, kind=TransactionKind.LICENSE, from_org=uni, to_org=sme, patents=[6],
+                    contract_amount=Decimal(60), received_amount=None, status=DealStatus.AWAITING_PAYMENT)]
     rows = breakdown(deals, by_university, excluded={4})
     assert [(r.name, r.deals, r.patents, r.contract, r.received) for r in rows] == [
         ("钟山理工大学", 2, 3, Decimal(150), Decimal(40))]  # pledges are not conversions; deal 4 is excluded

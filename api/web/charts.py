@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 
+from api.schemas import TargetYear
 from data.targets import GroupFigures, TargetSet
 from eval.plots import label, new_figure, styled
 
@@ -27,23 +28,24 @@ def _tick(text: str, limit: int = 14) -> str:
 
 
 @styled
-def yearly_chart(years: list[dict], plan: TargetSet, lang: str) -> bytes:
-    """Patents per year by indicator; the plan's even yearly pace is named in the legend (the progress table
-    holds the targets themselves: drawn here, thousands would flatten a region's tens)."""
+def yearly_chart(years: list[TargetYear], plan: TargetSet, lang: str) -> bytes:
+    """Patents (件) and SME pledge projects (项) per year; the plan's even yearly pace is named in the legend (the
+    progress table holds the targets themselves: drawn here, thousands would flatten a region's tens)."""
     pace = len(plan.years) or 1
-    series = [("university_patents", _text("高校院所转化专利", "university out", lang), plan.university_patents),
-              ("sme_patents", _text("中小企业受让专利", "SME in", lang), plan.sme_patents),
-              ("pledge_items", _text("质押专利", "pledged", lang), plan.pledge_items)]
+    series = [("university_patents", _text("高校院所转化专利（件）", "university out", lang), plan.university_patents),
+              ("sme_patents", _text("中小企业受让专利（件）", "SME in", lang), plan.sme_patents),
+              ("sme_pledge_projects", _text("中小企业质押项目（项）", "SME pledge projects", lang),
+               plan.pledge_projects)]
     figure = new_figure(7.5, 3.6)
     axes = figure.add_subplot()
     x = np.arange(len(years))
     width = 0.8 / len(series)
     for i, (key, name, target) in enumerate(series):
-        bars = axes.bar(x + (i - 1) * width, [row.get(key, 0) for row in years], width,
+        bars = axes.bar(x + (i - 1) * width, [row.figures[key].value or 0 for row in years], width,
                         label=f"{name} ({_text('年目标', 'yearly target', lang)} {target / pace:,.0f})")
         axes.bar_label(bars, fontsize=7, padding=2)
-    axes.set_xticks(x, [str(row["year"]) for row in years])
-    axes.set_ylabel(_text("件", "patents", lang))
+    axes.set_xticks(x, [str(row.year) for row in years])
+    axes.set_ylabel(_text("件 / 项", "patents / projects", lang))
     axes.margins(y=0.15)
     figure.legend(loc="outside upper center", ncols=3, fontsize=8, frameon=False)
     axes.grid(axis="y", alpha=0.3)
@@ -51,7 +53,7 @@ def yearly_chart(years: list[dict], plan: TargetSet, lang: str) -> bytes:
 
 
 @styled
-def amounts_chart(years: list[dict], lang: str) -> bytes:
+def amounts_chart(years: list[TargetYear], lang: str) -> bytes:
     series = [("university_contract", _text("高校院所合同额", "university contract", lang)),
               ("university_received", _text("高校院所到账额", "university received", lang)),
               ("sme_contract", _text("中小企业合同额", "SME contract", lang)),
@@ -61,9 +63,9 @@ def amounts_chart(years: list[dict], lang: str) -> bytes:
     x = np.arange(len(years))
     width = 0.8 / len(series)
     for i, (key, name) in enumerate(series):
-        values = [float(row.get(key) or 0) / WAN for row in years]
+        values = [float(row.figures[key].value or 0) / WAN for row in years]
         axes.bar(x + (i - 1.5) * width, values, width, label=name)
-    axes.set_xticks(x, [str(row["year"]) for row in years])
+    axes.set_xticks(x, [str(row.year) for row in years])
     axes.set_ylabel(_text("万元", "10k yuan", lang))
     figure.legend(loc="outside upper center", ncols=4, fontsize=8, frameon=False)
     axes.grid(axis="y", alpha=0.3)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import routes_challenges as api
-from api.deps import PathId, matcher, session
+from api.deps import PAGE_MATCHER, PathId, session
 from api.routes_needs import visible
 from api.schemas import ApplicationIn, AwardIn, ChallengeIn, NoteIn, ShortlistIn
 from api.web.core import Problem, WebUser, attempt, current_user, pages_for, parse, posted, render
@@ -80,8 +80,9 @@ def _page(request: Request, user: WebUser, db: Session, challenge_id: int, probl
 
 @router.get("/challenges/{challenge_id}")
 def challenge(request: Request, challenge_id: PathId, user: WebUser = Depends(current_user),
-              db: Session = Depends(session), solvers: bool = False) -> Response:
-    teams = api.solvers(challenge_id, user.principal, db, matcher(request), 10) if solvers else None
+              db: Session = Depends(session), solvers: bool = False,
+              page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
+    teams = api.solvers(challenge_id, user.principal, db, page_matcher(), 10) if solvers else None
     return _page(request, user, db, challenge_id, solvers=teams)
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api import routes_matches, routes_needs, routes_offers
-from api.deps import PathId, matcher, session
+from api.deps import PAGE_MATCHER, PathId, session
 from api.schemas import FeedbackIn, NeedIn, NeedPatch
 from api.web.core import WebUser, attempt, pages_for, parse, posted, render
 from api.web.i18n import translator
@@ -87,10 +87,10 @@ def need_matches(request: Request, need_id: PathId, user: WebUser = Depends(need
                  db: Session = Depends(session), offset: int = Query(0, ge=0, le=1_000_000),
                  cluster: str = Query("", max_length=50), region: str = Query("", max_length=50),
                  holder: str = Query("", max_length=100), sleeping_only: bool = False,
-                 licence_available: bool = False) -> Response:
+                 licence_available: bool = False, page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
     need = routes_needs.get_need(db, need_id, user.principal)
     page, problem = attempt(db, user.lang, lambda: routes_matches.need_matches(
-        need_id, user.principal, db, matcher(request), PAGE, offset, cluster or None, region or None,
+        need_id, user.principal, db, page_matcher(), PAGE, offset, cluster or None, region or None,
         sleeping_only, licence_available, holder or None, False))
     filters = {"cluster": cluster, "region": region, "holder": holder, "sleeping_only": sleeping_only,
                "licence_available": licence_available}

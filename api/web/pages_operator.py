@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api import routes_anomalies, routes_matches, routes_targets, routes_transactions
-from api.deps import PathId, matcher, session
+from api.deps import PAGE_MATCHER, PathId, session
 from api.routes_anomalies import ReviewIn
 from api.schemas import FeedbackIn, TransactionIn
 from api.web.charts import amounts_chart, groups_chart, yearly_chart
@@ -19,7 +19,7 @@ from api.web.i18n import enum_text, translator
 from data.enums import LicenseType, NeedStatus, Role, TransactionKind
 from data.models import Need, Organization, Transaction
 from data.settings import get_settings
-from data.targets import breakdown, by_city, by_university, in_region, load_targets
+from data.targets import breakdown, by_city, by_university, confirmed_deals, in_region, load_targets
 
 router = APIRouter()
 report_pages = pages_for(Role.OPERATOR, Role.EVALUATOR)
@@ -36,7 +36,7 @@ def _groups(db: Session, region: str | None, lang: str) -> dict[str, list]:
                                                    selectinload(Transaction.from_org),
                                                    selectinload(Transaction.to_org))).all()
     deals = [d for d in deals if in_region(d, region)]
-    excluded = routes_anomalies.confirmed_deals(db)
+    excluded = confirmed_deals(db)  # the same exclusions as the target report's
     return {"kind": breakdown(deals, lambda d: enum_text(d.kind, lang), excluded),
             "university": breakdown(deals, by_university, excluded),
             "city": breakdown(deals, by_city, excluded)}
@@ -161,13 +161,14 @@ def record(request: Request, user: WebUser = Depends(operator_pages), form: dict
 
 @router.get("/curation")
 def curation(request: Request, user: WebUser = Depends(operator_pages), db: Session = Depends(session),
-             offset: int = Query(0, ge=0, le=1_000_000), saved: int = Query(0, ge=0)) -> Response:
+             offset: int = Query(0, ge=0, le=1_000_000), saved: int = Query(0, ge=0),
+             page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
     needs = db.scalars(select(Need).where(Need.status == NeedStatus.OPEN).order_by(Need.id)
                        .offset(offset).limit(CURATION_PAGE)).all()
     pages, problem = [], None
     for need in needs:
         page, problem = attempt(db, user.lang, lambda need=need: routes_matches.need_matches(
-            need.id, user.principal, db, matcher(request), 5, 0, None, None, False, False, None, False))
+            need.id, user.principal, db, page_matcher(), 5, 0, None, None, False, False, None, False))
         if problem is not None:
             break
         pages.append((need, page.items))

@@ -11,7 +11,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api import routes_matches, routes_offers
-from api.deps import PathId, matcher, session
+from api.deps import PAGE_MATCHER, PathId, session
+from api.freshness import index_changed
 from api.schemas import OfferIn
 from api.web.core import WebUser, attempt, pages_for, parse, posted, render
 from data.enums import FeeType, LegalStatus, OfferStatus, Role
@@ -105,9 +106,9 @@ def withdraw(request: Request, offer_id: PathId, user: WebUser = Depends(offer_m
 
 @router.get("/patents/{application_number}/licensees")
 def licensees(request: Request, application_number: str, user: WebUser = Depends(patent_pages),
-              db: Session = Depends(session)) -> Response:
+              db: Session = Depends(session), page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
     patent = _own_patent(db, user, application_number)
-    found = routes_matches.patent_matches(application_number, db, matcher(request), user.principal, 10)
+    found = routes_matches.patent_matches(application_number, db, page_matcher(), user.principal, 10)
     return render(request, user, "licensees.html", patent=patent, found=found)
 
 
@@ -115,17 +116,28 @@ def _kinds(user: WebUser) -> tuple[str, ...]:
     return TTO_KINDS if user.role is Role.TTO else tuple(SCHEMAS)
 
 
+def _form_context(user: WebUser, **values) -> dict:  # noqa: ANN003
+    return {"kinds": _kinds(user), "report": None, "rejected": None, "problem": None, "index_job": None,
+            "may_correct": user.role is not Role.TTO, "correct_reason": "", **values}
+
+
 @router.get("/imports")
 def import_form(request: Request, user: WebUser = Depends(offer_managers)) -> Response:
-    return render(request, user, "imports.html", kinds=_kinds(user), report=None, rejected=None, problem=None)
+    return render(request, user, "imports.html", **_form_context(user))
 
 
 @router.post("/imports")
 def upload(request: Request, user: WebUser = Depends(offer_managers), form: dict = Depends(posted)) -> Response:
     kind, upload_file = str(form.get("kind", "")), form.get("file")
-    context = {"kinds": _kinds(user), "report": None, "rejected": None, "problem": None, "kind": kind}
+    correcting, reason = form.get("correct_holders") == "on", str(form.get("correct_reason", "")).strip()
+    context = _form_context(user, kind=kind, correct_reason=reason)
+    if correcting and user.role is Role.TTO:  # the form never offers it to a TTO: a forged post
+        raise HTTPException(403, "correct_holders：只有运营人员可以更正权利人（著录项目变更）")
     if kind not in _kinds(user) or not getattr(upload_file, "filename", ""):
         context["problem"] = "imports.choose"
+        return render(request, user, "imports.html", status=422, **context)
+    if correcting and not reason:
+        context["problem"] = "imports.reason_required"
         return render(request, user, "imports.html", status=422, **context)
     name = Path(upload_file.filename).name  # the suffix tells the reader the format; no directories from the client
     content = upload_file.file.read(MAX_UPLOAD + 1)
@@ -137,10 +149,25 @@ def upload(request: Request, user: WebUser = Depends(offer_managers), form: dict
         path.write_bytes(content)
         holder = user.organization if user.role is Role.TTO else None
         try:
-            context["report"] = import_file(request.app.state.engine, kind, path, holder=holder)
+            report = context["report"] = import_file(request.app.state.engine, kind, path, holder=holder,
+                                                     correct_holders=reason if correcting else None,
+                                                     actor=f"web:{user.role.value}")
         except ImportRejected as exc:
             context["rejected"] = exc
         except ImportFileError as exc:
             context["problem_text"] = f"{name}: {exc.reason}"
-    status = 200 if context["report"] else 422
+    report = context["report"]
+    if report is not None and kind == "patents" and (report.created or report.updated):
+        # Only a patents file changes indexed text (title, abstract, first claim); the update runs after
+        # this answer, and the report shows its state and links to its progress.
+        job_id = index_changed(request.app, missing=report.created, changed=report.updated)
+        context["index_job"] = request.app.state.freshness.job(job_id) if job_id else None
+    status = 200 if report else 422
     return render(request, user, "imports.html", status=status, file_name=name, **context)
+
+
+@router.get("/imports/index/{job_id}")
+def index_progress(request: Request, job_id: PathId, user: WebUser = Depends(offer_managers)) -> Response:
+    """One index update's state; the page reloads itself while the update is queued or running."""
+    runner = getattr(request.app.state, "freshness", None)
+    return render(request, user, "index_status.html", job=runner.job(job_id) if runner else None, job_id=job_id)

@@ -32,6 +32,10 @@ def mount(app: FastAPI) -> None:
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="web-static")
     for module in (pages_home, pages_needs, pages_patents, pages_challenges, pages_operator, pages_eval):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
+    from api.web import pages_enterprise, pages_ledger
+
+    for module in (pages_enterprise, pages_ledger):
+        app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

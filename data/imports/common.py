@@ -34,6 +34,7 @@ class WriteCounts:
     created: int = 0
     updated: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    warnings: list[RowError] = field(default_factory=list)  # reported, never a reason to refuse the file
 
 
 @dataclass(frozen=True)

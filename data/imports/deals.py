@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from data import ledger
-from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, label
+from data.enums import FeeType, OfferStatus, OrgKind, label
 from data.imports.common import ImportContext, OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
 from data.imports.deal_checks import deal_row_errors
 from data.imports.errors import RowError
+from data.licensing import offer_refusals
 from data.models import LicenseOffer, Patent, Transaction
-from data.patent_terms import expiry_date
 from data.sleeping import refresh_sleeping
 
 
@@ -120,18 +120,14 @@ class OffersHandler:
             if start and end and end <= start:
                 errors.append(row.error(path, "term_end", "must be after the start of the term"))
             if patent is not None:
-                # Patent Law Art. 50: only a valid patent can be offered, and no licence outlives it.
-                if patent.legal_status is not LegalStatus.VALID:
-                    errors.append(row.error(path, "application_number",
-                                            f"the patent is {label(patent.legal_status)}, not valid; "
-                                            "only valid patents can be offered (专利法第五十条)"))
                 declared = v.get("declared_on")
                 if declared and (patent.grant_date is None or declared < patent.grant_date):
                     errors.append(row.error(path, "declared_on", f"is before the patent was granted "
                                             f"({patent.grant_date or 'not granted'})"))
-                expires = expiry_date(patent.patent_type, patent.application_date)
-                if end and end > expires:
-                    errors.append(row.error(path, "term_end", f"runs past the patent's expiry on {expires}"))
+                if end and declared:  # the same eligibility rules as a declaration through the API or web
+                    errors += [row.error(path, "term_end" if "第四十二条" in r.rule else "application_number",
+                                         f"{r.reason}（{r.rule}）")
+                               for r in offer_refusals(patent, end, declared, bool(v.get("pledgee_consent")))]
         return errors
 
     def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:

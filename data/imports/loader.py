@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -39,6 +39,8 @@ class ImportReport:
     rejects_path: Path | None = None
     ignored_columns: tuple[str, ...] = ()
     encoding: str | None = None
+    extra: dict[str, int] = field(default_factory=dict)  # e.g. legal_status_review: rows flagged for review
+    warnings: tuple[RowError, ...] = ()
 
 
 def import_file(
@@ -84,7 +86,7 @@ def import_file(
         write_rejects(written_rejects, table, errors)
     return ImportReport(
         kind, path, len(table.rows), counts.created, counts.updated, len(bad_rows),
-        written_rejects, tuple(ignored), table.encoding,
+        written_rejects, tuple(ignored), table.encoding, dict(counts.extra), tuple(counts.warnings),
     )
 
 

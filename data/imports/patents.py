@@ -1,8 +1,16 @@
-"""Patents: validated against their own numbers and dates, upserted on 申请号."""
+"""Patents: validated against their own numbers and dates, upserted on 申请号.
+
+The 法律状态 cell is read by data/legal_status.py: the raw text is kept on the patent, and a status it
+cannot read flags the patent for review instead of refusing the file (an existing patent keeps its
+stored state, a new one starts PENDING). A 法律事件 cell's 专利权的转移 entries become ledger events
+(`OwnershipEventKind.LEGAL_EVENT`) in an operator's import, by `plan_transfers`' rule; a TTO's upload
+never moves holders, so there they stay in the raw text with a row warning."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from data import ledger
@@ -17,15 +25,16 @@ from data.imports.common import (
     sync_children,
 )
 from data.imports.errors import RowError
-from data.models import Patent, PatentHolder, PatentIPC
+from data.legal_status import EventsReading, StatusReading, TransferPlan, plan_transfers, read_events
+from data.models import OwnershipEvent, OwnershipEventHolder, Patent, PatentHolder, PatentIPC
 from data.normalize import patent_type_from_application_number
 from data.sleeping import refresh_sleeping
 
 
 class PatentsHandler:
     FIELDS = ("publication_number", "title", "abstract", "first_claim", "application_date", "grant_date",
-              "legal_status", "claim_count", "cited_by_count", "family_size", "annual_fee_paid_until",
-              "has_evaluation_report", "right_suspended")
+              "claim_count", "cited_by_count", "family_size", "annual_fee_paid_until",
+              "has_evaluation_report", "right_suspended", "publicly_funded")
 
     def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
         path, today = ctx.path, ctx.today
@@ -46,29 +55,41 @@ class PatentsHandler:
                 errors.append(row.error(path, "application_date", f"{filed} is in the future"))
             if filed and granted and granted < filed:
                 errors.append(row.error(path, "grant_date", f"{granted} is before the 申请日 {filed}"))
-            if granted and v.get("legal_status") == LegalStatus.PENDING:
+            reading: StatusReading | None = v.get("legal_status")
+            if granted and reading is not None and reading.status is LegalStatus.PENDING:
                 errors.append(row.error(path, "legal_status", "审中 (pending) but a 授权日 is given"))
             main, codes = v.get("main_ipc"), v.get("ipc")
             if main and codes and main not in codes and main[:4] not in [c[:4] for c in codes]:
                 errors.append(row.error(path, "main_ipc", f"{main} is not among the IPC codes {codes}"))
-        return errors + self.holder_errors(session, rows, ctx)
+        holder_errors = self.holder_errors(session, rows, ctx)
+        if ctx.holder is None:  # an operator's export whose 法律事件 explain the new holders is not a conflict
+            plans = _existing_plans(session, rows)
+            explained = {row.number: row.headers.get("holders", "holders") for row in rows
+                         if (plan := plans.get(row.number)) is not None and plan.record
+                         and set(plan.holders) == set(row.values.get("holders", ()))}
+            holder_errors = [e for e in holder_errors if explained.get(e.row) != e.column]
+        return errors + holder_errors
 
     @staticmethod
     def holder_errors(session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
         """An import never changes who holds an existing patent: that takes a transfer or equity deal, or
         an operator's correction (`correct_holders`, with a reason). A TTO touches its own patents only."""
         numbers = [r.values["application_number"] for r in rows if "application_number" in r.values]
-        current = _current_holders(session, numbers)
+        current, earlier = _ledger_holders(session, numbers)
         errors = []
         for row in rows:
-            held = current.get(row.values.get("application_number"))
+            number = row.values.get("application_number")
+            held = current.get(number)
             if held is None:
                 continue
             shown = "、".join(held) or "（无）"
+            named = frozenset(row.values.get("holders", held))
             if ctx.holder is not None and ctx.holder not in held:
                 errors.append(row.error(ctx.path, "application_number", f"该专利的权利人为{shown}，不是{ctx.holder}"
                                         "的专利；机构只能导入本机构的专利"))
-            elif ctx.correct_holders is None and set(row.values.get("holders", held)) != set(held):
+            # An older export names the holders of an earlier ledger entry (the demo's patents.csv after its
+            # transfers, a re-import of last year's file): the ledger stays as it is and the row is no error.
+            elif ctx.correct_holders is None and named != frozenset(held) and named not in earlier[number]:
                 errors.append(row.error(ctx.path, "holders", f"与登记簿不符（登记簿显示权利人为{shown}）；导入不改变"
                                         "已有专利的权利人：请登记转让或作价入股，或由运营人员以著录项目变更更正"
                                         "（patent-match import --correct-holders 理由）"))
@@ -79,6 +100,7 @@ class PatentsHandler:
         counts = WriteCounts()
         orgs = OrgResolver(session)
         numbers = [r.values["application_number"] for r in rows]
+        plans = _existing_plans(session, rows) if ctx.holder is None else {}
         existing: dict[str, Patent] = {}
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
@@ -97,6 +119,11 @@ class PatentsHandler:
                 counts.updated += 1
             patent.patent_type = v.get("patent_type") or patent_type_from_application_number(v["application_number"])
             assign(patent, v, self.FIELDS)
+            reading: StatusReading = v["legal_status"]
+            patent.legal_status_raw = reading.raw[:500]  # the column is String(500); an export cell is shorter
+            patent.legal_status_review = reading.review
+            patent.legal_status = reading.status or (LegalStatus.PENDING if created else patent.legal_status)
+            counts.extra["legal_status_review"] = counts.extra.get("legal_status_review", 0) + reading.review
             codes = v.get("ipc") or ([v["main_ipc"]] if "main_ipc" in v else None)
             if codes is not None:
                 main = v.get("main_ipc") or codes[0]
@@ -107,10 +134,28 @@ class PatentsHandler:
                           for i, c in enumerate(codes)]
                 patent.ipcs = sync_children(patent.ipcs, wanted, lambda x: x.code, _copy_ipc)
             holders = list(dict.fromkeys(orgs.get(name) for name in v["holders"]))
+            events = read_events(v["legal_events"]) if "legal_events" in v else None
+            warnings = [f"法律事件：{p}" for p in events.problems] if events else []
+            plan = None
+            if events is not None and events.transfers and ctx.holder is not None:
+                warnings.append("法律事件：机构导入不登记权利转移（登记簿不变），请由运营人员导入")
+            elif events is not None and events.transfers:
+                plan = _new_plan(events, v["holders"], patent.application_date) if created else plans.get(row.number)
+                warnings += [f"法律事件：{p}" for p in plan.problems] if plan is not None else []
             if created:  # the application / grant record opens the patent's ledger
-                ledger.record(session, patent, OwnershipEventKind.RECORD, patent.application_date, holders,
+                opening = holders
+                if plan is not None and plan.record:  # the export names today's holders; the ledger starts earlier
+                    opening = [orgs.get(name) for name in plan.record[0].before]
+                ledger.record(session, patent, OwnershipEventKind.RECORD, patent.application_date, opening,
                               evidence=ctx.evidence(row), actor=ctx.actor, first=True)
-            elif ctx.correct_holders is not None and [h.organization for h in patent.holders] != holders:
+            for event in plan.record if plan is not None else ():
+                session.flush()
+                ledger.record(session, patent, OwnershipEventKind.LEGAL_EVENT, event.effective_on,
+                              [orgs.get(name) for name in event.after], actor=ctx.actor,
+                              evidence=f"{ctx.evidence(row)} 法律事件 {event.published_on} {event.name}")
+                counts.extra["legal_events"] = counts.extra.get("legal_events", 0) + 1
+            counts.warnings += [row.error(ctx.path, "legal_events", w) for w in warnings]
+            if not created and ctx.correct_holders is not None and [h.organization for h in patent.holders] != holders:
                 ledger.record(session, patent, OwnershipEventKind.CORRECTION, ctx.today, holders,
                               evidence=ctx.evidence(row), reason=ctx.correct_holders, actor=ctx.actor)
         session.flush()
@@ -118,15 +163,63 @@ class PatentsHandler:
         return counts
 
 
+def _new_plan(events: EventsReading, holders: list[str], filed: dt.date) -> TransferPlan:
+    """A new patent's transfers. When the row's holders are the last entry's 变更后 holders (the export shows
+    today's holder), the chain starts from the first entry's 变更前 holders and must end at the row's; else
+    it starts from the row's holders (the export shows the applicants), as for a stored patent."""
+    transfers = events.transfers
+    if set(holders) != set(transfers[-1].after) or not transfers[0].before:
+        return plan_transfers(transfers, tuple(holders), filed)
+    plan = plan_transfers(transfers, transfers[0].before, filed)
+    if set(plan.holders) != set(holders):
+        return TransferPlan((), (*plan.problems, f"权利转移后的权利人{'、'.join(plan.holders)}与申请(专利权)人列"
+                                                  f"（{'、'.join(holders)}）不一致，未登记"), tuple(holders))
+    return plan
+
+
+def _existing_plans(session: Session, rows: list[ParsedRow]) -> dict[int, TransferPlan]:
+    """For rows about stored patents with 法律事件 transfers: the entries the ledger would take, by row number."""
+    wanted = {}
+    for row in rows:
+        if "legal_events" in row.values and "application_number" in row.values:
+            transfers = read_events(row.values["legal_events"]).transfers
+            if transfers:
+                wanted[row.values["application_number"]] = (row.number, transfers)
+    plans: dict[int, TransferPlan] = {}
+    numbers = list(wanted)
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        latest = dict(session.execute(select(Patent.application_number, func.max(OwnershipEvent.effective_on))
+                                      .join(OwnershipEvent, OwnershipEvent.patent_id == Patent.id)
+                                      .where(Patent.application_number.in_(chunk))
+                                      .group_by(Patent.application_number)).all())
+        for number, held in _current_holders(session, chunk).items():
+            row_number, transfers = wanted[number]
+            plans[row_number] = plan_transfers(transfers, tuple(held), latest.get(number))
+    return plans
+
+
 def _copy_ipc(old: PatentIPC, new: PatentIPC) -> None:
     old.is_main, old.position = new.is_main, new.position
 
 
-def _current_holders(session: Session, numbers: list[str]) -> dict[str, list[str]]:
-    """Holders of the stored patents among `numbers`, by 申请号, in the ledger's order."""
-    found: dict[str, list[str]] = {}
+def _ledger_holders(session: Session, numbers: list[str]) -> tuple[dict[str, list[str]], dict[str, set[frozenset]]]:
+    """For the stored patents among `numbers`, by 申请号: the current holders in the ledger's order, and
+    the holder sets of every ledger entry."""
+    current: dict[str, list[str]] = {}
+    earlier: dict[str, set[frozenset]] = {}
     for start in range(0, len(numbers), 500):
         query = (select(Patent).where(Patent.application_number.in_(numbers[start : start + 500]))
-                 .options(selectinload(Patent.holders).selectinload(PatentHolder.organization)))
-        found.update({p.application_number: [h.organization.name for h in p.holders] for p in session.scalars(query)})
-    return found
+                 .options(selectinload(Patent.holders).selectinload(PatentHolder.organization),
+                          selectinload(Patent.ownership_events).selectinload(OwnershipEvent.holders)
+                          .selectinload(OwnershipEventHolder.organization)))
+        for patent in session.scalars(query):
+            current[patent.application_number] = [h.organization.name for h in patent.holders]
+            earlier[patent.application_number] = {frozenset(h.organization.name for h in e.holders)
+                                                  for e in patent.ownership_events}
+    return current, earlier
+
+
+def _current_holders(session: Session, numbers: list[str]) -> dict[str, list[str]]:
+    """The current holders of the stored patents among `numbers`, by 申请号, in the ledger's order."""
+    return _ledger_holders(session, numbers)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from data.imports.common import Handler
 from data.imports.deals import OffersHandler, TransactionsHandler
+from data.imports.enterprise import EnterpriseYearsHandler, ImplementationsHandler, ProductFilingsHandler
 from data.imports.needs import NeedsHandler, OrgsHandler
 from data.imports.patents import PatentsHandler
 
@@ -13,4 +14,7 @@ HANDLERS: dict[str, Handler] = {
     "needs": NeedsHandler(),
     "transactions": TransactionsHandler(),
     "offers": OffersHandler(),
+    "enterprise_years": EnterpriseYearsHandler(),
+    "product_filings": ProductFilingsHandler(),
+    "implementations": ImplementationsHandler(),
 }

@@ -16,7 +16,6 @@ from typing import Literal
 from data.enums import (
     CooperationMode,
     FeeType,
-    LegalStatus,
     LicenseType,
     NeedStatus,
     OfferStatus,
@@ -113,8 +112,11 @@ PATENTS = ImportSchema("patents", (
     Column("application_date", "申请日", ("申请日期", "application date", "filing date"), "date",
            required=True),
     Column("grant_date", "授权日", ("授权公告日", "授权日期", "grant date"), "date"),
-    Column("legal_status", "法律状态", ("当前法律状态", "法律状态/事件", "legal status", "status"),
+    Column("legal_status", "法律状态", ("当前法律状态", "法律状态/事件", "简单法律状态", "legal status", "status"),
            "legal_status", required=True),
+    # Dated entries (incoPat/PatSnap 法律事件, CNIPA 法律状态公告); transfers become ledger events (data/legal_status.py)
+    Column("legal_events", "法律事件", ("法律信息", "法律状态信息", "法律事件信息", "legal events"), max_chars=100_000),
+    Column("publicly_funded", "是否财政资助", ("财政资助", "财政资助项目", "publicly funded"), "bool"),
     Column("claim_count", "权利要求数量", ("权利要求数", "权利要求项数", "claims count"), "int"),
     Column("cited_by_count", "被引证次数", ("被引用次数", "被引次数", "cited by"), "int"),
     Column("family_size", "同族数量", ("简单同族数量", "同族专利数量", "family size"), "int"),
@@ -159,6 +161,7 @@ TRANSACTIONS = ImportSchema("transactions", (
     Column("license_type", "许可类型", ("许可种类", "license type"), "enum", enum=LicenseType),
     Column("contract_amount", "合同金额", ("交易金额", "融资金额", "质押金额", "contract amount"), "amount"),
     Column("received_amount", "到账金额", ("实际到账金额", "实收金额", "received amount"), "amount"),
+    Column("excess_note", "超额说明", ("到账超额说明", "excess note"), max_chars=2000),
     Column("signed_on", "签订日期", ("合同签订日", "生效日期", "合同日期", "signed on", "date"), "date",
            required=True),
     Column("recorded_on", "备案日期", ("登记日期", "备案日", "recorded on"), "date"),
@@ -182,9 +185,38 @@ OFFERS = ImportSchema("offers", (
 
 SCHEMAS: dict[str, ImportSchema] = {s.kind: s for s in (ORGS, PATENTS, NEEDS, TRANSACTIONS, OFFERS)}
 
-# Composite legal-status cells ("授权;未缴年费") resolve to the most final state they name.
-_STATUS_ORDER = (LegalStatus.INVALID, LegalStatus.LAPSED, LegalStatus.VALID, LegalStatus.PENDING)
 
+# National indicators 3 and 4 (data/enterprise.py): enterprises' yearly figures, 专利产品备案 records and
+# patents put to use. The organisations named must already be on the platform (import orgs first).
+ENTERPRISE_YEARS = ImportSchema("enterprise_years", (
+    Column("organization", "单位名称", ("企业名称", "名称", "统计单位", "organization"), required=True, max_chars=200),
+    Column("year", "年度", ("年份", "统计年度", "year"), "int", required=True),
+    Column("revenue", "营业收入", ("营业总收入", "年营业收入", "revenue"), "amount"),
+    Column("employees", "从业人数", ("从业人员", "年末从业人数", "职工人数", "员工人数", "employees"), "int"),
+    Column("source", "数据来源", ("来源", "source"), max_chars=500),
+))
 
-def resolve_legal_status(statuses: list[LegalStatus]) -> LegalStatus:
-    return next(s for s in _STATUS_ORDER if s in statuses)
+PRODUCT_FILINGS = ImportSchema("product_filings", (
+    Column("external_id", "备案编号", ("备案号", "产品备案编号", "filing no"), required=True, max_chars=64),
+    Column("organization", "备案单位", ("备案企业", "企业名称", "单位名称", "organization"), required=True,
+           max_chars=200),
+    Column("product", "产品名称", ("产品", "专利产品名称", "product"), required=True, max_chars=300),
+    Column("application_numbers", "专利申请号", ("申请号", "专利号", "涉及专利", "application numbers"),
+           "application_numbers", required=True, max_chars=5000),
+    Column("filed_on", "备案日期", ("备案日", "filed on"), "date", required=True),
+    Column("output_value", "产值", ("年产值", "产品产值", "output value"), "amount"),
+    Column("output_year", "产值年度", ("产值年份", "output year"), "int"),
+))
+
+IMPLEMENTATIONS = ImportSchema("implementations", (
+    Column("application_number", "申请号", ("专利申请号", "专利号", "application number"), "application_number",
+           required=True),
+    Column("organization", "实施单位", ("实施主体", "实施企业", "单位名称", "organization"), required=True,
+           max_chars=200),
+    Column("self_implemented", "是否自行实施", ("自行实施", "self implemented"), "bool"),
+    Column("started_on", "开始日期", ("实施开始日期", "开始实施日期", "started on"), "date", required=True),
+    Column("ended_on", "结束日期", ("实施结束日期", "终止实施日期", "ended on"), "date"),
+    Column("evidence", "证明材料", ("证明", "佐证材料", "evidence"), max_chars=2000),
+))
+
+SCHEMAS.update({s.kind: s for s in (ENTERPRISE_YEARS, PRODUCT_FILINGS, IMPLEMENTATIONS)})

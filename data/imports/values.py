@@ -7,10 +7,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from data.enums import LegalStatus, parse_enum
+from data.enums import parse_enum
 from data.imports.readers import Cell
-from data.imports.schemas import Column, resolve_legal_status
+from data.imports.schemas import Column
 from data.ipc_scheme import is_known_subclass
+from data.legal_status import StatusReading, read_status
 from data.normalize import (
     clean_text,
     halfwidth,
@@ -77,9 +78,9 @@ def _enums(column: Column, text: str, header: str) -> list[str]:
     return [parse_enum(column.enum, part).value for part in split_list(text)]
 
 
-def _legal_status(column: Column, text: str, header: str) -> LegalStatus:
-    parts = split_list(re.sub(r"[-—/,，]", ";", text))
-    return resolve_legal_status([parse_enum(LegalStatus, p) for p in parts])  # type: ignore[misc]
+def _legal_status(column: Column, text: str, header: str) -> StatusReading:
+    """Never an error: an unknown status is kept raw and flagged for review (data/legal_status.py)."""
+    return read_status(clean_text(text))
 
 
 def _ipc_list(column: Column, text: str, header: str) -> list[str]:

@@ -33,7 +33,7 @@ def _enum(values: tuple[str, ...], name: str) -> sa.Enum:
 
 def upgrade() -> None:
     with op.batch_alter_table("patents") as batch:
-        batch.add_column(sa.Column("legal_status_raw", sa.String(length=100), nullable=True))
+        batch.add_column(sa.Column("legal_status_raw", sa.String(length=500), nullable=True))
         batch.add_column(sa.Column("legal_status_review", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("publicly_funded", sa.Boolean(), nullable=True))
         batch.add_column(sa.Column("annual_fee_reduction_since", sa.Date(), nullable=True))

@@ -1,0 +1,129 @@
+"""How far an index lags behind its source, and the incremental update with progress, one at a time.
+
+The serving process schedules these updates in the background (api/freshness.py); `patent-match
+index update` and `patent-match import` run the same update in the foreground.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.cache import EmbeddingCache
+from indexer.embed import embed_documents
+from indexer.encoders import Encoder
+from indexer.manifest import MANIFEST, Manifest
+from indexer.store import BuildReport, IdMap, IndexConfig, _recover, build_index, update_index
+from indexer.text import Document
+
+EMBED_STEP = 64  # documents embedded between two progress reports; each step is committed to the cache
+
+Progress = Callable[[int, int], None]  # (documents embedded so far, documents to embed)
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """The database against the index, as of `checked_at`."""
+
+    missing: int  # patents in the database that are not in the index: no match can find them yet
+    changed: int  # indexed patents whose text changed since: still matched, on the text the index holds
+    removed: int  # indexed patents no longer in the database: never shown (their records are gone)
+    checked_at: dt.datetime
+
+    @property
+    def pending(self) -> int:
+        """Patents whose current text the index does not hold: what a match answer warns about."""
+        return self.missing + self.changed
+
+    def notice_zh(self) -> str:
+        parts = []
+        if self.missing:
+            parts.append(f"{self.missing} 件专利尚未进入索引，暂不会出现在匹配结果中")
+        if self.changed:
+            parts.append(f"{self.changed} 件专利索引待更新，仍按索引中的原文本参与匹配")
+        return "；".join(parts) + ("。索引正在后台更新。" if parts else "")
+
+
+def staleness(directory: Path, documents: list[Document], now: dt.datetime | None = None) -> Staleness:
+    """Exact: every document's text digest against the one the index stored (reads ids.json)."""
+    _recover(directory)
+    Manifest.load(directory)  # IndexMismatch when there is no index
+    return _diff(IdMap.load(directory), documents, now)[0]
+
+
+def _diff(ids: IdMap, documents: list[Document], now: dt.datetime | None) -> tuple[Staleness, list[Document]]:
+    stored = dict(zip(ids.doc_ids, ids.digests, strict=True))
+    current = {d.doc_id for d in documents}
+    missing = [d for d in documents if d.doc_id not in stored]
+    changed = [d for d in documents if d.doc_id in stored and stored[d.doc_id] != d.digest]
+    removed = sum(doc_id not in current for doc_id in stored)
+    found = Staleness(len(missing), len(changed), removed, now or dt.datetime.now(dt.UTC))
+    return found, changed + missing
+
+
+def index_times(directory: Path) -> tuple[str | None, str | None]:
+    """(built_at, updated_at) of the index's manifest; (None, None) when there is none. Cheap: one small file."""
+    try:
+        manifest = Manifest.load(directory)
+    except Exception:  # noqa: BLE001 — no index, or one this version cannot read: no times to report
+        return None, None
+    return manifest.built_at, manifest.updated_at
+
+
+def generation(directory: Path) -> tuple[int, int] | None:
+    """Changes whenever a build or update swaps a new index in (the manifest is rewritten); None: no index."""
+    try:
+        found = (directory / MANIFEST).stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
+
+
+@contextlib.contextmanager
+def update_lock(directory: Path) -> Iterator[None]:
+    """One update at a time per index directory, across processes (several serving workers, the CLI):
+    two updates read at different moments, and the one swapped in last could be the older."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with (directory.parent / f".{directory.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    before: Staleness  # what the update found to do
+    report: BuildReport
+    built: bool  # there was no index: it was built from scratch
+
+
+def incremental_update(directory: Path, read_documents: Callable[[], list[Document]], encoder: Encoder,
+                       cache: EmbeddingCache, config: IndexConfig | None = None,
+                       progress: Progress | None = None) -> UpdateOutcome:
+    """`index update` with progress: new and changed texts are embedded into the cache step by step
+    (reported after each step), then `update_index` finds them all cached. Builds when there is no index.
+    The documents are read after the lock is taken, so a waiting update sees what the running one missed."""
+    report = progress or (lambda done, total: None)
+    config = config or IndexConfig()
+    with update_lock(directory):
+        documents = read_documents()
+        _recover(directory)
+        if not (directory / MANIFEST).exists():
+            report(0, len(documents))
+            built = build_index(directory, documents, encoder, cache, config)
+            report(len(documents), len(documents))
+            before = Staleness(len(documents), 0, 0, dt.datetime.now(dt.UTC))
+            return UpdateOutcome(before, built, built=True)
+        Manifest.load(directory).check_encoder(encoder.id, encoder.dim)
+        before, to_embed = _diff(IdMap.load(directory), documents, None)
+        report(0, len(to_embed))
+        for start in range(0, len(to_embed), EMBED_STEP):
+            embed_documents(encoder, [d.embed_text for d in to_embed[start:start + EMBED_STEP]], cache)
+            report(min(start + EMBED_STEP, len(to_embed)), len(to_embed))
+        return UpdateOutcome(before, update_index(directory, documents, encoder, cache, config), built=False)
