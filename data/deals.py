@@ -176,5 +176,9 @@ def _give_back(session: Session, deal: Transaction, today: dt.date, actor: str) 
                    "请由运营人员做著录项目变更")
             raise DealRefused([DealProblem("status", why, conflict=True)])
         back = [deal.from_org if o.id == deal.to_org.id else o for o in current]
-        ledger.record(session, patent, OwnershipEventKind.CORRECTION, today, back, evidence=f"交易 #{deal.id} 取消",
+        # Void from the transfer's own date when nothing was recorded after it; else from today on.
+        found = ledger.events(session, patent)
+        latest = found[-1] if found else None
+        since = latest.effective_on if latest is not None and latest.transaction_id == deal.id else today
+        ledger.record(session, patent, OwnershipEventKind.CORRECTION, since, back, evidence=f"交易 #{deal.id} 取消",
                       reason=f"交易 #{deal.id} 已取消，专利权回到 {deal.from_org.name}", actor=actor)

@@ -184,7 +184,7 @@ def period_values(deals: Iterable, plan_years: tuple[int, ...], subsidy_rate: fl
     for row in by_year.values():
         for name, value in row.items():
             totals[name] += value
-    pass
+    totals["smes"] = len({d.to_org_id for d in in_period if sme_recipient(d)})
     totals["subsidy_estimate"] = subsidy(totals["sme_contract"], subsidy_rate)
     return totals
 

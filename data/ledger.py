@@ -45,7 +45,8 @@ class LedgerEntry:
     transaction_id: int | None
 
 
-def _events(session: Session, patent: Patent) -> list[OwnershipEvent]:
+def events(session: Session, patent: Patent) -> list[OwnershipEvent]:
+    """A patent's ledger events in effect order."""
     query = (select(OwnershipEvent).where(OwnershipEvent.patent_id == patent.id)
              .order_by(OwnershipEvent.effective_on, OwnershipEvent.id))
     return list(session.scalars(query)) if patent.id is not None else []
@@ -54,7 +55,7 @@ def _events(session: Session, patent: Patent) -> list[OwnershipEvent]:
 def holders_on(session: Session, patent: Patent, on: dt.date) -> list[Organization]:
     """The holders the ledger shows on `on` (the last event effective by then); [] before the first."""
     found = None
-    for event in _events(session, patent):
+    for event in events(session, patent):
         if event.effective_on > on:
             break
         found = event
@@ -63,7 +64,7 @@ def holders_on(session: Session, patent: Patent, on: dt.date) -> list[Organizati
 
 def history(session: Session, patent: Patent) -> list[LedgerEntry]:
     return [LedgerEntry(e.effective_on, e.kind, tuple(h.organization.name for h in e.holders), e.evidence, e.reason,
-                        e.actor, e.transaction_id) for e in _events(session, patent)]
+                        e.actor, e.transaction_id) for e in events(session, patent)]
 
 
 def record(session: Session, patent: Patent, kind: OwnershipEventKind, effective_on: dt.date,
@@ -90,8 +91,8 @@ def record(session: Session, patent: Patent, kind: OwnershipEventKind, effective
 
 def resync(session: Session, patent: Patent) -> None:
     """Bring `patent_holders` to the latest event's holders (after an event's date moved)."""
-    events = _events(session, patent)
-    latest = [h.organization for h in events[-1].holders] if events else []
+    found = events(session, patent)
+    latest = [h.organization for h in found[-1].holders] if found else []
     by_org = {h.organization_id: h for h in patent.holders}
     wanted = []
     for position, org in enumerate(latest):

@@ -227,3 +227,24 @@ def test_the_ownership_page_shows_the_history_and_takes_corrections_from_operato
     assert saved.status_code == 303
     assert _patent(engine, number)[1] == [OWN_TTO, OTHER_TTO]
     assert "共有人漏录" in operator.get(f"/ui/patents/{number}/ownership").text
+
+
+def test_a_moved_registration_date_moves_the_ledger_and_a_cancelled_transfer_gives_the_patent_back(api):
+    orgs = api[3]
+    number = "202010432062.5"
+    deal = call(api, "operator", "POST", "/transactions", json=_deal(api, application_numbers=[number],
+                                                                      signed_on="2025-03-01"))
+    assert deal.status_code == 201, deal.text
+    path = f"/transactions/{deal.json()['id']}"
+    assert call(api, "operator", "PATCH", path, json={"recorded_on": "2025-04-01"}).status_code == 200
+    mid_march = call(api, "operator", "GET", f"/patents/{number}/ownership?on=2025-03-15").json()
+    assert mid_march["holders"] == [OWN_TTO]
+    assert call(api, "operator", "PATCH", path, json={"status": "awaiting_payment"}).status_code == 422
+    cancelled = call(api, "operator", "PATCH", path, json={"status": "cancelled"})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    owned = call(api, "operator", "GET", f"/patents/{number}/ownership").json()
+    assert owned["holders"] == [OWN_TTO] and owned["history"][-1]["kind"] == "correction"
+    assert orgs[OWN_TTO]  # the seller can sell it again
+    again = call(api, "operator", "POST", "/transactions", json=_deal(api, application_numbers=[number],
+                                                                       signed_on="2025-09-01"))
+    assert again.status_code == 201, again.text

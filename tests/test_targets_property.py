@@ -28,7 +28,7 @@ from data.models import (
 from data.targets import TargetSet, target_report
 
 KINDS = ["sme", "sme", "sme", "university", "institute", "enterprise", "soe", "other", "individual"]
-REVIEWS = [None, "open", "dismissed", "confirmed"]
+REVIEWS = [None, None, None, "open", "dismissed", "confirmed"]
 
 
 @dataclass
@@ -54,13 +54,13 @@ money = st.integers(0, 10**9).map(lambda cents: Decimal(cents) / 100)
 @st.composite
 def specs(draw) -> Spec:  # noqa: ANN001
     orgs = [{"kind": draw(st.sampled_from(KINDS)), "city": draw(st.sampled_from([None, "南京", "苏州"])),
-             "province": draw(st.sampled_from([None, "江苏省", "浙江省"]))} for _ in range(draw(st.integers(2, 7)))]
+             "province": draw(st.sampled_from([None, "江苏省", "浙江省"]))} for _ in range(draw(st.integers(2, 6)))]
     org, patents = st.integers(0, len(orgs) - 1), draw(st.integers(1, 6))
     deals = draw(st.lists(st.fixed_dictionaries({
         "kind": st.sampled_from(["transfer", "license", "equity", "pledge"]), "source": org, "target": org,
-        "year": st.integers(2018, 2024), "contract": st.none() | money, "received": st.none() | money,
+        "year": st.integers(2019, 2024), "contract": st.none() | money, "received": st.none() | money,
         "patents": st.sets(st.integers(0, patents - 1), min_size=1, max_size=3),
-        "status": st.sampled_from(["in_force", "in_force", "awaiting_payment", "cancelled"]),
+        "status": st.sampled_from(["in_force"] * 4 + ["awaiting_payment", "cancelled"]),
         "licensee_is_sme": st.sampled_from([None, None, True, False]), "review": st.sampled_from(REVIEWS)}),
         max_size=25))
     figures = draw(st.lists(st.fixed_dictionaries({
@@ -71,9 +71,9 @@ def specs(draw) -> Spec:  # noqa: ANN001
         "year": st.integers(2019, 2024), "value": st.none() | money}), max_size=4))
     uses = draw(st.lists(st.fixed_dictionaries({"patent": st.integers(0, patents - 1), "org": org}), max_size=4))
     start = draw(st.integers(2019, 2022))
-    plan = tuple(range(start, start + draw(st.integers(1, 3))))
+    plan = tuple(range(start, start + draw(st.sampled_from([1, 2, 3, 3]))))
     return Spec(orgs, patents, deals, figures, filings, uses, plan, draw(st.sampled_from([0.0, 0.1, 0.2])),
-                draw(st.sampled_from([0.0, 0.05, 0.1])), draw(st.sampled_from([None, "南京", "浙江"])))
+                draw(st.sampled_from([0.0, 0.05, 0.1])), draw(st.sampled_from([None, None, "南京", "浙江"])))
 
 
 def number(i: int) -> str:
