@@ -54,6 +54,17 @@ class OwnershipEventKind(StrEnum):
     LEGAL_EVENT = "legal_event"  # 专利权的转移 read from an export's legal-event column
 
 
+class InterestStatus(StrEnum):
+    """意向洽谈: an SME's interest in a patent for one of its needs, as the holder's TTO answers it."""
+
+    OPEN = "open"  # sent, the TTO has not answered
+    QUESTION = "question"  # the TTO asked a question; the SME's answer reopens it
+    TALKING = "talking"  # the TTO accepted talks
+    DECLINED = "declined"  # the TTO declined, with a reason
+    DEAL = "deal"  # an operator recorded the deal it led to
+    WITHDRAWN = "withdrawn"  # the SME withdrew it
+
+
 class LicenseType(StrEnum):
     EXCLUSIVE = "exclusive"
     SOLE = "sole"
@@ -193,6 +204,9 @@ LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
         "按件计费": FeeType.PER_UNIT, "免费": FeeType.FREE,
     },
     OfferStatus: {"有效": OfferStatus.ACTIVE, "已撤回": OfferStatus.WITHDRAWN},
+    InterestStatus: {"待回复": InterestStatus.OPEN, "待答复提问": InterestStatus.QUESTION,
+                     "洽谈中": InterestStatus.TALKING, "已婉拒": InterestStatus.DECLINED,
+                     "已成交": InterestStatus.DEAL, "已撤回": InterestStatus.WITHDRAWN},
     DealStatus: {"已生效": DealStatus.IN_FORCE, "生效": DealStatus.IN_FORCE, "待付费": DealStatus.AWAITING_PAYMENT,
                  "已取消": DealStatus.CANCELLED, "取消": DealStatus.CANCELLED},
     OwnershipEventKind: {"著录登记": OwnershipEventKind.RECORD, "申请/授权登记": OwnershipEventKind.RECORD,
