@@ -115,7 +115,3 @@ def mark_related(body: RelatedIn, who: Principal = Depends(operators), db: Sessi
     db.add(RelatedParties(first_org_id=first, second_org_id=second, note=body.note))
     db.commit()
     return RelatedIn(first_org_id=first, second_org_id=second, note=body.note)
-
-
-def confirmed_deals(db: Session) -> set[int]:
-    return set(db.scalars(select(AnomalyFlag.transaction_id).where(AnomalyFlag.status == "confirmed")))

@@ -122,7 +122,8 @@ def target_figures(base: str, operator: str) -> dict:
     year = dt.date.today().year
     report = httpx.get(f"{base}/stats/targets?year={year}", headers={"Authorization": f"Bearer {operator}"},
                        timeout=60).json()
-    return next((y for y in report["years"] if y["year"] == year), {})
+    row = next((y for y in report["years"] if y["year"] == year), {})
+    return {name: figure["value"] for name, figure in row.get("figures", {}).items()}  # each is {value, unit, label}
 
 
 def exactly_once(engine, result: LoadResult, before: dict, after: dict) -> list[str]:  # noqa: ANN001
