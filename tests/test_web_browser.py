@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import httpx
 from sqlalchemy import select
 
 from data.db import transaction
@@ -110,13 +111,18 @@ def test_an_offer_is_refused_then_declared_accepted_and_counted(site, browser):
     assert "60,000.00" in terms and "2030-06-30" in terms and "签约后30日内一次付清" in terms
     shot(sme, "06-sme-licence-terms")
     sme.click("main form button[type=submit]")
-    assert sme.locator("h1").inner_text() == "许可已生效"
-    shot(sme, "07-sme-licence-granted")
+    # Patent Law Art. 51 ¶1: the licence is obtained once the published fee is paid
+    assert sme.locator("h1").inner_text() == "已接受，待支付许可使用费"
+    shot(sme, "07-sme-licence-awaiting-payment")
     sme.context.close()
 
     with transaction(engine) as session:
         deal = session.scalars(select(Transaction).order_by(Transaction.id.desc())).first()
         assert [p.application_number for p in deal.patents] == [OFFERED] and deal.contract_amount == 60000
+    assert _year_row(operator) == before  # not counted while the fee is unpaid
+    paid = httpx.post(f"{base}/offers/licences/{deal.id}/payment", json={"amount": "60000"},
+                      headers={"Authorization": f"Bearer {keys['tto']}"})
+    assert paid.status_code == 200 and paid.json()["status"] == "in_force", paid.text
     after = _year_row(operator)
     # Columns: year, university patents (with growth), contract, received, SME patents, SME contract, SMEs …
     count = (lambda row, i: int(re.match(r"\d+", row[i]).group()) if row else 0)  # noqa: E731
