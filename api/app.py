@@ -32,6 +32,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         routes_matches,
         routes_needs,
         routes_offers,
+        routes_orgs,
+        routes_patents,
         routes_targets,
         routes_transactions,
     )
@@ -44,9 +46,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(title="patent-match · 专利供需对接平台", version="0.1.0",
                   description="Needs, matches and feedback for 供需对接; keys from `patent-match keys create`.",
                   responses={401: {"model": Error, "description": "Missing or invalid API key."},
-                             409: {"model": Error, "description": "Conflicts with stored data."}})
+                             409: {"model": Error, "description": "Conflicts with stored data."}},
+                  docs_url=None, redoc_url=None)  # served by api/docs_ui.py, with no CDN
     app.state.engine, app.state.matcher = engine, None
-    from api import freshness
+    from api import docs_ui
+
+    docs_ui.attach(app)
+    from api import freshness, messages
 
     freshness.attach(app)  # imports schedule index updates in the background (api/freshness.py)
     app.include_router(freshness.router)
@@ -59,6 +65,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_anomalies.router)
     app.include_router(routes_enterprise.router)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_patents.router)
+    app.include_router(routes_orgs.router)
+    from api import routes_interests, routes_notifications
+
+    app.include_router(routes_interests.router)
+    app.include_router(routes_notifications.router)
 
     from api.web.site import mount
 
@@ -69,11 +81,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         # A uniqueness or reference rule of the database, e.g. a pair already marked related: the
         # request conflicts with stored data; it is not a server error.
         rule = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)  # PostgreSQL names it
-        detail = "conflicts with stored data (a record like this exists, or a reference is missing)"
-        return JSONResponse(status_code=409, content={"detail": f"{detail}: {rule}" if rule else detail})
+        lang = messages.request_language(request)
+        detail = messages.msg("db.conflict_rule", lang, rule=rule) if rule else messages.msg("db.conflict", lang)
+        return JSONResponse(status_code=409, content={"detail": detail})
 
-    @app.get("/health", tags=["service"], response_model=Health)
+    messages.install(app)  # every refusal in the request's language (Accept-Language; zh by default)
+
+    @app.get("/health", tags=["service"], response_model=Health, summary="Service health")
     def health() -> Health:
+        """Liveness and the search index's freshness: when it was built and updated, and how many patents it lags."""
         found = freshness.index_status(app)
         lag = found.staleness
         return Health(status="ok", index_built_at=found.built_at, index_updated_at=found.updated_at,

@@ -10,35 +10,7 @@ import click
 from sqlalchemy import or_, select
 
 from data.settings import get_settings
-
-
-def load_models():  # noqa: ANN201
-    """The trained IPC model (or None) and the ranker: a learned one that won its cross-validation
-    (`patent-match match learn`), else the documented default."""
-    from matching.ipc import IpcClassifier
-    from matching.ranker import LinearRanker
-
-    settings = get_settings()
-    ipc_model = IpcClassifier.load(settings.ipc_model_dir) if (settings.ipc_model_dir / "ipc_model.json").exists() \
-        else None
-    ranker = LinearRanker.load(settings.ranker_path) if settings.ranker_path.exists() else LinearRanker()
-    return ipc_model, ranker
-
-
-def load_matcher(engine):  # noqa: ANN001, ANN201
-    from indexer.cache import EmbeddingCache
-    from indexer.encoders import load_encoder
-    from indexer.store import IndexConfig, load_index
-    from matching.clusters import cluster_map
-    from matching.matcher import NeedMatcher
-
-    settings = get_settings()
-    encoder = load_encoder(settings.encoder)
-    config = IndexConfig(nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts)
-    index = load_index(settings.index_dir, encoder, config)
-    ipc_model, ranker = load_models()
-    return NeedMatcher(index, encoder, EmbeddingCache(settings.cache_path), cluster_map(settings.cluster_scheme),
-                       ipc_model, ranker)
+from matching.loading import load_matcher, load_models  # noqa: F401  (their home; imported from here by older callers)
 
 
 def match_lines(matches, explain: bool) -> list[str]:  # noqa: ANN001

@@ -6,8 +6,8 @@ import dataclasses
 import functools
 import gc
 import threading
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 from api.auth import Principal, authenticate
 from data.db import session_factory
 from data.enums import Role
+
+if TYPE_CHECKING:
+    from matching.matcher import NeedMatcher
 
 MAX_ID = 2_147_483_647  # database ids are 32-bit on every backend; larger ids cannot exist
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -50,9 +53,21 @@ def invalid(path: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": tuple(path.split(".")), "msg": message, "type": "value_error"}])
 
 
-def require(*roles: Role):  # noqa: ANN201
-    """A dependency that lets only these roles through (admin always)."""
-    allowed = {*roles, Role.ADMIN}
+def allowed_roles(*gates: str | Role) -> set[Role]:
+    """The roles an action of api/permissions.py lets through (e.g. "needs.write"), plus any roles named
+    directly, plus admin always."""
+    from api.permissions import roles_for
+
+    found = {Role.ADMIN}
+    for gate in gates:
+        found.update((gate,) if isinstance(gate, Role) else roles_for(gate))
+    return found
+
+
+def require(*gates: str | Role):  # noqa: ANN201
+    """A dependency that lets only the roles of an action through (admin always): require("needs.write")
+    reads the one permission table (api/permissions.py) that the web pages read too."""
+    allowed = allowed_roles(*gates)
 
     def check(who: Principal = Depends(principal)) -> Principal:
         if who.role not in allowed:
@@ -65,8 +80,8 @@ def require(*roles: Role):  # noqa: ANN201
 
 def load_matcher_into(app) -> None:  # noqa: ANN001
     """Load the need → patent matcher once per process (`patent-match serve` does it before listening)."""
-    from api.cli_match import load_matcher
     from indexer.freshness import generation
+    from matching.loading import load_matcher
 
     loaded = load_matcher(app.state.engine)
     app.state.index_generation = generation(loaded.index.directory)
@@ -163,6 +178,12 @@ def _matcher_for_a_page(request: Request):  # noqa: ANN202
 # the API's matches, and raises (503 without an index) where the page can show the problem in place. A page
 # that matches only when asked (a challenge's solvers) still waits for the slot: it is held for the whole page.
 PAGE_MATCHER = in_the_matcher_line(_matcher_for_a_page)
+
+# The same as typed aliases (route parameters `need_matcher: MatcherDep`). Routes keep their parameter order,
+# the matcher after the role check, so a refused key never waits in the matcher's line; a parameter there
+# needs a default, `= None`, which FastAPI never uses: it always fills the dependency.
+MatcherDep = Annotated["NeedMatcher", MATCHER]
+MatcherLaterDep = Annotated[Callable[[], "NeedMatcher"], PAGE_MATCHER]  # loads when called; 503 without an index
 
 
 def own_organization(db: Session, who: Principal):  # noqa: ANN201

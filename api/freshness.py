@@ -328,7 +328,7 @@ def index_status(app: FastAPI, job_id: int | None = None) -> IndexStatusOut:
 router = APIRouter(tags=["service"])
 
 
-@router.get("/index/status", response_model=IndexStatusOut)
+@router.get("/index/status", response_model=IndexStatusOut, summary="Index update status")
 def get_index_status(request: Request, who: Principal = Depends(principal),
                      job: int | None = Query(None, ge=1, le=2_147_483_647,
                                              description="A job id an import reported; default the latest.")

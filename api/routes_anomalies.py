@@ -15,14 +15,13 @@ from api.auth import Principal
 from api.deps import PathId, invalid, require, session
 from api.schemas import Error, Id
 from data.anomalies import find_anomalies
-from data.enums import Role
 from data.models import AnomalyFlag, Organization, Patent, RelatedParties, Transaction
 from data.settings import get_settings
 
 router = APIRouter(tags=["anomaly review"])
-operators = require(Role.OPERATOR)
+operators = require("anomalies.review")
 reviewers = operators
-readers = require(Role.OPERATOR, Role.EVALUATOR)
+readers = require("anomalies.read")
 
 
 class FlagOut(BaseModel):
@@ -60,8 +59,10 @@ def _flag_out(flag: AnomalyFlag) -> FlagOut:
                    status=flag.status, comment=flag.comment, reviewed_by=flag.reviewed_by)
 
 
-@router.post("/anomalies/scan", response_model=ScanOut, responses={403: {"model": Error}})
+@router.post("/anomalies/scan", response_model=ScanOut, responses={403: {"model": Error}},
+             summary="Scan deals for anomalies")
 def scan(who: Principal = Depends(operators), db: Session = Depends(session)) -> ScanOut:
+    """Run the documented anomaly rules over every deal; new flags are stored with their evidence."""
     from matching.clusters import cluster_map
 
     clusters = cluster_map(get_settings().cluster_scheme)
@@ -82,9 +83,10 @@ def scan(who: Principal = Depends(operators), db: Session = Depends(session)) ->
     return ScanOut(new=len(fresh), open=open_flags)
 
 
-@router.get("/anomalies", response_model=list[FlagOut], responses={403: {"model": Error}})
+@router.get("/anomalies", response_model=list[FlagOut], responses={403: {"model": Error}}, summary="List anomaly flags")
 def flags(who: Principal = Depends(readers), db: Session = Depends(session),
           status_: Literal["open", "confirmed", "dismissed"] | None = Query(None, alias="status")) -> list[FlagOut]:
+    """Flags with their rule, evidence and review; filter by status."""
     query = select(AnomalyFlag).order_by(AnomalyFlag.id)
     if status_:
         query = query.where(AnomalyFlag.status == status_)
@@ -92,8 +94,10 @@ def flags(who: Principal = Depends(readers), db: Session = Depends(session),
 
 
 @router.post("/anomalies/{flag_id}/review", response_model=FlagOut,
-             responses={403: {"model": Error}, 404: {"model": Error}, 409: {"model": Error}})
+             responses={403: {"model": Error}, 404: {"model": Error}, 409: {"model": Error}},
+             summary="Confirm or dismiss a flag")
 def review(flag_id: PathId, body: ReviewIn, who: Principal = Depends(reviewers), db: Session = Depends(session)):  # noqa: ANN201
+    """An operator's verdict on a flag, with a comment; a confirmed flag's deal no longer counts toward targets."""
     flag = db.get(AnomalyFlag, flag_id)
     if flag is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no flag {flag_id}")
@@ -107,8 +111,10 @@ def review(flag_id: PathId, body: ReviewIn, who: Principal = Depends(reviewers),
 
 
 @router.post("/related-parties", status_code=status.HTTP_201_CREATED, response_model=RelatedIn,
-             responses={403: {"model": Error}, 409: {"model": Error, "description": "Already marked."}})
+             responses={403: {"model": Error}, 409: {"model": Error, "description": "Already marked."}},
+             summary="Mark two organisations as related")
 def mark_related(body: RelatedIn, who: Principal = Depends(operators), db: Session = Depends(session)) -> RelatedIn:
+    """Deals between related parties (关联方) are flagged by the anomaly scan."""
     first, second = sorted((body.first_org_id, body.second_org_id))
     if first == second or db.get(Organization, first) is None or db.get(Organization, second) is None:
         raise invalid("body.second_org_id", "two different, existing organisations")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import MATCHER, PathId, invalid, own_organization, principal, require, session
+from api.deps import MatcherDep, PathId, invalid, own_organization, principal, require, session
 from api.routes_needs import get_need
 from api.schemas import (
     ApplicationIn,
@@ -31,8 +31,8 @@ from data.enums import ChallengeState, Role
 from data.models import Challenge, ChallengeEvent, Need, Patent, PatentHolder
 
 router = APIRouter(prefix="/challenges", tags=["揭榜挂帅 challenges"])
-publishers = require(Role.SME, Role.OPERATOR)
-teams = require(Role.TTO)
+publishers = require("challenges.publish")
+teams = require("challenges.apply")
 ERRORS = {403: {"model": Error, "description": "Not the publisher, or a role that may not do this."},
           404: {"model": Error, "description": "No such challenge."},
           409: {"model": Error, "description": "The rules do not allow this change now (state, deadline)."}}
@@ -76,8 +76,10 @@ def _rules(action):  # noqa: ANN001, ANN202
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ChallengeOut, responses=ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ChallengeOut, responses=ERRORS,
+             summary="Publish a challenge")
 def publish(body: ChallengeIn, who: Principal = Depends(publishers), db: Session = Depends(session)) -> ChallengeOut:
+    """Publish one of the caller's needs as a 揭榜挂帅 challenge with a reward and a deadline."""
     need = get_need(db, body.need_id, who)
     if need.challenge is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"need {need.id} is already challenge {need.challenge.id}")
@@ -92,22 +94,25 @@ def publish(body: ChallengeIn, who: Principal = Depends(publishers), db: Session
     return _out(challenge, who)
 
 
-@router.get("", response_model=list[ChallengeOut])
+@router.get("", response_model=list[ChallengeOut], summary="List challenges")
 def list_challenges(who: Principal = Depends(principal), db: Session = Depends(session),
                     state: ChallengeState | None = Query(None)) -> list[ChallengeOut]:
+    """Challenges with their state; an SME sees applications to its own challenges only."""
     query = select(Challenge).options(selectinload(Challenge.need), selectinload(Challenge.applications))
     if state is not None:
         query = query.where(Challenge.state == state)
     return [_out(c, who) for c in db.scalars(query.order_by(Challenge.id))]
 
 
-@router.get("/{challenge_id}", response_model=ChallengeOut, responses=ERRORS)
+@router.get("/{challenge_id}", response_model=ChallengeOut, responses=ERRORS, summary="One challenge")
 def read_challenge(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)):  # noqa: ANN201
+    """A challenge with its need, reward, deadline, state and the applications the caller may see."""
     return _out(load_challenge(db, challenge_id), who)
 
 
-@router.get("/{challenge_id}/events", response_model=list[EventOut], responses=ERRORS)
+@router.get("/{challenge_id}/events", response_model=list[EventOut], responses=ERRORS, summary="A challenge's history")
 def events(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> list[EventOut]:
+    """Every state change of a challenge with who made it, when and why."""
     challenge = load_challenge(db, challenge_id)
     if who.role is Role.TTO or (who.role is Role.SME and challenge.need.organization_id != who.organization_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the log is for the publisher, operators and evaluators")
@@ -115,9 +120,10 @@ def events(challenge_id: PathId, who: Principal = Depends(principal), db: Sessio
             for e in challenge.events]
 
 
-@router.get("/{challenge_id}/solvers", response_model=list[SolverOut], responses={**ERRORS, 503: {"model": Error}})
+@router.get("/{challenge_id}/solvers", response_model=list[SolverOut], responses={**ERRORS, 503: {"model": Error}},
+            summary="Candidate solver teams")
 def solvers(challenge_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session),
-            need_matcher=MATCHER, top: int = Query(10, ge=1, le=50)) -> list[SolverOut]:  # noqa: ANN001
+            need_matcher: MatcherDep = None, top: int = Query(10, ge=1, le=50)) -> list[SolverOut]:
     """Universities and institutes ranked by their patents' relevance (matching/directions.py)."""
     from matching.directions import solver_teams
 
@@ -128,9 +134,11 @@ def solvers(challenge_id: PathId, who: Principal = Depends(principal), db: Sessi
 
 
 @router.post("/{challenge_id}/applications", status_code=status.HTTP_201_CREATED, response_model=ApplicationOut,
-             responses=ERRORS)
+             responses=ERRORS, summary="Apply to a challenge")
 def submit(challenge_id: PathId, body: ApplicationIn, who: Principal = Depends(teams),
            db: Session = Depends(session)) -> ApplicationOut:
+    """A university's or institute's application (揭榜) with its proposal and its own patents, while the challenge is
+    published and before its deadline."""
     challenge = load_challenge(db, challenge_id)
     team = own_organization(db, who)
     held = set(db.scalars(select(Patent.application_number).join(PatentHolder).where(
@@ -154,25 +162,30 @@ def _change(db: Session, challenge_id: int, who: Principal, action) -> Challenge
     return _out(challenge, who)
 
 
-@router.post("/{challenge_id}/shortlist", response_model=ChallengeOut, responses=ERRORS)
+@router.post("/{challenge_id}/shortlist", response_model=ChallengeOut, responses=ERRORS,
+             summary="Shortlist applications")
 def shortlist_applications(challenge_id: PathId, body: ShortlistIn, who: Principal = Depends(publishers),
                            db: Session = Depends(session)) -> ChallengeOut:
+    """The publisher or an operator shortlists applications of a published challenge."""
     return _change(db, challenge_id, who, lambda c: shortlist(c, set(body.application_ids), actor(who)))
 
 
-@router.post("/{challenge_id}/award", response_model=ChallengeOut, responses=ERRORS)
+@router.post("/{challenge_id}/award", response_model=ChallengeOut, responses=ERRORS, summary="Award a challenge")
 def award_application(challenge_id: PathId, body: AwardIn, who: Principal = Depends(publishers),
                       db: Session = Depends(session)) -> ChallengeOut:
+    """Award exactly one shortlisted application."""
     return _change(db, challenge_id, who, lambda c: award(c, body.application_id, actor(who)))
 
 
-@router.post("/{challenge_id}/complete", response_model=ChallengeOut, responses=ERRORS)
+@router.post("/{challenge_id}/complete", response_model=ChallengeOut, responses=ERRORS, summary="Complete a challenge")
 def complete(challenge_id: PathId, body: NoteIn, who: Principal = Depends(publishers),
              db: Session = Depends(session)) -> ChallengeOut:
+    """Mark an awarded challenge completed."""
     return _change(db, challenge_id, who, lambda c: move(c, ChallengeState.COMPLETED, actor(who), body.note))
 
 
-@router.post("/{challenge_id}/cancel", response_model=ChallengeOut, responses=ERRORS)
+@router.post("/{challenge_id}/cancel", response_model=ChallengeOut, responses=ERRORS, summary="Cancel a challenge")
 def cancel(challenge_id: PathId, body: NoteIn, who: Principal = Depends(publishers),
            db: Session = Depends(session)) -> ChallengeOut:
+    """Cancel a challenge from any open state, with a reason."""
     return _change(db, challenge_id, who, lambda c: move(c, ChallengeState.CANCELLED, actor(who), body.note))

@@ -30,10 +30,10 @@ from data.models import EnterpriseYear, Implementation, Organization, Patent, Pa
 from data.normalize import normalize_application_number
 
 router = APIRouter(tags=["enterprise figures, product filings and implementations"])
-figure_writers = require(Role.SME, Role.OPERATOR)
-readers = require(Role.SME, Role.OPERATOR, Role.EVALUATOR)
-implementers = require(Role.TTO, Role.SME, Role.OPERATOR)
-implementation_readers = require(Role.TTO, Role.SME, Role.OPERATOR, Role.EVALUATOR)
+figure_writers = require("enterprise.write")
+readers = require("enterprise.read")
+implementers = require("implementations.write")
+implementation_readers = require("implementations.read")
 OWN_ONLY = (Role.SME, Role.TTO)  # act for the key's organisation; everyone else names one
 
 

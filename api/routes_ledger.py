@@ -15,11 +15,11 @@ from api.auth import Principal
 from api.deps import MAX_ID, invalid, principal, require, session
 from api.schemas import Error
 from data import ledger
-from data.enums import OwnershipEventKind, Role
+from data.enums import OwnershipEventKind
 from data.models import Organization, Patent
 
 router = APIRouter(prefix="/patents", tags=["ownership ledger"])
-correctors = require(Role.OPERATOR)
+correctors = require("ledger.correct")
 
 
 class LedgerEntryOut(BaseModel):
@@ -66,6 +66,7 @@ def ownership(db: Session, patent: Patent, on: dt.date) -> OwnershipOut:
             summary="Who held a patent on a date, and its ownership history")
 def show(application_number: str, who: Principal = Depends(principal), db: Session = Depends(session),
          on: dt.date | None = Query(None, description="default: today")) -> OwnershipOut:
+    """Who held the patent on `on` (default today) and the whole ownership ledger."""
     return ownership(db, _patent(db, application_number), on or dt.date.today())
 
 
@@ -75,6 +76,7 @@ def show(application_number: str, who: Principal = Depends(principal), db: Sessi
              summary="Correct the holders (著录项目变更), with a reason")
 def correct(application_number: str, body: CorrectionIn, who: Principal = Depends(correctors),
             db: Session = Depends(session)) -> OwnershipOut:
+    """An operator's correction of the holders (著录项目变更) with a reason and evidence; it becomes a ledger event."""
     patent = _patent(db, application_number)
     orgs = []
     for position, org_id in enumerate(body.holder_ids):

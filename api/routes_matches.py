@@ -7,19 +7,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.auth import Principal
-from api.deps import MATCHER, PathId, invalid, require, session
+from api.deps import MatcherDep, PathId, invalid, require, session
 from api.routes_needs import FORBIDDEN, NOT_FOUND, get_need
 from api.schemas import Error, FeedbackIn, FeedbackOut, IndexLagOut, MatchOut, MatchPage, PatentMatchesOut
 from data.enums import Role
 from data.models import MatchFeedback, Patent, PatentHolder
 from indexer.freshness import Staleness
-from matching.matcher import Ranked
+from matching.matcher import Match, Ranked
 
 router = APIRouter(tags=["matches"])
 UNAVAILABLE = {503: {"model": Error, "description": "The search index has not been built."}}
-need_readers = require(Role.SME, Role.OPERATOR, Role.EVALUATOR)
-patent_readers = require(Role.TTO, Role.OPERATOR, Role.EVALUATOR)
-graders = require(Role.SME, Role.OPERATOR)
+need_readers = require("needs.matches")
+patent_readers = require("patents.matches")
+graders = require("matches.feedback")
 
 
 def index_lag(lag: Staleness | None) -> IndexLagOut | None:
@@ -27,6 +27,16 @@ def index_lag(lag: Staleness | None) -> IndexLagOut | None:
     if lag is None or not lag.pending:
         return None
     return IndexLagOut(missing=lag.missing, changed=lag.changed, notice_zh=lag.notice_zh())
+
+
+def explanation_zh(match: Match, who: Principal) -> str:
+    """Operators and evaluators read the features that ranked a patent (retriever ranks, contributions); an SME
+    or a TTO reads why in plain words: one sentence from the shared content, then the details (matching/explain.py)."""
+    if match.explanation is None:
+        return ""
+    if who.role in (Role.OPERATOR, Role.EVALUATOR, Role.ADMIN):
+        return f"{match.explanation.summary(match.title)}{match.explanation.zh()}"
+    return match.explanation.plain(match.title, match.value)
 
 
 def _keep(entry: Ranked, cluster: str | None, region: str | None, sleeping_only: bool, licence_available: bool,
@@ -44,9 +54,10 @@ def _keep(entry: Ranked, cluster: str | None, region: str | None, sleeping_only:
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchPage, responses={**FORBIDDEN, **NOT_FOUND,
-                                                                                   **UNAVAILABLE})
+                                                                                   **UNAVAILABLE},
+            summary="Patents for a need")
 def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
-                 db: Session = Depends(session), need_matcher=MATCHER,  # noqa: ANN001
+                 db: Session = Depends(session), need_matcher: MatcherDep = None,
                  limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000),
                  cluster: str | None = Query(None, description="Only patents in this industry cluster."),
                  region: str | None = Query(None, description="Only patents with a holder in this city or province."),
@@ -54,6 +65,8 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  licence_available: bool = Query(False, description="Only patents with an open-licence offer."),
                  holder: str | None = Query(None, description="Holder name contains this text."),
                  include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> MatchPage:
+    """The need's ranked, explained patents, one page at a time, with optional filters (cluster, region, sleeping,
+    open licence, holder)."""
     need = get_need(db, need_id, who)
     filtered = bool(cluster or region or sleeping_only or licence_available or holder)
     # Unfiltered, only candidates that can reach this page are looked up; a filter needs them all
@@ -63,8 +76,8 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
     items = [MatchOut(id=f"{need.id}:{m.application_number}", rank=offset + i + 1,
                       application_number=m.application_number, title=m.title, holders=list(m.holders),
                       legal_status=m.legal_status, sleeping=m.sleeping, score=m.score, features=m.features,
-                      explanation=m.explanation,
-                      explanation_zh=m.explanation.zh() if m.explanation else "", clusters=list(m.clusters),
+                      explanation=m.explanation, explanation_zh=explanation_zh(m, who),
+                      summary_zh=m.explanation.summary(m.title) if m.explanation else "", clusters=list(m.clusters),
                       value=m.value)
              for i, m in enumerate(shown)]
     return MatchPage(total=len(kept) if filtered else ranking.eligible, offset=offset, limit=limit, items=items,
@@ -72,10 +85,11 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
 
 
 @router.get("/patents/{application_number}/matches", response_model=PatentMatchesOut,
-            responses={**FORBIDDEN, **NOT_FOUND, **UNAVAILABLE})
-def patent_matches(application_number: str, db: Session = Depends(session), need_matcher=MATCHER,  # noqa: ANN001
+            responses={**FORBIDDEN, **NOT_FOUND, **UNAVAILABLE}, summary="Needs and licensees for a patent")
+def patent_matches(application_number: str, db: Session = Depends(session), need_matcher: MatcherDep = None,
                    who: Principal = Depends(patent_readers),
                    top: int = Query(10, ge=1, le=100)) -> PatentMatchesOut:
+    """Open needs the patent may solve and potential licensee enterprises, each with its evidence."""
     from dataclasses import asdict
 
     from matching.directions import PatentMatcher
@@ -91,9 +105,10 @@ def patent_matches(application_number: str, db: Session = Depends(session), need
 
 
 @router.post("/matches/{match_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut,
-             responses={**FORBIDDEN, **NOT_FOUND})
+             responses={**FORBIDDEN, **NOT_FOUND}, summary="Grade a match")
 def match_feedback(match_id: str, body: FeedbackIn, who: Principal = Depends(graders),
                    db: Session = Depends(session)) -> FeedbackOut:
+    """Feedback on a need–patent match: 0 not relevant, 1 partly, 2 solves the need; it trains the ranker."""
     need_part, _, number = match_id.partition(":")
     if not need_part.isdigit() or not number:
         raise invalid("path.match_id", "expected <need id>:<application number>, e.g. 12:201710483362.4")

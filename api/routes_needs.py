@@ -10,6 +10,7 @@ from api.audit import record as record_audit
 from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, principal, require, session
+from api.permissions import roles_for
 from api.schemas import Error, NeedIn, NeedOut, NeedPatch, Page
 from data.enums import NeedStatus, Role
 from data.models import Need, Organization, Transaction
@@ -17,8 +18,8 @@ from data.models import Need, Organization, Transaction
 router = APIRouter(prefix="/needs", tags=["needs"])
 NOT_FOUND = {404: {"model": Error, "description": "No such need, or not one this key may see."}}
 FORBIDDEN = {403: {"model": Error, "description": "This key's role may not do this."}}
-WRITERS = (Role.SME, Role.OPERATOR)
-writers = require(*WRITERS)
+WRITERS = roles_for("needs.write")
+writers = require("needs.write")
 
 
 def visible(query, who: Principal):  # noqa: ANN001, ANN201
@@ -44,8 +45,10 @@ def writable_need(db: Session, need_id: PathId, who: Principal) -> Need:
     return need
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=NeedOut, responses={**FORBIDDEN, **NOT_FOUND})
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=NeedOut, responses={**FORBIDDEN, **NOT_FOUND},
+             summary="Post a need")
 def create_need(body: NeedIn, who: Principal = Depends(writers), db: Session = Depends(session)) -> Need:
+    """An SME posts a technology need for itself; an operator for any organisation."""
     if who.role is Role.SME:
         if body.organization_id not in (None, who.organization_id):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "an SME posts needs for its own organisation only")
@@ -67,10 +70,11 @@ def create_need(body: NeedIn, who: Principal = Depends(writers), db: Session = D
     return need
 
 
-@router.get("", response_model=Page[NeedOut])
+@router.get("", response_model=Page[NeedOut], summary="List needs")
 def list_needs(who: Principal = Depends(principal), db: Session = Depends(session),
                status_: NeedStatus | None = Query(None, alias="status"),
                limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)) -> Page[NeedOut]:
+    """SMEs see their own needs, TTOs the open ones, others all; by id, one page at a time."""
     query = visible(select(Need), who)
     if status_ is not None:
         query = query.where(Need.status == status_)
@@ -79,14 +83,16 @@ def list_needs(who: Principal = Depends(principal), db: Session = Depends(sessio
     return Page[NeedOut](total=total, offset=offset, limit=limit, items=[NeedOut.model_validate(n) for n in items])
 
 
-@router.get("/{need_id}", response_model=NeedOut, responses=NOT_FOUND)
+@router.get("/{need_id}", response_model=NeedOut, responses=NOT_FOUND, summary="One need")
 def read_need(need_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> Need:
+    """A need the caller may see (another SME's answers 404)."""
     return get_need(db, need_id, who)
 
 
-@router.patch("/{need_id}", response_model=NeedOut, responses={**FORBIDDEN, **NOT_FOUND})
+@router.patch("/{need_id}", response_model=NeedOut, responses={**FORBIDDEN, **NOT_FOUND}, summary="Change a need")
 def update_need(need_id: PathId, body: NeedPatch, who: Principal = Depends(principal),
                 db: Session = Depends(session)) -> Need:
+    """Change the fields given; the others keep their value."""
     need = writable_need(db, need_id, who)
     before = snapshot(NeedOut.model_validate(need))
     for name, value in body.model_dump(exclude_unset=True).items():
@@ -99,8 +105,10 @@ def update_need(need_id: PathId, body: NeedPatch, who: Principal = Depends(princ
 
 
 @router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses={**FORBIDDEN, **NOT_FOUND, 409: {"model": Error, "description": "Deals cite this need."}})
+               responses={**FORBIDDEN, **NOT_FOUND, 409: {"model": Error, "description": "Deals cite this need."}},
+               summary="Delete a need")
 def delete_need(need_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> Response:
+    """Delete a need that no deal refers to."""
     need = writable_need(db, need_id, who)
     if db.scalar(select(Transaction.id).where(Transaction.source_need_id == need.id).limit(1)):
         raise HTTPException(status.HTTP_409_CONFLICT, f"need {need_id} is the source of recorded deals; close it "

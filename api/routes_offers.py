@@ -30,8 +30,8 @@ from data.licensing import (
 from data.models import LicenseOffer, Patent, PatentHolder, Transaction
 
 router = APIRouter(prefix="/offers", tags=["open licensing"])
-declarers = require(Role.TTO, Role.OPERATOR)
-licensees = require(Role.SME)
+declarers = require("offers.declare")
+licensees = require("offers.accept")
 FEE_FIELD = {FeeType.LUMP_SUM: "lump_sum", FeeType.ROYALTY: "royalty_rate", FeeType.PER_UNIT: "per_unit_fee"}
 ERRORS = {403: {"model": Error, "description": "This key's role or organisation may not do this."},
           404: {"model": Error, "description": "No such patent or offer."}}
@@ -80,8 +80,11 @@ def _may_manage(who: Principal, patent: Patent) -> None:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OfferOut,
-             responses={**ERRORS, 409: {"model": Refused, "description": "Not eligible; each refusal names its rule."}})
+             responses={**ERRORS, 409: {"model": Refused, "description": "Not eligible; each refusal names its rule."}},
+             summary="Declare an open licence")
 def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Session = Depends(session)):  # noqa: ANN201
+    """Declare an open-licence offer (开放许可) for a granted, valid patent; an ineligible one answers 409 naming each
+    legal rule."""
     patent = patent_for_offer(db, body.application_number)
     _may_manage(who, patent)
     wanted = FEE_FIELD.get(body.fee_type)
@@ -107,10 +110,11 @@ def declare_offer(body: OfferIn, who: Principal = Depends(declarers), db: Sessio
     return _out(offer)
 
 
-@router.get("", response_model=list[OfferOut])
+@router.get("", response_model=list[OfferOut], summary="List open-licence offers")
 def list_offers(who: Principal = Depends(principal), db: Session = Depends(session),
                 application_number: str | None = Query(None), status_: OfferStatus | None = Query(None, alias="status"),
                 limit: int = Query(50, ge=1, le=500)) -> list[OfferOut]:
+    """Offers by id, optionally for one patent or status."""
     query = select(LicenseOffer).join(Patent).options(selectinload(LicenseOffer.patent)).order_by(LicenseOffer.id)
     if application_number:
         query = query.where(Patent.application_number == application_number)
@@ -126,7 +130,7 @@ def get_offer(db: Session, offer_id: int) -> LicenseOffer:
     return offer
 
 
-@router.post("/{offer_id}/withdraw", response_model=OfferOut, responses=ERRORS)
+@router.post("/{offer_id}/withdraw", response_model=OfferOut, responses=ERRORS, summary="Withdraw an offer")
 def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Session = Depends(session)) -> OfferOut:
     """Withdraw an offer; licences already granted on it stay in force (Patent Law Art. 50 ¶2), and with them
     the patent's annual-fee reduction."""
@@ -144,7 +148,8 @@ def withdraw_offer(offer_id: PathId, who: Principal = Depends(declarers), db: Se
 
 @router.post("/{offer_id}/accept", status_code=status.HTTP_201_CREATED, response_model=LicenceOut,
              responses={**ERRORS, 409: {"model": Error, "description": "Withdrawn or expired offer, or this "
-                                        "licensee already holds a licence under it (the answer names it)."}})
+                                        "licensee already holds a licence under it (the answer names it)."}},
+             summary="Accept an open licence")
 def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = Depends(session)) -> LicenceOut:
     """Take a licence on exactly the published terms (non-exclusive; filing pending). It is in force at once for
     a free or pay-later offer, else `awaiting_payment` until the licensor confirms the fee (Patent Law Art. 51 ¶1)."""
@@ -171,7 +176,8 @@ def accept(offer_id: PathId, who: Principal = Depends(licensees), db: Session = 
 
 
 @router.post("/licences/{transaction_id}/payment", response_model=LicenceOut,
-             responses={**ERRORS, 409: {"model": Error, "description": "The licence was cancelled."}})
+             responses={**ERRORS, 409: {"model": Error, "description": "The licence was cancelled."}},
+             summary="Confirm a licence payment")
 def record_licence_payment(transaction_id: PathId, body: PaymentIn, who: Principal = Depends(declarers),
                            db: Session = Depends(session)) -> LicenceOut:
     """The licensor confirms what it has received for a licence taken under its offer; a licence awaiting

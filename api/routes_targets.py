@@ -26,13 +26,12 @@ from api.schemas import (
     YearFigure,
 )
 from api.targets_export import XLSX, export
-from data.enums import Role
 from data.indicators import BY_NAME, INDICATORS, RATIO
 from data.settings import get_settings
 from data.targets import Report, load_targets, target_report
 
 router = APIRouter(tags=["transactions and targets"])
-readers = require(Role.OPERATOR, Role.EVALUATOR)
+readers = require("targets.read")
 
 
 def _figure(name: str, value: int | Decimal | None, label: str | None = None) -> Figure:
@@ -92,10 +91,13 @@ def public(found: Report, year: int | None = None) -> TargetReport:
 
 
 @router.get("/stats/targets", response_model=TargetReport,
-            responses={200: {"content": {"text/csv": {}, XLSX: {}}, "description": "JSON, CSV or XLSX (format=)"}})
+            responses={200: {"content": {"text/csv": {}, XLSX: {}}, "description": "JSON, CSV or XLSX (format=)"}},
+            summary="Target indicators")
 def targets(who: Principal = Depends(readers), db: Session = Depends(session),
             year: int | None = Query(None, ge=1985, le=2100), region: str | None = Query(None, max_length=50),
             format: str = Query("json", pattern="^(json|csv|xlsx)$")):  # noqa: A002 (the query parameter's name)
+    """Per signing year and over the plan period: patents and amounts from universities and institutes to SMEs,
+    growth, national indicators 3 and 4, progress against targets; JSON, CSV or XLSX."""
     settings = get_settings()
     found = target_report(db, load_targets(settings.targets_file), settings.subsidy_rate, region)
     report = public(found, year)

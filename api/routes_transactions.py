@@ -23,12 +23,11 @@ from api.deps import PathId, invalid, require, session
 from api.errors import FieldConflict
 from api.schemas import Error, TransactionIn, TransactionOut, TransactionPatch
 from data import deals
-from data.enums import Role
 from data.models import AuditEntry, Challenge, Need, Organization, Patent, Transaction
 
 router = APIRouter(tags=["transactions and targets"])
-recorders = require(Role.OPERATOR)
-readers = require(Role.OPERATOR, Role.EVALUATOR)
+recorders = require("transactions.record")
+readers = require("transactions.read")
 ERRORS = {403: {"model": Error, "description": "Only operators record deals."},
           404: {"model": Error, "description": "No such deal."},
           409: {"model": Error, "description": "Idempotency-Key reused with a different request."}}
@@ -60,11 +59,14 @@ def _audit(db: Session, who: Principal, action: str, deal: Transaction, before: 
     record_audit(db, who, action, "transaction", deal.id, before, _snapshot(deal))
 
 
-@router.post("/transactions", status_code=status.HTTP_201_CREATED, response_model=TransactionOut, responses=ERRORS)
+@router.post("/transactions", status_code=status.HTTP_201_CREATED, response_model=TransactionOut, responses=ERRORS,
+             summary="Record a deal")
 def record(body: TransactionIn, response: Response, who: Principal = Depends(recorders),
            db: Session = Depends(session),
            idempotency_key: str | None = Header(None, max_length=128,
                                                 description="Retries with the same key return the same deal.")):
+    """Record a transfer, licence, equity contribution or pledge under the rules of data/deals.py; an Idempotency-Key
+    makes retries safe."""
     digest = hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()
     if idempotency_key:
         earlier = db.scalar(select(Transaction).where(Transaction.idempotency_key == idempotency_key)
@@ -96,9 +98,10 @@ def record(body: TransactionIn, response: Response, who: Principal = Depends(rec
     return _out(deal)
 
 
-@router.patch("/transactions/{deal_id}", response_model=TransactionOut, responses=ERRORS)
+@router.patch("/transactions/{deal_id}", response_model=TransactionOut, responses=ERRORS, summary="Update a deal")
 def update(deal_id: PathId, body: TransactionPatch, who: Principal = Depends(recorders),
            db: Session = Depends(session)) -> TransactionOut:
+    """Raise the received amount, set the recording date or cancel the deal; the ledger follows."""
     deal = db.get(Transaction, deal_id)
     if deal is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no deal {deal_id}")
@@ -118,12 +121,17 @@ def update(deal_id: PathId, body: TransactionPatch, who: Principal = Depends(rec
     return _out(deal)
 
 
-@router.get("/transactions", response_model=list[TransactionOut])
+@router.get("/transactions", response_model=list[TransactionOut], summary="List deals")
 def list_deals(who: Principal = Depends(readers), db: Session = Depends(session),
-               year: int | None = Query(None, ge=1985, le=2100), limit: int = Query(100, ge=1, le=1000)):
-    deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents)).order_by(Transaction.id)
-                       .limit(limit)).all()
-    return [_out(d) for d in deals if year is None or d.signed_on.year == year]
+               year: int | None = Query(None, ge=1985, le=2100, description="Only deals signed in this year."),
+               limit: int = Query(100, ge=1, le=1000),
+               offset: int = Query(0, ge=0, le=10_000_000, description="Deals to skip: pages in a stable order.")):
+    """Deals in the order they were recorded (by id), so `offset` pages never overlap or skip one; the year
+    filter applies before paging."""
+    query = select(Transaction).options(selectinload(Transaction.patents)).order_by(Transaction.id)
+    if year is not None:
+        query = query.where(Transaction.signed_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    return [_out(d) for d in db.scalars(query.offset(offset).limit(limit))]
 
 
 class AuditOut(BaseModel):
@@ -134,8 +142,10 @@ class AuditOut(BaseModel):
     after: dict | None
 
 
-@router.get("/transactions/{deal_id}/audit", response_model=list[AuditOut], responses=ERRORS)
+@router.get("/transactions/{deal_id}/audit", response_model=list[AuditOut], responses=ERRORS,
+            summary="A deal's audit log")
 def audit(deal_id: PathId, who: Principal = Depends(readers), db: Session = Depends(session)) -> list[AuditOut]:
+    """Every create and update of the deal with who made it, before and after."""
     entries = db.scalars(select(AuditEntry).where(AuditEntry.entity == "transaction", AuditEntry.entity_id == deal_id)
                          .order_by(AuditEntry.id))
     return [AuditOut(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after) for e in entries]

@@ -94,7 +94,9 @@ class MatchOut(BaseModel):
     score: float
     features: dict[str, float]
     explanation: Explanation | None
-    explanation_zh: str
+    explanation_zh: str = Field(description="Why it matches, for the caller's role: in plain words for an SME or "
+                                            "a TTO; with the features that ranked it for operators and evaluators.")
+    summary_zh: str = Field("", description="Why this patent, in one plain sentence from the shared content.")
     clusters: list[ClusterEvidence]
     value: float | None
 
@@ -159,7 +161,8 @@ class OfferIn(BaseModel):
     fee_type: FeeType
     lump_sum: Decimal | None = Field(None, gt=0, max_digits=16, decimal_places=2, description="yuan, for lump_sum")
     royalty_rate: Decimal | None = Field(None, gt=0, le=1, max_digits=6, decimal_places=4,
-                                         description="fraction of sales, for royalty")
+                                         description="fraction of sales, for royalty: 0.015 is 1.50% (the web "
+                                                     "interface shows and takes percentages)")
     per_unit_fee: Decimal | None = Field(None, gt=0, max_digits=16, decimal_places=2, description="yuan, for per_unit")
     payment_method: str = Field("", max_length=500, description="支付方式")
     term_start: dt.date | None = Field(None, description="default: today")

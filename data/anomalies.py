@@ -31,6 +31,44 @@ CONVERSION = (TransactionKind.TRANSFER, TransactionKind.LICENSE, TransactionKind
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A rule as an operator reads it: its Chinese name and what it checks; the code is what flags store."""
+
+    code: str
+    name: str
+    explanation: str
+    explanation_en: str
+
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in (
+    Rule("repeat_transfer", "短期内重复转让", "同一件专利在12个月内被转让两次，可能是为凑数而来回倒手。",
+         "The same patent transferred twice within 12 months."),
+    Rule("round_trip", "转回原权利人", "专利由甲方转给乙方后又转回甲方，技术并未真正转移。",
+         "A patent transferred A → B and later back B → A."),
+    Rule("related_parties", "关联方交易", "交易双方已被运营人员标记为关联方（如母子公司、同一实际控制人）。",
+         "The parties are marked as related."),
+    Rule("symbolic_price", "象征性价格", "转让、许可或作价入股的合同金额为零或低于1000元。",
+         "A transfer, licence or equity deal at zero or under 1,000 yuan."),
+    Rule("outlier_price", "价格明显偏离", "合同金额远低于或远高于同类交易（同交易类型、主分类号同一部），"
+                                         "超出“下四分位数的十分之一”至“上四分位数加三倍四分位距”的范围，至少比较5笔交易。",
+         "A price outside [Q1 / 10, Q3 + 3 · IQR] of at least five peer deals of the same kind whose main patent "
+         "shares the IPC section."),
+    Rule("deadline_bulk", "年底集中签约", "同一出让方在12月17日之后（年度报送前15天内）签订5笔以上交易。",
+         "Five or more deals by one transferor signed in the last 15 days of a year."),
+    Rule("unpaid", "长期未到账", "签订超过12个月，实际到账不足合同金额的10%。",
+         "Less than 10% of the contract amount received more than 12 months after signing."),
+    Rule("unrelated_industry", "行业不相关", "受让方或被许可方申报的行业所属产业集群与专利所属产业集群没有交集。",
+         "The recipient's declared industry and the patent belong to no common cluster."),
+)}
+
+
+def rule_name(code: str) -> str:
+    """The Chinese name of a rule code; an unknown code (a rule since retired) is shown as stored."""
+    found = RULES.get(code)
+    return found.name if found else code
+
+
+@dataclass(frozen=True)
 class Finding:
     transaction_id: int
     rule: str

@@ -128,6 +128,21 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class FlagStatus(StrEnum):
+    """An anomaly flag's review (data/anomalies.py; stored as its value in anomaly_flags.status)."""
+
+    OPEN = "open"
+    CONFIRMED = "confirmed"  # the deal leaves the target figures
+    DISMISSED = "dismissed"
+
+
+class FilingStatus(StrEnum):
+    """Whether a licence contract was filed (备案) with CNIPA (stored as its value in transactions.filing_status)."""
+
+    PENDING = "pending"
+    FILED = "filed"
+
+
 class TagEntity(StrEnum):
     PATENT = "patent"
     NEED = "need"
@@ -213,6 +228,19 @@ LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
                          "转让": OwnershipEventKind.TRANSFER, "作价入股": OwnershipEventKind.EQUITY,
                          "著录项目变更": OwnershipEventKind.CORRECTION,
                          "法律事件": OwnershipEventKind.LEGAL_EVENT},
+    ApplicationStatus: {"已提交": ApplicationStatus.SUBMITTED, "已入围": ApplicationStatus.SHORTLISTED,
+                        "已揭榜": ApplicationStatus.AWARDED, "未入选": ApplicationStatus.REJECTED},
+    HolderRole: {"申请人": HolderRole.APPLICANT, "专利权人": HolderRole.PATENTEE},
+    Role: {"中小企业": Role.SME, "高校技术转移机构": Role.TTO, "运营中心": Role.OPERATOR, "评测人员": Role.EVALUATOR,
+           "管理员": Role.ADMIN},
+    TagEntity: {"专利": TagEntity.PATENT, "需求": TagEntity.NEED},
+    TagDimension: {"IPC 分类": TagDimension.IPC, "战略性新兴产业": TagDimension.SEI,
+                   "产业集群": TagDimension.CLUSTER, "技术功效": TagDimension.EFFECT,
+                   "产品类别": TagDimension.PRODUCT},
+    TagSource: {"原始著录": TagSource.GIVEN, "对照表映射": TagSource.MAPPED, "模型推断": TagSource.INFERRED,
+                "企业申报": TagSource.DECLARED, "文本抽取": TagSource.EXTRACTED},
+    FlagStatus: {"待审查": FlagStatus.OPEN, "已确认异常": FlagStatus.CONFIRMED, "已排除": FlagStatus.DISMISSED},
+    FilingStatus: {"待备案": FilingStatus.PENDING, "已备案": FilingStatus.FILED},
 }
 
 

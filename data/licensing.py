@@ -172,7 +172,8 @@ def accept_offer(session: Session, offer: LicenseOffer, licensee: Organization, 
     if earlier is not None:
         raise LicenceRefused(duplicate_message(offer, licensee, earlier), earlier)
     holder = offer.patent.holders[0].organization
-    terms = {FeeType.LUMP_SUM: f"一次性许可费{offer.lump_sum}元", FeeType.ROYALTY: f"销售提成{offer.royalty_rate}",
+    royalty = (offer.royalty_rate or 0) * 100  # stored as a fraction of sales; people read percentages
+    terms = {FeeType.LUMP_SUM: f"一次性许可费{offer.lump_sum}元", FeeType.ROYALTY: f"销售提成{royalty:.2f}%",
              FeeType.PER_UNIT: f"按件{offer.per_unit_fee}元", FeeType.FREE: "免费"}[offer.fee_type]
     if offer.pay_later_months:
         terms += f"，先使用后付费{offer.pay_later_months}个月"

@@ -86,6 +86,7 @@ class Organization(Timestamped, Base):
     city: Mapped[str | None] = mapped_column(String(50))
     province: Mapped[str | None] = mapped_column(String(50))
     industry: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(200))  # where notices go when email is on
 
 
 class Patent(Timestamped, Base):

@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     eval_sets: Path | None = Field(default=None, description="Folder of judged sets (BEIR layout) evaluators can run "
                                    "from the web interface; default: `home`/eval-sets")
 
+    # Email for notifications (data/mail.py): off unless smtp_host is set.
+    smtp_host: str | None = Field(default=None, description="SMTP server for notification email; unset: no email")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server wants one")
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS")
+    smtp_sender: str = Field(default="patent-match@localhost", description="The From address")
+    smtp_timeout: float = Field(default=10.0, gt=0, description="Seconds to wait for the server")
+    smtp_operator_to: tuple[str, ...] = Field(default=(), description="Where the operators' notices go")
+    smtp_site_url: str = Field(default="", description="The web interface's address, for links in email, "
+                               "e.g. https://match.example.cn")
+
     @property
     def eval_sets_dir(self) -> Path:
         return self.eval_sets or self.home / "eval-sets"

@@ -20,6 +20,20 @@ from eval.plots import breakdown_bars, metric_bars, query_deltas
 from eval.runner import PRIMARY, EvalResult
 
 REPORT_MEASURES = ["nDCG@10", "P@5", "R@20", "MRR@10", "MAP"]
+# How the web report names each ranker (eval/rankers.py RANKERS), Chinese first; an unknown name shows as itself.
+RANKER_LABELS: dict[str, tuple[str, str]] = {
+    "bm25": ("BM25 关键词检索", "BM25 keywords"),
+    "char_tfidf": ("字符 TF-IDF 字面检索", "Character TF-IDF"),
+    "dense": ("语义向量检索", "Dense vectors"),
+    "hybrid": ("混合检索（RRF 融合）", "Hybrid (RRF)"),
+    "hybrid_sum": ("混合检索（加权求和）", "Hybrid (weighted sum)"),
+    "full": ("完整排序（检索＋领域特征）", "Full ranker (retrieval + domain features)"),
+}
+
+
+def ranker_label(name: str, lang: str = "zh") -> str:
+    labels = RANKER_LABELS.get(name)
+    return name if labels is None else labels[1 if lang == "en" else 0]
 BREAKDOWN_ATTRIBUTES = ("style", "industry", "region")
 
 

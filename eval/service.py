@@ -14,7 +14,6 @@ def evaluate_judged_set(dataset_dir: Path, rankers: list[str], split: str | None
 
     Raises DatasetError or QueryMismatch (eval/) for a set that cannot be evaluated as asked, and
     ValueError for an unknown ranker."""
-    from api.cli_match import load_models
     from data.settings import get_settings
     from eval.dataset import load_dataset
     from eval.rankers import RANKERS, RankerContext
@@ -24,6 +23,7 @@ def evaluate_judged_set(dataset_dir: Path, rankers: list[str], split: str | None
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
     from matching.clusters import cluster_map
+    from matching.loading import load_models
     from matching.ranker import LinearRanker
 
     unknown = [r for r in rankers if r not in RANKERS]

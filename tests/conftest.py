@@ -3,6 +3,10 @@
 PostgreSQL tests run against PATENT_MATCH_TEST_POSTGRES_URL, each in a schema of its own that is
 dropped afterwards. Without that variable they are skipped, unless PATENT_MATCH_REQUIRE_POSTGRES=1
 (set by .ci/run), in which case a missing or unreachable server is an error, never a skip.
+
+The shared evaluation corpus is treated the same way: tests that read it take the `shared_data`
+fixture, which skips them when the corpus is absent (a fresh clone has none: it may not be
+redistributed), unless PATENT_MATCH_REQUIRE_SHARED_DATA=1 (set by .ci/run) makes that a failure.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from indexer.text import Document, join_fields
 TODAY = dt.date(2026, 11, 21)
 # The shared public data (never copied into the repository): beside the checkout, or where
 # PATENT_MATCH_SHARED_DATA says (.ci/run sets it for a clone whose origin has the data beside it).
-SHARED = Path(os.environ.get("PATENT_MATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+# Read it through the `shared_data` fixture, never directly, so that its absence is a skip.
+SHARED = Path(os.environ.get("PATENT_MATCH_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+# What the tests read from it; a corpus missing one of these is damaged, not absent.
+SHARED_FILES = ("eval/needs-dev/qrels/test.tsv", "eval/problem2patent/qrels/test.tsv",
+                "eval/title2abstract/qrels/test.tsv", "ipc/cn_titles_ipc.csv", "patents/cn_patents.jsonl")
 pytest_plugins = ["tests.api_support", "tests.web_support"]  # `api`: the demo over HTTP; `site`: over a browser
 
 
@@ -49,6 +57,27 @@ def _postgres_url() -> str | None:
     if not url and os.environ.get("PATENT_MATCH_REQUIRE_POSTGRES") == "1":
         pytest.fail("PATENT_MATCH_REQUIRE_POSTGRES=1 but PATENT_MATCH_TEST_POSTGRES_URL is not set")
     return url
+
+
+def shared_corpus(path: Path, required: bool) -> Path:
+    """`path` when it holds the shared corpus; a skip when it is absent, a failure when `required`."""
+    if not path.is_dir():
+        reason = (f"the shared evaluation corpus is not here ({path}): set PATENT_MATCH_SHARED_DATA or put "
+                  "../shared/data beside the checkout; see README, Evaluation data")
+        if required:
+            pytest.fail(f"PATENT_MATCH_REQUIRE_SHARED_DATA=1 but {reason}")
+        pytest.skip(reason)
+    # Present but incomplete is never a skip: someone pointed the tests at it and got it wrong.
+    missing = [name for name in SHARED_FILES if not (path / name).is_file()]
+    if missing:
+        pytest.fail(f"the shared evaluation corpus at {path} lacks {', '.join(missing)}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared evaluation corpus (README: "Evaluation data"); skips the test when it is not here."""
+    return shared_corpus(SHARED, os.environ.get("PATENT_MATCH_REQUIRE_SHARED_DATA") == "1")
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def test_bad_rows_are_reported_with_file_row_column_and_reason_and_nothing_is_wr
     assert "is not an IPC code" in found[(3, "IPC分类号")]
     assert "not a real date" in found[(4, "申请日")]
     assert found[(5, "申请号")] == "duplicate 申请号 (first on row 2)"
-    assert "spreadsheet formula" in found[(6, "名称")]
+    assert "电子表格公式" in found[(6, "名称")] and "删去开头的“=”" in found[(6, "名称")]
     assert "is not an IPC code" in found[(7, "IPC分类号")]
     assert "no such IPC subclass" in found[(8, "IPC分类号")]
     assert "bad.csv, row 4, column '申请日'" in str(caught.value)
@@ -152,7 +152,7 @@ def test_skip_invalid_imports_good_rows_and_writes_inert_rejects(engine, write, 
     assert report.rejects_path == tmp_path / "p.rejects.csv"
     with report.rejects_path.open(encoding="utf-8-sig", newline="") as handle:
         rejects = list(csv.reader(handle))
-    assert rejects[1][0] == "3" and "spreadsheet formula" in rejects[1][1]
+    assert rejects[1][0] == "3" and "电子表格公式" in rejects[1][1]
     assert rejects[1][rejects[0].index("名称")] == "'=HYPERLINK(\"x\")"  # cannot execute when opened
     assert count(engine, Patent) == 2
 

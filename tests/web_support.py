@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -82,8 +83,13 @@ def sign_in(browser, base: str, key: str, viewport: dict | None = None):  # noqa
 
 
 def shot(page, name: str, full_page: bool = True) -> Path:  # noqa: ANN001
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    folder = SCREENSHOTS
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only checkout: the screenshots are for looking at, never a reason to fail
+        folder = Path(tempfile.gettempdir()) / "patent-match-screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.wait_for_function("Array.from(document.images).every(image => image.complete && image.naturalWidth > 0)")
     page.screenshot(path=str(path), full_page=full_page)
     return path

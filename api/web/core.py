@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +23,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from api.deps import session
+from api.deps import allowed_roles, session
+from api.messages import localize
 from api.web.i18n import LANG_COOKIE, enum_text, field_message, translator
 from api.web.sessions import COOKIE, find_session
 from data.enums import Role
@@ -90,9 +91,10 @@ def current_user(request: Request, db: Session = Depends(session)) -> WebUser:
     return WebUser(who, org.name if org else None, web_session.csrf_token, language(request))
 
 
-def pages_for(*roles: Role) -> Callable[..., WebUser]:
-    """A dependency that lets only these roles reach a page (admin always); others get a 403 page."""
-    allowed = {*roles, Role.ADMIN}
+def pages_for(*gates: str | Role) -> Callable[..., WebUser]:
+    """A dependency that lets only the roles of an action reach a page (admin always), e.g. pages_for("needs.write"):
+    the permission table of api/permissions.py, which the API's `require` reads too. Others get a 403 page."""
+    allowed = allowed_roles(*gates)
 
     def check(user: WebUser = Depends(current_user)) -> WebUser:
         if user.role not in allowed:
@@ -103,15 +105,46 @@ def pages_for(*roles: Role) -> Callable[..., WebUser]:
 
 
 async def posted(request: Request, user: WebUser = Depends(current_user)) -> dict[str, Any]:
-    """The submitted form, once its CSRF token matches the session's (a forged form gets 403)."""
-    form = await request.form()
-    if not hmac.compare_digest(str(form.get("csrf", "")).encode(), user.csrf.encode()):  # bytes: any input
-        raise WebError(403, translator(user.lang)("error.csrf"))
+    """The submitted form, once its CSRF token matches the session's (a forged form gets 403).
+
+    A plain form is read here without Starlette's 1 MB part limit (a long document pasted into a need), so the
+    page re-renders it with what was typed and the schema's length rule in Chinese instead of a bare English
+    400; only a body over WEB_FORM_LIMIT is refused outright, with a Chinese page."""
+    t = translator(user.lang)
+    too_large = WebError(413, t("error.too_large", limit=f"{WEB_FORM_LIMIT // 2**20} MB"))
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = await _bounded_body(request)
+        if body is None:
+            raise too_large
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    else:  # multipart (file uploads): Starlette's parser and its limits
+        try:
+            form = await request.form()
+        except HTTPException:
+            raise too_large from None
+        pairs = [(name, item) for name in form for item in form.getlist(name)]
+    if not hmac.compare_digest(str(dict(pairs).get("csrf", "")).encode(), user.csrf.encode()):  # bytes: any input
+        raise WebError(403, t("error.csrf"))
     values: dict[str, Any] = {}
-    for name in form:
-        items = form.getlist(name)
-        values[name] = items if len(items) > 1 or name.endswith("[]") else items[0]
-    return {name.removesuffix("[]"): value for name, value in values.items()}
+    for name, item in pairs:
+        values.setdefault(name, []).append(item)
+    return {name.removesuffix("[]"): items if len(items) > 1 or name.endswith("[]") else items[0]
+            for name, items in values.items()}
+
+
+WEB_FORM_LIMIT = 16 * 2**20  # bytes of a urlencoded form; Starlette's 1 MB part limit is not applied to it
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request body, or None once it passes WEB_FORM_LIMIT (read no further)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > WEB_FORM_LIMIT:
+            return None
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # noqa: SLF001 (so a later request.form() or body() still works)
+    return request._body  # noqa: SLF001
 
 
 @dataclass
@@ -138,13 +171,15 @@ def attempt(db: Session, lang: str, action: Callable[[], T]) -> tuple[T | None, 
         result = action()
     except HTTPException as exc:
         db.rollback()
-        return None, Problem(exc.status_code, str(exc.detail), dict(getattr(exc, "fields", {})))
+        fields = {name: localize(str(text), lang) for name, text in getattr(exc, "fields", {}).items()}
+        return None, Problem(exc.status_code, localize(str(exc.detail), lang), fields)  # api/messages.py
     except (RequestValidationError, ValidationError) as exc:
         db.rollback()
         return None, _field_errors(list(exc.errors()), lang)
     if isinstance(result, JSONResponse) and result.status_code >= 400:  # refusals with their rules
         body = json.loads(bytes(result.body))
-        return None, Problem(result.status_code, body.get("detail", ""), refusals=body.get("refusals", []))
+        return None, Problem(result.status_code, localize(body.get("detail", ""), lang),
+                             refusals=body.get("refusals", []))
     return result, None
 
 

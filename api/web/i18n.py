@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from api.messages import FIELD_MESSAGES, field_message  # noqa: F401  (pages import them from here)
+from data.anomalies import RULES as ANOMALY_RULES
 from data.enums import LABELS, label
 
 LANG_COOKIE = "pm_lang"
@@ -81,7 +84,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accept.filing": ("备案状态", "Filing status"), "accept.withdrawn": ("该许可声明已撤回或已到期。",
                                                                    "This offer was withdrawn or has expired."),
     "offer.fee_type": ("许可使用费标准", "Fee standard"), "offer.lump_sum": ("一次性费用（元）", "Lump sum (yuan)"),
-    "offer.royalty_rate": ("提成比例（0–1）", "Royalty rate (0–1)"), "offer.per_unit_fee": ("按件（元）",
+    "offer.royalty_rate": ("提成比例（%）", "Royalty (% of sales)"), "offer.per_unit_fee": ("按件（元）",
                                                                                        "Per unit (yuan)"),
     "offer.payment_method": ("支付方式", "Payment method"), "offer.term_start": ("许可期起", "Term from"),
     "offer.term_end": ("许可期至", "Term until"), "offer.pay_later": ("先使用后付费（月）", "Use first, pay after (months)"),
@@ -97,6 +100,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patent.number": ("申请号", "Application number"), "patent.abstract": ("摘要", "Abstract"),
     "patent.dates": ("申请日 / 授权日", "Filed / granted"), "patent.licensees": ("潜在被许可企业", "Potential licensees"),
     "patent.needs": ("匹配的需求", "Matching needs"), "patent.offers": ("开放许可声明", "Open-licence offers"),
+    # patent search and detail for every role (matching/browse.py, matching/patent_detail.py)
+    "nav.browse": ("专利检索", "Find patents"), "nav.offers": ("开放许可", "Open licences"),
+    "browse.title": ("专利检索", "Find patents"), "browse.scope_own": ("本单位专利", "Our patents"),
+    "browse.scope_all": ("全部专利", "All patents"), "browse.cluster": ("产业集群", "Cluster"),
+    "browse.effect": ("技术功效", "Technical effect"), "browse.product": ("产品类别", "Product"),
+    "browse.field": ("IPC 分类（如 H01M）", "IPC (e.g. H01M)"), "browse.holder": ("权利人", "Holder"),
+    "browse.licence": ("可开放许可", "Open licence"), "browse.reset": ("清除筛选", "Clear filters"),
+    "offers.title": ("开放许可专利", "Patents under open licence"),
+    "offers.none": ("没有符合条件的开放许可。", "No open licence meets these filters."),
+    "offers.terms": ("许可条件", "Terms"), "offers.accept": ("接受许可", "Accept"),
+    "detail.claim": ("首项权利要求", "First claim"), "detail.ipc": ("IPC 分类", "IPC classification"),
+    "detail.main": ("主分类", "main"), "detail.holders": ("权利人", "Holders"),
+    "detail.kind": ("类型", "Kind"), "detail.place": ("所在地", "Location"),
+    "detail.legal": ("法律状态", "Legal status"), "detail.raw": ("原始记载", "As recorded"),
+    "detail.review": ("待核实", "To be checked"), "detail.suspended": ("权利中止", "Right suspended"),
+    "detail.fee_paid": ("年费缴至", "Annual fees paid until"), "detail.expires": ("保护期届满", "Term ends"),
+    "detail.history": ("权利人变更记录", "Ownership history"),
+    "detail.value": ("价值指标", "Value indicators"), "detail.indicator": ("指标", "Indicator"),
+    "detail.score": ("得分", "Score"), "detail.meaning": ("含义", "What it means"),
+    "detail.evidence": ("记录", "On record"), "detail.unknown": ("未知", "Unknown"),
+    "detail.offers": ("开放许可条件", "Open-licence terms"),
+    "detail.no_offer": ("这件专利目前没有开放许可；可联系权利人洽谈。",
+                        "No open licence now; contact the holder to talk."),
+    "detail.tags": ("标引", "Tags"), "detail.sei": ("战略性新兴产业", "Strategic emerging industry"), "detail.similar": ("相似专利", "Similar patents"),
+    "detail.similar_none": ("检索索引尚未就绪，暂时无法列出相似专利。",
+                            "The search index is not ready; similar patents cannot be listed yet."),
     "licensees.none": ("暂未找到。", "None found."), "licensees.evidence": ("依据", "Evidence"),
     "imports.title": ("批量导入", "Import a file"), "imports.kind": ("数据类型", "Kind"),
     "imports.file": ("文件（CSV、XLSX 或 JSONL）", "File (CSV, XLSX or JSONL)"), "imports.submit": ("上传", "Upload"),
@@ -252,7 +281,137 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                                                 "production record or sales contract."),
     "common.actions": ("操作", "Actions"), "common.edit": ("编辑", "Edit"), "common.view": ("查看", "View"),
     "common.search": ("查询", "Search"), "common.none": ("无", "None"), "common.yes": ("是", "Yes"),
+    # 意向洽谈, notifications and the TTO's pages (issue 22)
+    "nav.interests": ("意向洽谈", "Interests"), "nav.notices": ("通知", "Notices"),
+    "interest.inbox": ("意向洽谈", "Interests"), "interest.none": ("暂无合作意向。", "No interests yet."),
+    "interest.inbox_help_sme": ("本单位就匹配专利提出的合作意向及其答复。", "The interests your organisation sent."),
+    "interest.inbox_help_tto": ("企业就本单位专利提出的合作意向，请及时答复。",
+                                "Interests in your organisation's patents; please answer them."),
+    "interest.inbox_help_operator": ("全部洽谈，等待最久的排在前面。", "Every conversation, the longest waiting first."),
+    "interest.need": ("需求", "Need"), "interest.patent": ("专利", "Patent"), "interest.sme": ("企业", "Company"),
+    "interest.holder": ("权利人", "Holder"), "interest.status": ("状态", "Status"),
+    "interest.age": ("已等待", "Waiting"), "interest.days": ("{n} 天", "{n} days"),
+    "interest.last": ("最近动态", "Last activity"), "interest.title": ("合作意向 #{id}", "Interest #{id}"),
+    "interest.new": ("提出合作意向", "Express interest"),
+    "interest.new_help": ("就本单位的一项开放需求，向专利权人表达合作意向；权利人的技术转移机构会收到通知并答复。",
+                          "Tell the holder you are interested in this patent for one of your open needs; its "
+                          "tech-transfer office is notified and answers."),
+    "interest.patent_number": ("专利申请号", "Application number"), "interest.message": ("意向说明", "Message"),
+    "interest.message_help": ("说明想解决的问题、希望的合作方式和时间。", "What you want to solve, how and when."),
+    "interest.send": ("发送意向", "Send"), "interest.messages": ("洽谈记录", "Conversation"),
+    "interest.answer": ("答复", "Answer"), "interest.accept": ("接受洽谈", "Accept talks"),
+    "interest.question_text": ("提问内容", "Question"), "interest.ask": ("提问", "Ask"),
+    "interest.reason": ("婉拒理由", "Reason"), "interest.decline": ("婉拒", "Decline"),
+    "interest.reply": ("回复", "Reply"), "interest.reply_text": ("回复内容", "Your reply"),
+    "interest.send_reply": ("发送回复", "Send"), "interest.withdraw": ("撤回意向", "Withdraw"),
+    "interest.record_deal": ("登记成交", "Record the deal"),
+    "interest.deal_help": ("交易由权利人 {holder} 向 {sme} 达成，按交易登记的全部规则校验（含权利人登记簿）。",
+                           "The deal is from {holder} to {sme}, checked under every deal rule (the ownership "
+                           "ledger included)."),
+    "interest.deal_recorded": ("已登记交易 #{id}", "Deal #{id} recorded"),
+    "interest.express": ("提出合作意向", "Express interest"),
+    "interest.action.interest": ("提出意向", "Interest"), "interest.action.message": ("回复", "Reply"),
+    "interest.action.question": ("提问", "Question"), "interest.action.accept": ("接受洽谈", "Accepted"),
+    "interest.action.decline": ("婉拒", "Declined"), "interest.action.withdraw": ("撤回", "Withdrawn"),
+    "interest.action.deal": ("成交", "Deal"),
+    "notice.title": ("通知", "Notices"), "notice.unread": ("{n} 条未读", "{n} unread"),
+    "notice.read_all": ("全部标为已读", "Mark all read"), "notice.mark_read": ("标为已读", "Mark read"),
+    "notice.new": ("未读", "New"), "notice.none": ("暂无通知。", "No notices."),
+    "tto.needs_help": ("开放的技术需求；打开需求可查看与本单位专利的匹配。",
+                       "Open needs; open one to see how your organisation's patents match it."),
+    "tto.own_matches": ("本单位匹配专利", "Your patents that match"),
+    "tto.search": ("关键词", "Keywords"),
+    "licensees.accepted": ("开放许可被许可人", "Licensees under open licences"),
+    "licensees.licensee": ("被许可人", "Licensee"), "licensees.status": ("状态", "Status"),
+    "licensees.signed": ("接受日期", "Accepted on"), "licensees.amount": ("许可使用费（元）", "Fee (yuan)"),
+    "licensees.received": ("已到账（元）", "Received (yuan)"), "licensees.effective": ("生效日期", "In force from"),
+    "licensees.no_accepted": ("还没有企业接受本专利的开放许可。", "No one has taken an open licence yet."),
+    "imports.template": ("下载导入模板（XLSX）", "Download a template (XLSX)"),
+    "imports.template_help": ("模板含中文表头和一行示例，带 * 的列为必填；请用实际数据替换示例行。",
+                              "Chinese headers and one example row; columns marked * are required."),
+    "imports.new_patents": ("新增专利", "New patents"),
+    # the operator's deal pages: search, pager, edit and cancel (issue 22)
+    "deal.open": ("查看", "Open"), "deal.new": ("登记新交易", "Record a new deal"),
+    "deal.search": ("查找交易", "Find deals"), "deal.q": ("关键词", "Search"),
+    "deal.q_help": ("申请号、单位名称或合同编号", "application number, party or contract number"),
+    "deal.all": ("全部", "All"), "deal.year": ("签订年度", "Year signed"), "deal.per_page": ("每页", "Per page"),
+    "deal.find": ("查询", "Search"), "deal.clear": ("清除条件", "Clear"),
+    "deal.total": ("共 {total} 笔，显示第 {first}–{last} 笔", "{total} deals, showing {first}–{last}"),
+    "deal.total_none": ("共 0 笔", "No deals"), "deal.none_found": ("没有符合条件的交易。", "No deal matches."),
+    "deal.pages": ("翻页", "Pages"), "deal.numbers_short": ("申请号", "Application numbers"),
+    "deal.effective_on": ("生效日期", "Effective on"), "deal.not_effective": ("尚未生效", "Not yet in force"),
+    "deal.one": ("交易 #{id}", "Deal #{id}"), "deal.back": ("← 返回交易列表", "← All deals"),
+    "deal.missing": ("没有编号为 {id} 的交易。", "No deal {id}."),
+    "deal.saved": ("已保存。", "Saved."), "deal.refused": ("未保存：请按标出的提示修改。",
+                                                         "Not saved: see the messages next to the fields."),
+    "deal.other": ("其他", "Other"), "deal.filing": ("备案状态", "Filing status"),
+    "deal.filing_pending": ("待备案", "Pending"), "deal.filing_filed": ("已备案", "Filed"),
+    "deal.ends_on": ("到期日期", "Ends on"), "deal.excess_short": ("超额说明", "Why more was received"),
+    "deal.edit": ("修改交易", "Edit the deal"),
+    "deal.edit_help": ("到账金额只能增加；开放许可付清公告的许可使用费后生效。登记/备案日期不得早于签订日期或晚于今天，"
+                       "到账多于合同金额时须写超额说明。其他条款登记后不能修改，如有错误请取消后重新登记。",
+                       "The received amount only grows; an open licence takes effect once its fee is paid. The "
+                       "registration date lies between signing and today; more received than contracted needs a "
+                       "note. Other terms are fixed: cancel and record the deal again to correct them."),
+    "deal.save_changes": ("保存修改", "Save changes"), "deal.cancel": ("取消交易", "Cancel the deal"),
+    "deal.cancel_help": ("取消后交易仍保留在记录中，但不再计入指标；转让或作价入股的专利退回出让方。此操作不能撤销。",
+                         "A cancelled deal stays on record but no longer counts; transferred patents go back to "
+                         "the seller. This cannot be undone."),
+    "deal.reason": ("取消原因", "Reason for cancelling"),
+    "deal.reason_required": ("必填：请写明取消原因，它会记入交易备注和修改记录。",
+                             "Required: say why; it is kept in the deal's note and history."),
+    "deal.cancel_confirm": ("确认取消交易", "Cancel this deal"),
+    "deal.already_cancelled": ("交易 #{id} 已取消。", "Deal {id} is already cancelled."),
+    "deal.history": ("修改记录", "History"), "deal.no_history": ("没有修改记录。", "No changes recorded."),
+    "deal.audit_create": ("登记", "recorded"), "deal.audit_update": ("修改", "changed"),
+    # cancelling a challenge: a confirmation step with a reason (issue 22)
+    "challenge.cancel_title": ("确认撤榜", "Cancel the challenge"),
+    "challenge.cancel_help": ("撤榜后榜单不再接受揭榜申请，已提交的申请不再处理。此操作不能撤销。",
+                              "A cancelled challenge takes no applications and those submitted are not "
+                              "considered. This cannot be undone."),
+    "challenge.reason": ("撤榜原因", "Reason for cancelling"),
+    "challenge.reason_required": ("必填：请写明撤榜原因，它会记入状态记录。",
+                                  "Required: say why; it is kept in the state log."),
+    "challenge.cancel_confirm": ("确认撤榜", "Cancel the challenge"), "challenge.keep": ("返回，不撤榜", "Go back"),
+    "challenge.cannot_cancel": ("该榜单已结束或已撤榜，不能撤榜。", "This challenge is final and cannot be cancelled."),
+    "anomalies.why": ("规则说明", "What the rule checks"),
 }
+
+
+# Chinese everywhere (issue 22): anomaly rules by name, import kinds, royalties in percent, the evaluation report,
+# the match explanation. Rule names and explanations come from data/anomalies.py so the two cannot drift.
+MESSAGES.update({
+    "anomalies.status_all": ("全部", "All"), "anomalies.reviewed": ("审查结果", "Review"),
+    **{f"anomalies.rule.{code}": (rule.name, code.replace("_", " ")) for code, rule in ANOMALY_RULES.items()},
+    **{f"anomalies.rule_help.{code}": (rule.explanation, rule.explanation_en)
+       for code, rule in ANOMALY_RULES.items()},
+    "imports.kind.orgs": ("单位", "Organisations"), "imports.kind.patents": ("专利", "Patents"),
+    "imports.kind.needs": ("技术需求", "Needs"), "imports.kind.transactions": ("交易", "Deals"),
+    "imports.kind.offers": ("开放许可声明", "Open-licence offers"),
+    "imports.kind.enterprise_years": ("企业年度数据", "Enterprise yearly figures"),
+    "imports.kind.product_filings": ("专利产品备案", "Product filings"),
+    "imports.kind.implementations": ("专利实施", "Implementations"),
+    "offer.royalty_range": ("请填写 0 到 100 之间的百分比，例如 1.5 表示销售额的 1.50%。",
+                            "Enter a percentage from 0 to 100; 1.5 means 1.50% of sales."),
+    "error.too_large": ("提交的内容过大（上限 {limit}），未保存；请缩短后重新提交。",
+                        "The form was too large (limit {limit}) and was not saved; shorten it and submit again."),
+    "eval.ranker": ("排序方法", "Ranker"), "eval.baseline": ("对照方法", "Baseline"), "eval.measure": ("指标", "Measure"),
+    "eval.delta": ("平均差值", "Mean difference"), "eval.p": ("t 检验 p 值", "t-test p"),
+    "eval.wtl": ("胜/平/负（查询数）", "Wins/ties/losses (queries)"), "eval.encoder": ("编码模型", "Encoder"),
+    "eval.state.queued": ("排队中", "queued"), "eval.state.running": ("进行中", "running"),
+    "eval.state.done": ("已完成", "done"), "eval.state.failed": ("失败", "failed"),
+    "eval.measures_help": ("nDCG@10：前 10 条结果的排序质量（越相关的排得越靠前，得分越高）；P@5：前 5 条中相关专利的比例；"
+                           "R@10、R@20：前 10、20 条找回的相关专利占全部相关专利的比例；MRR@10：第一条相关结果名次的倒数；"
+                           "MAP：各相关专利所在名次上精确率的平均。取值均为 0–1，越高越好。",
+                           "nDCG@10: ranking quality of the top 10; P@5: share of relevant patents in the top 5; "
+                           "R@10, R@20: share of all relevant patents found in the top 10, 20; MRR@10: 1 / rank of "
+                           "the first relevant result; MAP: mean average precision. All 0–1, higher is better."),
+    "eval.plot": ("评测图表 {name}", "Evaluation plot {name}"),
+    "explain.title": ("为什么推荐这件专利", "Why this patent"), "explain.details": ("详细依据", "Details"),
+    "explain.ranks": ("各项特征排名（运营、评测人员可见）", "Feature ranks (operators and evaluators)"),
+    "explain.score": ("综合得分", "Score"), "explain.feature": ("特征", "Feature"),
+    "explain.rank": ("名次", "Rank"), "explain.value": ("取值", "Value"),
+})
 
 
 def translator(lang: str) -> Callable[..., str]:
@@ -265,35 +424,27 @@ def translator(lang: str) -> Callable[..., str]:
     return t
 
 
-def enum_text(value: StrEnum | str | None, lang: str = "zh") -> str:
-    """An enum's label in the interface language; plain strings (API bodies carry values) are looked up."""
-    if value is None:
+def enum_text(value: StrEnum | str | None, lang: str = "zh", kind: str | None = None) -> str:
+    """An enum's label in the interface language; plain strings (API bodies carry values) are looked up, in the
+    enum named `kind` when given (e.g. "FlagStatus": "open" is also a need's and a licence type's value)."""
+    if value is None or value == "":
         return "—"
     if not isinstance(value, StrEnum):
-        value = next((member for members in LABELS.values() for member in members.values() if member == value),
-                     str(value))
+        enums = [enum for enum in LABELS if kind is None or enum.__name__ == kind]
+        value = next((member for enum in enums for member in enum if member == value), str(value))
     if lang == "en" or not isinstance(value, StrEnum):
         return str(value).replace("_", " ")
     return label(value)
 
 
-FIELD_MESSAGES = {  # pydantic error types → what to tell a person
-    "missing": ("必填。", "Required."),
-    "string_too_short": ("不能为空。", "May not be empty."),
-    "string_too_long": ("太长了。", "Too long."),
-    "date_from_datetime_parsing": ("日期格式应为 2026-12-31。", "Use a date like 2026-12-31."),
-    "date_parsing": ("日期格式应为 2026-12-31。", "Use a date like 2026-12-31."),
-    "decimal_parsing": ("请输入数字。", "Enter a number."),
-    "int_parsing": ("请输入整数。", "Enter a whole number."),
-    "greater_than": ("必须大于 {gt}。", "Must be more than {gt}."),
-    "greater_than_equal": ("不能小于 {ge}。", "Must be at least {ge}."),
-    "less_than_equal": ("不能大于 {le}。", "Must be at most {le}."),
-    "enum": ("请从列表中选择。", "Choose from the list."),
-}
-
-
-def field_message(error: dict, lang: str) -> str:
-    known = FIELD_MESSAGES.get(str(error.get("type", "")))
-    if known is None:
-        return str(error.get("msg", ""))
-    return known[1 if lang == "en" else 0].format(**(error.get("ctx") or {}))
+def royalty_fraction(percent: object) -> str | None:
+    """A royalty typed in percent on a form ("1.5") as the API's fraction of sales ("0.015"); the API and the
+    database keep fractions, people read and type percentages. Text that is not a number is passed on, so the
+    schema reports it."""
+    text = str(percent or "").strip().rstrip("%").strip()
+    if not text:
+        return None
+    try:
+        return str(Decimal(text) / 100)
+    except InvalidOperation:
+        return text

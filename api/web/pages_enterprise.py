@@ -22,11 +22,11 @@ from data.enums import Role
 from data.models import Organization, Patent, PatentHolder
 
 router = APIRouter()
-record_pages = pages_for(Role.SME, Role.OPERATOR, Role.EVALUATOR)  # figures and filings
-record_writers = pages_for(Role.SME, Role.OPERATOR)
-implementation_pages = pages_for(Role.TTO, Role.SME, Role.OPERATOR, Role.EVALUATOR)
-implementation_writers = pages_for(Role.TTO, Role.SME, Role.OPERATOR)
-any_page = pages_for(Role.SME, Role.TTO, Role.OPERATOR, Role.EVALUATOR)
+record_pages = pages_for("enterprise.read")  # figures and filings
+record_writers = pages_for("enterprise.write")
+implementation_pages = pages_for("implementations.read")
+implementation_writers = pages_for("implementations.write")
+any_page = pages_for("web.enterprise")
 WRITERS = {"figures": ("sme", "operator", "admin"), "filings": ("sme", "operator", "admin"),
            "implementations": ("tto", "sme", "operator", "admin")}
 

@@ -18,12 +18,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from api.web.core import WebUser, pages_for, posted, render
-from data.enums import Role
 from data.settings import get_settings
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
-evaluator_pages = pages_for(Role.EVALUATOR, Role.OPERATOR)
+evaluator_pages = pages_for("web.eval")
 DEFAULT_RANKERS = ("full", "hybrid_sum", "char_tfidf", "dense")
 SAFE_NAME = re.compile(r"^[\w.-]+$")  # report folders and plot files: no path separators from the URL
 _RUNNING = threading.Lock()
@@ -72,7 +71,7 @@ def eval_home(request: Request, user: WebUser = Depends(evaluator_pages)) -> Res
     from eval.rankers import RANKERS
 
     return render(request, user, "eval.html", sets=judged_sets(), rankers=list(RANKERS), chosen=DEFAULT_RANKERS,
-                  reports=_reports(), sets_dir=get_settings().eval_sets_dir, problem=None)
+                  reports=_reports(), sets_dir=get_settings().eval_sets_dir, problem=None, ranker_name=_names(user))
 
 
 @router.post("/eval")
@@ -85,7 +84,7 @@ def start(request: Request, user: WebUser = Depends(evaluator_pages), form: dict
     if name not in judged_sets() or not chosen:
         return render(request, user, "eval.html", status=422, sets=judged_sets(), rankers=list(RANKERS),
                       chosen=chosen or DEFAULT_RANKERS, reports=_reports(), sets_dir=get_settings().eval_sets_dir,
-                      problem="eval.choose")
+                      problem="eval.choose", ranker_name=_names(user))
     folder = get_settings().eval_reports_dir / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{name}"
     folder.mkdir(parents=True, exist_ok=False)
     (folder / "status.json").write_text(json.dumps({"state": "queued", "dataset": name, "rankers": chosen}),
@@ -109,7 +108,15 @@ def report(request: Request, name: str, user: WebUser = Depends(evaluator_pages)
     data = json.loads((folder / "summary.json").read_text(encoding="utf-8")) if (folder / "summary.json").exists() \
         else None
     plots = sorted(p.name for p in folder.glob("*.png"))
-    return render(request, user, "eval_report.html", name=name, run=status, data=data, plots=plots)
+    return render(request, user, "eval_report.html", name=name, run=status, data=data, plots=plots,
+                  ranker_name=_names(user))
+
+
+def _names(user: WebUser):  # noqa: ANN202
+    """Rankers by their Chinese (or English) names on the pages; the code names stay in the files."""
+    from eval.report import ranker_label
+
+    return lambda name: ranker_label(str(name), user.lang)
 
 
 @router.get("/eval/reports/{name}/{plot}")

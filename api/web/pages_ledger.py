@@ -17,7 +17,7 @@ from data.enums import Role
 from data.models import Organization
 
 router = APIRouter()
-correctors = pages_for(Role.OPERATOR)
+correctors = pages_for("ledger.correct")
 
 
 def _page(request: Request, user: WebUser, db: Session, number: str, values: dict | None = None,

@@ -15,9 +15,9 @@ from data.enums import CooperationMode, NeedStatus, Role
 from data.settings import get_settings
 
 router = APIRouter()
-need_pages = pages_for(Role.SME, Role.OPERATOR, Role.EVALUATOR)
-need_writers = pages_for(Role.SME, Role.OPERATOR)
-licensee_pages = pages_for(Role.SME)
+need_pages = pages_for("needs.read")  # a TTO reads open needs only
+need_writers = pages_for("needs.write")
+licensee_pages = pages_for("offers.accept")
 PAGE = 10
 
 
@@ -33,9 +33,26 @@ def _form(request: Request, user: WebUser, need=None, values: dict | None = None
 
 @router.get("/needs")
 def needs(request: Request, user: WebUser = Depends(need_pages), db: Session = Depends(session),
-          offset: int = Query(0, ge=0, le=1_000_000)) -> Response:
+          offset: int = Query(0, ge=0, le=1_000_000), q: str = Query("", max_length=100)) -> Response:
+    if user.role is Role.TTO:  # browsing and searching the open needs (routes_needs.visible keeps it to those)
+        return _tto_needs(request, user, db, q.strip(), offset)
     page = routes_needs.list_needs(user.principal, db, None, 50, offset)
     return render(request, user, "needs.html", page=page)
+
+
+def _tto_needs(request: Request, user: WebUser, db: Session, q: str, offset: int) -> Response:
+    from sqlalchemy import func, or_, select
+
+    from api.schemas import NeedOut, Page
+    from data.models import Need
+
+    query = routes_needs.visible(select(Need), user.principal)
+    if q:
+        query = query.where(or_(Need.title.contains(q), Need.text.contains(q), Need.industry.contains(q)))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.scalars(query.order_by(Need.id.desc()).offset(offset).limit(50)).all()
+    page = Page[NeedOut](total=total, offset=offset, limit=50, items=[NeedOut.model_validate(n) for n in items])
+    return render(request, user, "needs_tto.html", page=page, q=q)
 
 
 @router.get("/needs/new")
@@ -89,6 +106,12 @@ def need_matches(request: Request, need_id: PathId, user: WebUser = Depends(need
                  holder: str = Query("", max_length=100), sleeping_only: bool = False,
                  licence_available: bool = False, page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
     need = routes_needs.get_need(db, need_id, user.principal)
+    if user.role is Role.TTO:  # the need, with the TTO's own patents that match it
+        from api.web.tto import own_matches
+
+        own, problem = attempt(db, user.lang, lambda: own_matches(db, page_matcher(), need,
+                                                                    user.principal.organization_id))
+        return render(request, user, "need_tto.html", need=need, own=own or [], own_problem=problem)
     page, problem = attempt(db, user.lang, lambda: routes_matches.need_matches(
         need_id, user.principal, db, page_matcher(), PAGE, offset, cluster or None, region or None,
         sleeping_only, licence_available, holder or None, False))

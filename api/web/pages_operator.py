@@ -10,20 +10,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api import routes_anomalies, routes_matches, routes_targets, routes_transactions
-from api.deps import PAGE_MATCHER, PathId, session
+from api.deps import PAGE_MATCHER, PathId, allowed_roles, session
 from api.routes_anomalies import ReviewIn
-from api.schemas import FeedbackIn, TransactionIn
+from api.schemas import FeedbackIn, TransactionIn, TransactionPatch
 from api.web.charts import amounts_chart, groups_chart, yearly_chart
-from api.web.core import Problem, WebUser, attempt, pages_for, parse, posted, render
+from api.web.core import Problem, WebError, WebUser, attempt, pages_for, parse, posted, render
+from api.web.deal_forms import (
+    EDITABLE,
+    FIELD_KEYS,
+    PAGE_SIZES,
+    DealFilters,
+    audit_rows,
+    cancel_note,
+    changes,
+    deal_filters,
+    stored,
+)
 from api.web.i18n import enum_text, translator
-from data.enums import LicenseType, NeedStatus, Role, TransactionKind
+from data.deal_search import effective_date
+from data.deal_search import search as search_deals
+from data.enums import DealStatus, LicenseType, NeedStatus, TransactionKind
 from data.models import Need, Organization, Transaction
 from data.settings import get_settings
 from data.targets import breakdown, by_city, by_university, confirmed_deals, in_region, load_targets
 
 router = APIRouter()
-report_pages = pages_for(Role.OPERATOR, Role.EVALUATOR)
-operator_pages = pages_for(Role.OPERATOR)
+report_pages = pages_for("web.reports")
+operator_pages = pages_for("web.operations")
 CURATION_PAGE = 3  # needs per page: each is a full match; three keep the page under 300 ms
 
 
@@ -111,20 +124,21 @@ def review(request: Request, flag_id: PathId, user: WebUser = Depends(operator_p
 
 
 def _deal_page(request: Request, user: WebUser, db: Session, values: dict, problem: Problem | None = None,
-               recorded: Transaction | None = None, status: int = 200) -> Response:
-    deals = db.scalars(select(Transaction).options(selectinload(Transaction.patents),
-                                                   selectinload(Transaction.from_org),
-                                                   selectinload(Transaction.to_org))
-                       .order_by(Transaction.id.desc()).limit(30)).all()
+               recorded: Transaction | None = None, status: int = 200, filters: DealFilters | None = None) -> Response:
+    filters = filters or DealFilters()
+    found = search_deals(db, filters.query(), filters.offset, filters.limit)
     orgs = db.scalars(select(Organization).order_by(Organization.name)).all()
     values = {"idempotency": secrets.token_urlsafe(12), **values}  # a resubmitted form records the deal once
-    return render(request, user, "transactions.html", status=status, deals=deals, orgs=orgs, values=values,
-                  problem=problem, recorded=recorded, kinds=list(TransactionKind), licence_types=list(LicenseType))
+    return render(request, user, "transactions.html", status=status, found=found, filters=filters, orgs=orgs,
+                  values=values, problem=problem, recorded=recorded, kinds=list(TransactionKind),
+                  licence_types=list(LicenseType), statuses=list(DealStatus), sizes=PAGE_SIZES,
+                  may_edit=user.role in allowed_roles("transactions.record"), effective=effective_date)
 
 
 @router.get("/transactions")
-def transactions(request: Request, user: WebUser = Depends(report_pages), db: Session = Depends(session)) -> Response:
-    return _deal_page(request, user, db, {})
+def transactions(request: Request, user: WebUser = Depends(report_pages), db: Session = Depends(session),
+                 filters: DealFilters = Depends(deal_filters)) -> Response:
+    return _deal_page(request, user, db, {}, filters=filters)
 
 
 def _org_id(db: Session, name: str) -> int | None:
@@ -157,6 +171,70 @@ def record(request: Request, user: WebUser = Depends(operator_pages), form: dict
     if problem is not None:
         return _deal_page(request, user, db, form, problem, status=problem.status)
     return _deal_page(request, user, db, {}, recorded=db.get(Transaction, deal.id), status=201)
+
+
+def _deal(db: Session, deal_id: int, lang: str) -> Transaction:
+    deal = db.scalar(select(Transaction).where(Transaction.id == deal_id).options(
+        selectinload(Transaction.patents), selectinload(Transaction.from_org), selectinload(Transaction.to_org)))
+    if deal is None:
+        raise WebError(404, translator(lang)("deal.missing", id=deal_id))
+    return deal
+
+
+def _edit_page(request: Request, user: WebUser, db: Session, deal_id: int, values: dict | None = None,
+               problem: Problem | None = None, form: str = "", saved: bool = False) -> Response:
+    """One deal: its terms, status and effective date, the edit and cancel forms, and its audit log."""
+    deal = _deal(db, deal_id, user.lang)
+    shown = {name: stored(deal, name) for name in EDITABLE} | (values or {})
+    entries = routes_transactions.audit(deal_id, user.principal, db)
+    return render(request, user, "deal.html", status=problem.status if problem else 200, deal=deal,
+                  values=shown, problem=problem, form=form, saved=saved,
+                  history=audit_rows(entries, translator(user.lang), user.lang), field_keys=FIELD_KEYS,
+                  effective=effective_date, may_edit=user.role in allowed_roles("transactions.record")
+                  and deal.status is not DealStatus.CANCELLED)
+
+
+@router.get("/transactions/{deal_id}")
+def deal_page(request: Request, deal_id: PathId, user: WebUser = Depends(report_pages),
+              db: Session = Depends(session), saved: bool = False) -> Response:
+    return _edit_page(request, user, db, deal_id, saved=saved)
+
+
+def _patch(db: Session, user: WebUser, deal_id: int, changed: dict) -> Problem | None:
+    """The same route function as PATCH /transactions/{id}: the ledger's rules, the audit log, one commit."""
+    _, problem = attempt(db, user.lang, lambda: routes_transactions.update(
+        deal_id, TransactionPatch.model_validate(changed), user.principal, db))
+    return problem
+
+
+@router.post("/transactions/{deal_id}")
+def edit(request: Request, deal_id: PathId, user: WebUser = Depends(operator_pages), form: dict = Depends(posted),
+         db: Session = Depends(session)) -> Response:
+    changed = changes(form, _deal(db, deal_id, user.lang))
+    problem = _patch(db, user, deal_id, changed) if changed else None
+    if problem is not None:
+        return _edit_page(request, user, db, deal_id, {k: form.get(k, "") for k in EDITABLE}, problem, "edit")
+    return RedirectResponse(f"/ui/transactions/{deal_id}?saved={'true' if changed else 'false'}", status_code=303)
+
+
+@router.post("/transactions/{deal_id}/cancel")
+def cancel(request: Request, deal_id: PathId, user: WebUser = Depends(operator_pages), form: dict = Depends(posted),
+           db: Session = Depends(session)) -> Response:
+    """Cancelling needs a reason; it joins the deal's note, so the record says why it no longer counts."""
+    t = translator(user.lang)
+    reason = str(form.get("reason", "")).strip()
+    deal = _deal(db, deal_id, user.lang)
+    if deal.status is DealStatus.CANCELLED:
+        problem = Problem(409, t("deal.already_cancelled", id=deal_id))
+    elif not reason:
+        problem = Problem(422, t("error.fields"), {"reason": t("deal.reason_required")})
+    else:
+        problem = _patch(db, user, deal_id, {"status": DealStatus.CANCELLED.value, "note": cancel_note(deal, reason)})
+    if problem is not None:
+        if "note" in problem.fields:  # the reason made the note too long: say so where it was typed
+            problem.fields.setdefault("reason", problem.fields.pop("note"))
+        return _edit_page(request, user, db, deal_id, {"reason": reason}, problem, "cancel")
+    return RedirectResponse(f"/ui/transactions/{deal_id}?saved=true", status_code=303)
 
 
 @router.get("/curation")

@@ -2,61 +2,80 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from api import routes_matches, routes_offers
+from api import routes_matches, routes_offers, routes_patents
 from api.deps import PAGE_MATCHER, PathId, session
 from api.freshness import index_changed
 from api.schemas import OfferIn
 from api.web.core import WebUser, attempt, pages_for, parse, posted, render
-from data.enums import FeeType, LegalStatus, OfferStatus, Role
+from api.web.i18n import royalty_fraction, translator
+from data.enums import FeeType, LegalStatus, Role
 from data.imports.errors import ImportFileError, ImportRejected
 from data.imports.loader import import_file
 from data.imports.schemas import SCHEMAS
-from data.models import LicenseOffer, Patent, PatentHolder
+from data.models import Patent
+from matching.browse import PatentFilters, facet_choices
+from matching.patent_detail import offer_terms_by_id
 
 router = APIRouter()
-patent_pages = pages_for(Role.TTO, Role.OPERATOR, Role.EVALUATOR)
-offer_managers = pages_for(Role.TTO, Role.OPERATOR)
+patent_pages = pages_for("patents.matches")
+browse_pages = pages_for("patents.read")
+offer_managers = pages_for("offers.declare")
 PAGE = 50
 TTO_KINDS = ("patents", "offers")
 MAX_UPLOAD = 50 * 2**20  # an export of tens of thousands of rows; bigger files go through the CLI
 
 
-def _patents_query(user: WebUser, q: str, sleeping: bool, status: LegalStatus | None, offered: bool):  # noqa: ANN202
-    query = select(Patent)
-    if user.role is Role.TTO:  # a TTO works on its own organisation's patents
-        query = query.where(Patent.holders.any(PatentHolder.organization_id == user.principal.organization_id))
-    if q:
-        query = query.where(or_(Patent.title.contains(q), Patent.application_number.contains(q),
-                                Patent.abstract.contains(q)))
-    if sleeping:
-        query = query.where(Patent.is_sleeping)
-    if status is not None:
-        query = query.where(Patent.legal_status == status)
-    if offered:
-        query = query.where(Patent.offers.any(LicenseOffer.status == OfferStatus.ACTIVE))
-    return query
+def _filter_values(filters: PatentFilters, scope: str) -> dict[str, str]:
+    """The facets as the form shows them again (blank: not set)."""
+    values = {name: getattr(filters, name) or "" for name in ("cluster", "effect", "product", "field", "holder")}
+    return {**values, "q": filters.text, "status": filters.status.value if filters.status else "",
+            "sleeping": "true" if filters.sleeping else "", "licence": "true" if filters.licence else "",
+            "scope": scope}
+
+
+def _browse(request: Request, user: WebUser, db: Session, template: str, filters: PatentFilters, offset: int,
+            scope: str = "", **context) -> Response:  # noqa: ANN003
+    """One page of GET /patents (the same function) with the facets as links and selects."""
+    page = routes_patents.list_patents(filters, user.principal, db, offset, PAGE)
+    values = _filter_values(filters, scope)
+    path = request.url.path
+    base = f"{path}?{urlencode({k: v for k, v in values.items() if v})}&"
+    return render(request, user, template, page=page, filters=values, choices=facet_choices(db), path=path,
+                  base=base, statuses=list(LegalStatus), **context)
 
 
 @router.get("/patents")
-def patents(request: Request, user: WebUser = Depends(patent_pages), db: Session = Depends(session),
-            q: str = Query("", max_length=100), sleeping: bool = False, status: LegalStatus | None = None,
-            offered: bool = False, offset: int = Query(0, ge=0, le=10_000_000)) -> Response:
-    query = _patents_query(user, q.strip(), sleeping, status, offered)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.scalars(query.options(selectinload(Patent.holders).selectinload(PatentHolder.organization),
-                                    selectinload(Patent.offers))
-                      .order_by(Patent.is_sleeping.desc(), Patent.application_number).offset(offset).limit(PAGE)).all()
-    filters = {"q": q, "sleeping": sleeping, "status": status.value if status else "", "offered": offered}
-    return render(request, user, "patents.html", rows=rows, total=total, offset=offset, page_size=PAGE,
-                  filters=filters, statuses=list(LegalStatus))
+def patents(request: Request, user: WebUser = Depends(browse_pages), db: Session = Depends(session),
+            filters: PatentFilters = Depends(routes_patents.patent_filters),
+            scope: str = Query("", pattern="^(own|all)?$"), offset: int = Query(0, ge=0, le=10_000_000)) -> Response:
+    """Every role searches all patents; a TTO starts on its own organisation's (scope=own) and may switch."""
+    scopes: tuple[str, ...] = ()
+    if user.role is Role.TTO:
+        scopes, scope = ("own", "all"), scope or "own"
+        if scope == "own":
+            filters = dataclasses.replace(filters, holder_id=user.principal.organization_id)
+    return _browse(request, user, db, "patents.html", filters, offset, scope, scopes=scopes, licence_fixed=False)
+
+
+@router.get("/offers")
+def offers(request: Request, user: WebUser = Depends(browse_pages), db: Session = Depends(session),
+           filters: PatentFilters = Depends(routes_patents.patent_filters),
+           offset: int = Query(0, ge=0, le=10_000_000)) -> Response:
+    """Patents with an open licence one can accept today, with the terms and (for an SME) a link to accept."""
+    filters = dataclasses.replace(filters, licence=True)
+    page_ids = routes_patents.list_patents(filters, user.principal, db, offset, PAGE).items
+    terms = offer_terms_by_id(db, [i for p in page_ids for i in p.open_offer_ids])
+    return _browse(request, user, db, "offers.html", filters, offset, scopes=(), licence_fixed=True, terms=terms,
+                   may_accept=user.role is Role.SME)
 
 
 def _own_patent(db: Session, user: WebUser, number: str) -> Patent:
@@ -66,28 +85,47 @@ def _own_patent(db: Session, user: WebUser, number: str) -> Patent:
     return patent
 
 
+def _manages(user: WebUser, patent: Patent) -> bool:
+    if user.role is Role.TTO:
+        return user.principal.organization_id in {h.organization_id for h in patent.holders}
+    return user.role in (Role.OPERATOR, Role.ADMIN)
+
+
 def _detail(request: Request, user: WebUser, patent: Patent, values: dict | None = None, problem=None,  # noqa: ANN001
-            status: int = 200) -> Response:
-    return render(request, user, "patent.html", status=status, patent=patent, values=values or {},
-                  problem=problem, fee_types=list(FeeType),
-                  may_manage=user.role in (Role.TTO, Role.OPERATOR, Role.ADMIN))
+            status: int = 200, detail=None) -> Response:  # noqa: ANN001
+    """The patent as GET /patents/{申请号} gives it; its managers also get the offers and the forms (patent.html).
+    Shown again after a refused declaration, it is described without similar patents (the index is not asked)."""
+    if detail is None:
+        detail = routes_patents.describe(Session.object_session(patent), patent, ())
+    manages = _manages(user, patent)
+    return render(request, user, "patent_detail.html", status=status, patent=patent, detail=detail,
+                  values=values or {}, problem=problem, fee_types=list(FeeType), may_manage=manages,
+                  may_accept=user.role is Role.SME,
+                  may_see_licensees=manages or user.role in (Role.EVALUATOR, Role.OPERATOR, Role.ADMIN))
 
 
 @router.get("/patents/{application_number}")
-def patent(request: Request, application_number: str, user: WebUser = Depends(patent_pages),
-           db: Session = Depends(session)) -> Response:
-    return _detail(request, user, _own_patent(db, user, application_number))
+def patent(request: Request, application_number: str, user: WebUser = Depends(browse_pages),
+           db: Session = Depends(session), page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
+    """Readable by every role; only the patent's managers see the offer forms."""
+    detail = routes_patents.get_patent(application_number, user.principal, db, page_matcher)
+    return _detail(request, user, routes_offers.patent_for_offer(db, application_number), detail=detail)
 
 
 @router.post("/patents/{application_number}/offers")
 def declare(request: Request, application_number: str, user: WebUser = Depends(offer_managers),
             form: dict = Depends(posted), db: Session = Depends(session)) -> Response:
     patent = _own_patent(db, user, application_number)
-    values = {**form, "application_number": application_number, "pledgee_consent": form.get("pledgee_consent") == "on"}
+    values = {**form, "application_number": application_number, "pledgee_consent": form.get("pledgee_consent") == "on",
+              "royalty_rate": royalty_fraction(form.get("royalty_percent"))}  # the form takes percent, the API 0–1
     body, problem = parse(OfferIn, values, user.lang)
+    if problem is not None and "royalty_rate" in problem.fields:  # not a number, or outside 0–100
+        problem.fields["royalty_rate"] = translator(user.lang)("offer.royalty_range")
     if body is not None:
         _, problem = attempt(db, user.lang, lambda: routes_offers.declare_offer(body, user.principal, db))
     if problem is not None:
+        if "royalty_rate" in problem.fields:  # shown beside the percentage field
+            problem.fields["royalty_percent"] = problem.fields.pop("royalty_rate")
         return _detail(request, user, _own_patent(db, user, application_number), values=form, problem=problem,
                        status=problem.status)
     return RedirectResponse(f"/ui/patents/{patent.application_number}#offers", status_code=303)
@@ -108,8 +146,11 @@ def withdraw(request: Request, offer_id: PathId, user: WebUser = Depends(offer_m
 def licensees(request: Request, application_number: str, user: WebUser = Depends(patent_pages),
               db: Session = Depends(session), page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
     patent = _own_patent(db, user, application_number)
-    found = routes_matches.patent_matches(application_number, db, page_matcher(), user.principal, 10)
-    return render(request, user, "licensees.html", patent=patent, found=found)
+    # Who took a licence under its offers comes from the records; the matches need the index (503 in place).
+    accepted = sorted((d for d in patent.transactions if d.offer_id is not None), key=lambda d: (d.signed_on, d.id))
+    found, problem = attempt(db, user.lang, lambda: routes_matches.patent_matches(
+        application_number, db, page_matcher(), user.principal, 10))
+    return render(request, user, "licensees.html", patent=patent, found=found, problem=problem, accepted=accepted)
 
 
 def _kinds(user: WebUser) -> tuple[str, ...]:
@@ -164,6 +205,21 @@ def upload(request: Request, user: WebUser = Depends(offer_managers), form: dict
         context["index_job"] = request.app.state.freshness.job(job_id) if job_id else None
     status = 200 if report else 422
     return render(request, user, "imports.html", status=status, file_name=name, **context)
+
+
+@router.get("/imports/template/{kind}.xlsx")
+def import_template(kind: str, user: WebUser = Depends(offer_managers)) -> Response:
+    """An XLSX with the kind's Chinese headers and one example row (data/imports/template.py)."""
+    from data.imports.template import workbook
+
+    if kind not in _kinds(user):
+        raise HTTPException(404, f"没有“{kind}”导入模板；可选：{'、'.join(_kinds(user))}")
+    body = workbook(kind, holder=user.organization if user.role is Role.TTO else None)
+    # The file name in Chinese for the person, ASCII for old clients (RFC 6266 filename*).
+    name = quote(f"{kind}-导入模板.xlsx")
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={kind}-template.xlsx; "
+                                                    f"filename*=UTF-8''{name}"})
 
 
 @router.get("/imports/index/{job_id}")

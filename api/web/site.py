@@ -36,6 +36,11 @@ def mount(app: FastAPI) -> None:
 
     for module in (pages_enterprise, pages_ledger):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
+    from api.web import pages_interests
+    from api.web.core import templates
+
+    app.include_router(pages_interests.router, prefix=PREFIX, include_in_schema=False)
+    templates().env.globals["unread_notices"] = pages_interests.unread_notices  # the navigation's count
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

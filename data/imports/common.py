@@ -35,6 +35,7 @@ class WriteCounts:
     updated: int = 0
     extra: dict[str, int] = field(default_factory=dict)
     warnings: list[RowError] = field(default_factory=list)  # reported, never a reason to refuse the file
+    created_keys: list[str] = field(default_factory=list)  # natural keys of new records, for links in a report
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class ImportReport:
     encoding: str | None = None
     extra: dict[str, int] = field(default_factory=dict)  # e.g. legal_status_review: rows flagged for review
     warnings: tuple[RowError, ...] = ()
+    created_keys: tuple[str, ...] = ()  # e.g. the application numbers of new patents, for the report's links
 
 
 def import_file(
@@ -87,6 +88,7 @@ def import_file(
     return ImportReport(
         kind, path, len(table.rows), counts.created, counts.updated, len(bad_rows),
         written_rejects, tuple(ignored), table.encoding, dict(counts.extra), tuple(counts.warnings),
+        tuple(counts.created_keys),
     )
 
 

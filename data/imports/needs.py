@@ -13,7 +13,7 @@ from data.normalize import infer_org_kind
 
 
 class OrgsHandler:
-    FIELDS = ("kind", "credit_code", "city", "province", "industry")
+    FIELDS = ("kind", "credit_code", "city", "province", "industry", "contact_email")
 
     def validate(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> list[RowError]:
         path, _today = ctx.path, ctx.today

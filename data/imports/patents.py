@@ -115,6 +115,7 @@ class PatentsHandler:
                 patent = Patent(application_number=v["application_number"])
                 session.add(patent)
                 counts.created += 1
+                counts.created_keys.append(patent.application_number)
             else:
                 counts.updated += 1
             patent.patent_type = v.get("patent_type") or patent_type_from_application_number(v["application_number"])

@@ -92,6 +92,7 @@ ORGS = ImportSchema("orgs", (
     Column("city", "城市", ("所在城市", "地市", "所在地市"), max_chars=50),
     Column("province", "省份", ("所在省份", "省", "省市"), max_chars=50),
     Column("industry", "所属行业", ("行业", "产业", "产业领域"), max_chars=100),
+    Column("contact_email", "联系邮箱", ("电子邮箱", "邮箱", "email", "contact email"), max_chars=200),
 ))
 
 PATENTS = ImportSchema("patents", (

@@ -25,6 +25,9 @@ from data.normalize import (
     unit_scale,
 )
 
+_KIND_NAMES = {"text": "文字", "int": "整数", "amount": "金额", "ratio": "比例", "bool": "是/否",
+               "enum": "选项", "enums": "选项", "ipc": "IPC 分类号", "ipc_list": "IPC 分类号",
+               "application_number": "申请号", "application_numbers": "申请号", "names": "名称"}
 _LIST_SEPARATORS = re.compile(r"[;；|\n、]+")
 _CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 
@@ -37,15 +40,15 @@ def parse_cell(column: Column, raw: Cell, header: str) -> Any:
     """Parse a non-empty cell; the caller has already turned empty markers into None."""
     if isinstance(raw, dt.date):
         if column.kind != "date":
-            raise ValueError(f"a date ({raw.isoformat()}) where {column.kind} was expected")
+            wanted = _KIND_NAMES.get(column.kind, column.kind)
+            raise ValueError(f"{column.label}应为{wanted}，却是日期 {raw.isoformat()}")
         return parse_date(raw)
     text = str(raw)
     if len(text) > column.max_chars:
-        raise ValueError(f"is {len(text):,} characters long; the limit for {column.label} is "
-                         f"{column.max_chars:,}")
+        raise ValueError(f"长 {len(text):,} 字，超过{column.label}的上限 {column.max_chars:,} 字")
     if looks_like_formula(text):
-        raise ValueError(f"looks like a spreadsheet formula ('{text[:20]}…'); formulas are not "
-                         "imported — remove the leading '{text.lstrip()[0]}' if it is text")
+        raise ValueError(f"像是电子表格公式（“{text[:20]}…”），公式不会导入；如果这是文字，请删去开头的"
+                         f"“{text.lstrip()[0]}”")
     return _PARSERS[column.kind](column, text, header)
 
 
@@ -56,7 +59,7 @@ def _text(column: Column, text: str, header: str) -> str:
 def _int(column: Column, text: str, header: str) -> int:
     cleaned = halfwidth(text).strip()
     if not re.fullmatch(r"\d+", cleaned):
-        raise ValueError(f"'{text}' is not a whole number")
+        raise ValueError(f"“{text}”不是整数")
     return int(cleaned)
 
 
@@ -66,10 +69,10 @@ def _ratio(column: Column, text: str, header: str) -> Decimal:
     try:
         value = Decimal(cleaned.rstrip("%"))
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a rate; write 5% or 0.05") from None
+        raise ValueError(f"“{text}”不是比例；请写成 5% 或 0.05") from None
     value = value / 100 if percent else value
     if not 0 <= value <= 1:
-        raise ValueError(f"'{text}' is outside 0–100%; write 5% or 0.05")
+        raise ValueError(f"“{text}”超出 0–100% 的范围；请写成 5% 或 0.05")
     return value
 
 
@@ -87,14 +90,14 @@ def _ipc_list(column: Column, text: str, header: str) -> list[str]:
     codes = split_ipc_codes(text)
     unknown = [c for c in codes if not is_known_subclass(c[:4])]
     if unknown:
-        raise ValueError(f"{', '.join(unknown)}: no such IPC subclass")
+        raise ValueError(f"没有这个 IPC 小类：{', '.join(unknown)}")
     return codes
 
 
 def _main_ipc(column: Column, text: str, header: str) -> str:
     codes = _ipc_list(column, text, header)
     if len(codes) != 1:
-        raise ValueError(f"'{text}' holds {len(codes)} IPC codes where one main code was expected")
+        raise ValueError(f"“{text}”含 {len(codes)} 个 IPC 分类号，主分类号只能有一个")
     return codes[0]
 
 
@@ -102,14 +105,14 @@ def _names(column: Column, text: str, header: str) -> list[str]:
     names = [clean_text(n) for n in split_list(text)]
     too_long = [n for n in names if len(n) > 200]
     if too_long:
-        raise ValueError(f"a name is {len(too_long[0])} characters long (limit 200)")
+        raise ValueError(f"名称长 {len(too_long[0])} 字，上限 200 字")
     return names
 
 
 def _credit_code(column: Column, text: str, header: str) -> str:
     cleaned = halfwidth(text).strip().upper()
     if not _CREDIT_CODE.fullmatch(cleaned):
-        raise ValueError(f"'{text}' is not an 18-character unified social credit code")
+        raise ValueError(f"“{text}”不是 18 位统一社会信用代码")
     return cleaned
 
 

@@ -1,4 +1,4 @@
-"""意向洽谈 (interests and their messages) and in-app notifications
+"""意向洽谈 (interests and their messages), in-app notifications, organisations' contact email
 
 Revision ID: 0011
 Revises: 0010
@@ -19,6 +19,8 @@ STATUSES = ("open", "question", "talking", "declined", "deal", "withdrawn")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("organizations") as batch:
+        batch.add_column(sa.Column("contact_email", sa.String(length=200), nullable=True))
     op.create_table(
         "interests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -68,3 +70,5 @@ def downgrade() -> None:
     op.drop_table("notifications")
     op.drop_table("interest_messages")
     op.drop_table("interests")
+    with op.batch_alter_table("organizations") as batch:
+        batch.drop_column("contact_email")
