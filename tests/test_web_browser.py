@@ -127,7 +127,8 @@ def test_an_offer_is_refused_then_declared_accepted_and_counted(site, browser):
     after = _year_row(operator)
     # Columns: year, university patents (with growth), contract, received, SME patents, SME contract, SMEs …
     count = (lambda row, i: int(re.match(r"\d+", row[i]).group()) if row else 0)  # noqa: E731
-    amount = (lambda row, i: float(row[i].replace(",", "")) if row and row[i] != "—" else 0.0)  # noqa: E731
+    # a cell reads "60,000.00" or, with its year-on-year growth, "60,000.00 -99%"
+    amount = (lambda row, i: float(row[i].split()[0].replace(",", "")) if row and row[i] != "—" else 0.0)  # noqa: E731
     assert count(after, 1) == count(before, 1) + 1 and count(after, 4) == count(before, 4) + 1
     assert amount(after, 2) == amount(before, 2) + 60000 and amount(after, 5) == amount(before, 5) + 60000
     shot(operator, "08-operator-dashboard")
