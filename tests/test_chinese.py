@@ -21,15 +21,14 @@ import data.enums
 from api.messages import MESSAGES, accepted_language, localize, msg
 from data.db import transaction
 from data.enums import LABELS, label
-from data.models import AnomalyFlag, Challenge, Interest, LicenseOffer, Transaction
-from tests.api_support import PATENT, api, call  # noqa: F401  (the module-scoped demo fixture)
+from data.models import AnomalyFlag, Challenge, Interest, LicenseOffer, Organization, Patent, PatentHolder, Transaction
+from tests.api_support import OTHER_TTO, PATENT, api, call  # noqa: F401  (the module-scoped demo fixture)
 
 ROLES = ("sme", "tto", "operator", "evaluator", "admin")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # ASCII words a Chinese page may show: codes, formats, units and names of standards, not English.
 ALLOWED = frozenset("""
-    IPC CN PCT XLSX CSV JSONL JSON PDF PNG API ID URL HTTP HTTPS SMTP BEIR TREC English
-    nDCG MRR MAP BM TF IDF RRF Idempotency Key Bearer Authorization org keys create demo patent match
+    IPC CN PCT XLSX CSV JSONL JSON PDF PNG API ID URL HTTP HTTPS SMTP BEIR TREC English nDCG
     kW kWh MW MWh GW mAh Ah km kg mm cm nm Hz kHz MHz GHz dB ppm rpm MPa kPa Pa
 """.split())
 SKIP = ("/ui/lang/",)  # switches the interface language: not a page
@@ -40,8 +39,12 @@ def _words(page: str) -> list[str]:
     text = re.sub(r"(?is)<(script|style|code|pre|textarea)\b.*?</\1>", " ", page)
     text = re.sub(r"(?s)<[^>]+>", " ", text)
     text = html.unescape(text)
-    text = re.sub(r"https?://\S+|/ui/\S*|[\w.+-]+@[\w.-]+", " ", text)
-    return [w for w in re.findall(r"(?<![A-Za-z0-9_])[A-Za-z]{2,}(?![A-Za-z0-9_])", text) if w not in ALLOWED]
+    # the product's name and commands, addresses, file paths and file names are codes (a ledger entry names its source file)
+    text = re.sub(r"patent-match(?: [a-z][\w-]*)*|https?://\S+|[\w.+-]+@[\w.-]+|(?<![\w])/[\w./-]+|[\w-]+\.(?:csv|xlsx|jsonl|json|png|md)\b",
+                  " ", text)
+    words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])", text)  # snake_case codes are words too
+    # acronyms in records (RFID, DC, mRNA, a JS- contract number) are codes; English words are lower-case
+    return [w for w in words if w not in ALLOWED and not any(c.isupper() for c in w[1:])]
 
 
 def _pages(app) -> list[str]:  # noqa: ANN001
@@ -78,7 +81,7 @@ def _parameters(engine) -> dict[str, str]:  # noqa: ANN001
     return {"application_number": PATENT, "offer_id": str(first[LicenseOffer] or 999999),
             "challenge_id": str(first[Challenge] or 999999), "deal_id": str(first[Transaction] or 999999),
             "interest_id": str(first[Interest] or 999999), "flag_id": str(first[AnomalyFlag] or 999999),
-            "job_id": "999999", "name": "no-such-report", "kind": "patents", "fmt": "csv", "chart": "yearly",
+            "job_id": "999999", "name": "20261205", "kind": "patents", "fmt": "csv", "chart": "yearly",
             "plot": "none.png"}
 
 
@@ -152,6 +155,23 @@ def test_every_page_is_chinese_for_every_role(api, browsers):  # noqa: F811
     assert not leaks, "English on Chinese pages:\n" + "\n".join(f"  {p}: {sorted(w)}" for p, w in leaks.items())
 
 
+def test_api_refusals_shown_on_pages_are_chinese(api, browsers):  # noqa: F811
+    *_, engine = api
+    with transaction(engine) as session:
+        other = session.scalar(select(Patent.application_number).join(PatentHolder).join(Organization)
+                               .where(Organization.name == OTHER_TTO).order_by(Patent.id))
+    refused = browsers["tto"].get(f"/ui/patents/{other}/licensees")
+    assert refused.status_code == 403 and "高校技术转移机构只能管理本单位的专利" in refused.text
+    assert "manages its own" not in refused.text
+    english = browsers["tto"]
+    english.cookies.set("pm_lang", "en")
+    try:
+        assert "a TTO manages its own organisation's patents only" in \
+            html.unescape(english.get(f"/ui/patents/{other}/licensees").text)
+    finally:
+        english.cookies.set("pm_lang", "zh")
+
+
 def test_a_too_large_need_form_comes_back_with_the_text_and_a_chinese_message(browsers):
     sme = browsers["sme"]
     csrf = re.search(r'name="csrf" value="([^"]+)"', sme.get("/ui/needs/new").text).group(1)
@@ -201,3 +221,24 @@ def test_an_import_cell_that_looks_like_a_formula_names_the_character_to_remove(
     with pytest.raises(ValueError) as refused:
         parse_cell(column, "=SUM(A1:A2)", column.label)
     assert "“=”" in str(refused.value) and "{" not in str(refused.value)
+
+
+def test_an_evaluation_report_reads_in_chinese(api, browsers):  # noqa: F811
+    import json
+
+    from data.settings import get_settings
+
+    folder = get_settings().eval_reports_dir / "20261205-000000-tiny"
+    folder.mkdir(parents=True, exist_ok=True)
+    row = {"nDCG@10": 0.9, "P@5": 0.4, "R@10": 1.0, "R@20": 1.0, "MRR@10": 1.0, "MAP": 0.9, "unjudged@10": 0.0}
+    (folder / "status.json").write_text(json.dumps({"state": "done", "dataset": "tiny", "rankers": ["bm25", "full"],
+                                                    "best": "full"}), encoding="utf-8")
+    (folder / "summary.json").write_text(json.dumps({
+        "dataset": "tiny", "encoder": "keyword", "queries": 3, "rankers": {"bm25": row, "full": row}, "best": "full",
+        "comparisons": [{"measure": "nDCG@10", "ranker": "bm25", "baseline": "full", "mean_difference": -0.1,
+                         "t_test_p": 0.2, "randomisation_p": 0.2, "wins": 0, "ties": 2, "losses": 1}]}),
+        encoding="utf-8")
+    for path in ("/ui/eval", f"/ui/eval/reports/{folder.name}"):
+        page = browsers["evaluator"].get(path)
+        assert page.status_code == 200 and "BM25 关键词检索" in page.text, path
+        assert not [w for w in _words(page.text) if w not in ("tiny",)], (path, _words(page.text))

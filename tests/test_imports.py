@@ -107,7 +107,7 @@ def test_bad_rows_are_reported_with_file_row_column_and_reason_and_nothing_is_wr
     assert found[(5, "申请号")] == "duplicate 申请号 (first on row 2)"
     assert "电子表格公式" in found[(6, "名称")] and "删去开头的“=”" in found[(6, "名称")]
     assert "is not an IPC code" in found[(7, "IPC分类号")]
-    assert "no such IPC subclass" in found[(8, "IPC分类号")]
+    assert "没有这个 IPC 小类" in found[(8, "IPC分类号")]
     assert "bad.csv, row 4, column '申请日'" in str(caught.value)
     assert count(engine, Patent) == 0 and count(engine, Organization) == 0
 
@@ -170,7 +170,7 @@ def test_a_50_mb_field_is_a_row_error_not_a_crash(engine, write):
         import_file(engine, "patents", path, today=TODAY)
     (error,) = caught.value.errors
     assert (error.row, error.column) == (3, "摘要")
-    assert "the limit for 摘要 is 20,000" in error.reason
+    assert "超过摘要的上限 20,000 字" in error.reason
     assert count(engine, Patent) == 0
 
 
