@@ -26,7 +26,7 @@ from api.schemas import (
     ShortlistIn,
     SolverOut,
 )
-from data.challenges import ChallengeError, apply, award, move, shortlist
+from data.challenges import ChallengeError, ReasonRequired, apply, award, move, shortlist
 from data.enums import ChallengeState, Role
 from data.models import Challenge, ChallengeEvent, Need, Patent, PatentHolder
 
@@ -72,6 +72,8 @@ def _rules(action):  # noqa: ANN001, ANN202
     """Run a state change; a rule it breaks becomes 409 with the rule's message."""
     try:
         return action()
+    except ReasonRequired as exc:
+        raise invalid("body.note", str(exc)) from None
     except ChallengeError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 

@@ -323,6 +323,8 @@ class TransactionPatch(BaseModel):
     note: str | None = Field(None, max_length=2_000)
     excess_note: str | None = Field(None, max_length=2_000)
     status: DealStatus | None = Field(None, description="cancelled: the deal stays on record but no longer counts")
+    cancel_reason: str | None = Field(None, max_length=500,
+                                      description="required with status cancelled; added to the deal's note")
 
 
 class TransactionOut(BaseModel):

@@ -32,10 +32,16 @@ class ChallengeError(ValueError):
     """A change the rules do not allow; the message says which rule."""
 
 
+class ReasonRequired(ChallengeError):
+    """A change that must say why (撤榜): missing input rather than a conflict."""
+
+
 def move(challenge: Challenge, to: ChallengeState, actor: str, note: str = "") -> ChallengeEvent:
     if to not in TRANSITIONS[challenge.state]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[challenge.state])) or "none (it is final)"
         raise ChallengeError(f"a {challenge.state.value} challenge cannot become {to.value}; allowed: {allowed}")
+    if to is ChallengeState.CANCELLED and not note.strip():  # the solvers who applied are owed a reason
+        raise ReasonRequired("撤榜须写明理由（note），理由记入状态日志")
     event = ChallengeEvent(from_state=challenge.state, to_state=to, actor=actor, note=note)
     challenge.state = to
     challenge.events.append(event)

@@ -134,7 +134,13 @@ def update(session: Session, deal: Transaction, changes: dict, today: dt.date, a
     and cancelling a transfer or equity deal gives the patents back to the seller (a correction event)."""
     from data.licensing import LicenceRefused, record_payment, refresh_fee_reduction
 
+    changes = dict(changes)
+    reason = (changes.pop("cancel_reason", None) or "").strip()
     cancelling = changes.get("status") is DealStatus.CANCELLED and deal.status is not DealStatus.CANCELLED
+    if cancelling and not reason:
+        raise DealRefused([DealProblem("cancel_reason", "取消交易须写明取消原因；原因记入交易备注和审计日志")])
+    if reason and not cancelling:
+        raise DealRefused([DealProblem("cancel_reason", "只有取消交易时才填写取消原因")])
     if "status" in changes and changes["status"] is not DealStatus.CANCELLED and changes["status"] != deal.status:
         raise DealRefused([DealProblem("status", "只能把交易标记为已取消（cancelled）；生效由付款决定")])
     for name, value in changes.items():
@@ -154,6 +160,7 @@ def update(session: Session, deal: Transaction, changes: dict, today: dt.date, a
     if cancelling:
         _give_back(session, deal, today, actor)
         deal.status = DealStatus.CANCELLED
+        deal.note = with_cancel_reason(deal.note, reason)
         for patent in deal.patents:  # a cancelled open licence no longer earns the annual-fee reduction
             refresh_fee_reduction(patent, today)
 
@@ -182,3 +189,12 @@ def _give_back(session: Session, deal: Transaction, today: dt.date, actor: str) 
         since = latest.effective_on if latest is not None and latest.transaction_id == deal.id else today
         ledger.record(session, patent, OwnershipEventKind.CORRECTION, since, back, evidence=f"交易 #{deal.id} 取消",
                       reason=f"交易 #{deal.id} 已取消，专利权回到 {deal.from_org.name}", actor=actor)
+
+
+CANCEL_NOTE = "取消原因："
+
+
+def with_cancel_reason(note: str | None, reason: str) -> str:
+    """The deal's note with the reason for cancelling added: it stays with the deal and in the audit log."""
+    line = CANCEL_NOTE + reason.strip()
+    return f"{note.rstrip()}\n{line}" if (note or "").strip() else line

@@ -126,3 +126,17 @@ def test_a_challenge_from_publication_to_completion_over_http(api):
     assert [e["to_state"] for e in log] == ["published", "shortlisted", "awarded", "completed"]
     assert log[2]["actor"].startswith("operator#") and log[3]["note"] == "验收通过"
     assert call(api, "tto", "GET", f"/challenges/{cid}/events").status_code == 403
+
+
+def test_cancelling_needs_a_reason_on_every_path(api):
+    record = challenge()
+    with pytest.raises(ChallengeError, match="撤榜须写明理由"):
+        move(record, ChallengeState.CANCELLED, "sme#3", "  ")
+    assert record.state is ChallengeState.PUBLISHED
+    need = call(api, "sme", "POST", "/needs", json={"title": "撤榜测试需求", "text": "测试撤榜须写明理由。"}).json()
+    cid = call(api, "sme", "POST", "/challenges", json={"need_id": need["id"], "reward": "1000",
+                                                        "deadline": "2099-12-31"}).json()["id"]
+    bare = call(api, "sme", "POST", f"/challenges/{cid}/cancel", json={})
+    assert bare.status_code == 422 and bare.json()["detail"][0]["loc"] == ["body", "note"]
+    done = call(api, "sme", "POST", f"/challenges/{cid}/cancel", json={"note": "预算取消"})
+    assert done.status_code == 200 and done.json()["state"] == "cancelled"

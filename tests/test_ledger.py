@@ -240,8 +240,11 @@ def test_a_moved_registration_date_moves_the_ledger_and_a_cancelled_transfer_giv
     mid_march = call(api, "operator", "GET", f"/patents/{number}/ownership?on=2025-03-15").json()
     assert mid_march["holders"] == [OWN_TTO]
     assert call(api, "operator", "PATCH", path, json={"status": "awaiting_payment"}).status_code == 422
-    cancelled = call(api, "operator", "PATCH", path, json={"status": "cancelled"})
+    unexplained = call(api, "operator", "PATCH", path, json={"status": "cancelled"})
+    assert unexplained.status_code == 422 and unexplained.json()["detail"][0]["loc"] == ["body", "cancel_reason"]
+    cancelled = call(api, "operator", "PATCH", path, json={"status": "cancelled", "cancel_reason": "合同解除"})
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["note"].endswith("取消原因：合同解除")
     owned = call(api, "operator", "GET", f"/patents/{number}/ownership").json()
     assert owned["holders"] == [OWN_TTO] and owned["history"][-1]["kind"] == "correction"
     assert orgs[OWN_TTO]  # the seller can sell it again

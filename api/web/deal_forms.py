@@ -23,7 +23,6 @@ FIELD_KEYS = {  # a field of the deal → its label's key in api/web/i18n.py
     "contract_amount": "deal.contract", "from_org_id": "deal.from", "to_org_id": "deal.to", "kind": "deal.kind",
     "application_numbers": "deal.numbers_short", "external_id": "deal.external", "ends_on": "deal.ends_on",
 }
-CANCEL_NOTE = "取消原因："
 _KINDS = "|".join(k.value for k in TransactionKind)
 _STATUSES = "|".join(s.value for s in DealStatus)
 
@@ -81,12 +80,6 @@ def changes(form: dict, deal: Transaction) -> dict[str, object]:
         if not _same(name, typed, deal):
             found[name] = typed or (None if name in NULLABLE else "")
     return found
-
-
-def cancel_note(deal: Transaction, reason: str) -> str:
-    """The deal's note with the reason for cancelling added: it stays with the deal and in the audit log."""
-    line = CANCEL_NOTE + reason.strip()
-    return f"{deal.note.rstrip()}\n{line}" if (deal.note or "").strip() else line
 
 
 def audit_rows(entries: list, t, lang: str) -> list[tuple[object, str, str, list[tuple[str, str, str]]]]:  # noqa: ANN001

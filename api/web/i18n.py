@@ -414,6 +414,17 @@ MESSAGES.update({
 })
 
 
+# 帮助 (issue 22 item 10): the user guide inside the web interface (api/web/pages_help.py).
+MESSAGES.update({
+    "nav.help": ("帮助", "Help"), "help.title": ("用户手册", "User guide"),
+    "help.missing": ("用户手册中没有这一页。", "The user guide has no such page."),
+    "help.page.index": ("总览", "Overview"), "help.page.sme": ("中小企业", "SMEs"),
+    "help.page.tto": ("高校技术转移机构", "University TTOs"), "help.page.operator": ("运营人员", "Operators"),
+    "help.page.evaluator": ("评估人员", "Evaluators"),
+    "help.english": ("用户手册目前只有中文版。", "The user guide is in Chinese only."),
+})
+
+
 def translator(lang: str) -> Callable[..., str]:
     index = 1 if lang == "en" else 0
 

@@ -21,7 +21,6 @@ from api.web.deal_forms import (
     PAGE_SIZES,
     DealFilters,
     audit_rows,
-    cancel_note,
     changes,
     deal_filters,
     stored,
@@ -226,13 +225,12 @@ def cancel(request: Request, deal_id: PathId, user: WebUser = Depends(operator_p
     deal = _deal(db, deal_id, user.lang)
     if deal.status is DealStatus.CANCELLED:
         problem = Problem(409, t("deal.already_cancelled", id=deal_id))
-    elif not reason:
-        problem = Problem(422, t("error.fields"), {"reason": t("deal.reason_required")})
-    else:
-        problem = _patch(db, user, deal_id, {"status": DealStatus.CANCELLED.value, "note": cancel_note(deal, reason)})
+    else:  # the reason is required by the rule itself (data/deals.update), as for the API
+        problem = _patch(db, user, deal_id, {"status": DealStatus.CANCELLED.value, "cancel_reason": reason})
     if problem is not None:
-        if "note" in problem.fields:  # the reason made the note too long: say so where it was typed
-            problem.fields.setdefault("reason", problem.fields.pop("note"))
+        for name in ("cancel_reason", "note"):  # say it where the reason was typed
+            if name in problem.fields:
+                problem.fields.setdefault("reason", problem.fields.pop(name))
         return _edit_page(request, user, db, deal_id, {"reason": reason}, problem, "cancel")
     return RedirectResponse(f"/ui/transactions/{deal_id}?saved=true", status_code=303)
 
