@@ -70,12 +70,12 @@ def parse_date(raw: object) -> dt.date:
             year, month, day = (int(g) for g in match.groups())
             try:
                 value = dt.date(year, month, day)
-            except ValueError as exc:
-                raise ValueError(f"'{text}' is not a real date ({exc})") from None
+            except ValueError:
+                raise ValueError(f"“{text}”不是真实存在的日期") from None
             if not 1900 <= value.year <= 2200:
-                raise ValueError(f"'{text}' has an implausible year")
+                raise ValueError(f"“{text}”的年份不合理")
             return value
-    raise ValueError(f"'{text}' is not a date; use 2021-03-19, 2021.03.19, 2021年3月19日 or 20210319")
+    raise ValueError(f"“{text}”不是日期；请写成 2021-03-19、2021.03.19、2021年3月19日 或 20210319")
 
 
 # --- CN application numbers -------------------------------------------------------------------
@@ -103,12 +103,12 @@ def normalize_application_number(raw: str) -> str:
     match = _APPLICATION.match(text)
     if not match:
         raise ValueError(
-            f"'{raw}' is not a CN application number (8 or 12 digits, a dot, a check digit)"
+            f"“{raw}”不是中国专利申请号（8 或 12 位数字、小数点和一位校验位）"
         )
     digits, check = match.groups()
     expected = check_digit(digits)
     if check != expected:
-        raise ValueError(f"'{raw}' has check digit {check}, but {digits} gives {expected}")
+        raise ValueError(f"“{raw}”的校验位是 {check}，按 {digits} 计算应为 {expected}")
     return f"{digits}.{check}"
 
 
@@ -120,7 +120,7 @@ def patent_type_from_application_number(number: str) -> PatentType | None:
 def normalize_publication_number(raw: str) -> str:
     text = re.sub(r"\s+", "", halfwidth(raw)).upper()
     if not re.fullmatch(r"CN\d{6,9}[A-Z]\d?", text):
-        raise ValueError(f"'{raw}' is not a CN publication number such as CN112345678A")
+        raise ValueError(f"“{raw}”不是中国公开（公告）号，例如 CN112345678A")
     return text
 
 
@@ -142,7 +142,7 @@ def normalize_ipc(raw: str) -> str:
     """One code: 'H01M10/0525', 'H01M 10/0525 (2010.01)', 'Ｈ０１Ｍ１０／０５２５' → 'H01M 10/0525'."""
     codes = split_ipc_codes(raw)
     if len(codes) != 1:
-        raise ValueError(f"'{raw}' holds {len(codes)} IPC codes where one was expected")
+        raise ValueError(f"“{raw}”含 {len(codes)} 个 IPC 分类号，此处只能填一个")
     return codes[0]
 
 
@@ -155,16 +155,16 @@ def split_ipc_codes(raw: str) -> list[str]:
     for match in _IPC_FULL.finditer(text):
         gap = text[position : match.start()]
         if not _IPC_SEPARATORS.match(gap):
-            raise ValueError(f"'{gap.strip()}' in '{raw}' is not an IPC code")
+            raise ValueError(f"“{raw}”中的“{gap.strip()}”不是 IPC 分类号")
         code = _format_ipc(match[1] + match[2] + match[3], match[4], match[5])
         if code not in codes:
             codes.append(code)
         position = match.end()
     tail = text[position:]
     if not _IPC_SEPARATORS.match(tail):
-        raise ValueError(f"'{tail.strip()}' in '{raw}' is not an IPC code (expected e.g. H01M 10/0525)")
+        raise ValueError(f"“{raw}”中的“{tail.strip()}”不是 IPC 分类号（应如 H01M 10/0525）")
     if not codes:
-        raise ValueError(f"'{raw}' holds no IPC code")
+        raise ValueError(f"“{raw}”中没有 IPC 分类号")
     return codes
 
 
@@ -195,9 +195,9 @@ def parse_amount(raw: object, scale: Decimal = Decimal(1)) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"'{raw}' is not an amount") from None
+        raise ValueError(f"“{raw}”不是金额") from None
     if not value.is_finite() or value < 0:
-        raise ValueError(f"'{raw}' is not a non-negative amount")
+        raise ValueError(f"“{raw}”不是非负金额")
     return (value * scale).quantize(Decimal("0.01"))
 
 
@@ -207,7 +207,7 @@ def parse_bool(raw: object) -> bool:
         return True
     if text in {"0", "false", "no", "n", "否", "无", "×"}:
         return False
-    raise ValueError(f"'{raw}' is not yes/no (是/否)")
+    raise ValueError(f"“{raw}”不是 是/否")
 
 
 def infer_org_kind(name: str) -> OrgKind:

@@ -81,7 +81,7 @@ def test_cli_import_reports_bad_rows_and_exits_2(tmp_path):
     bad.write_text("申请号,名称,申请(专利权)人,申请日,法律状态\n201710601862.4,一种方法,运河大学,2017-07-21,有效\n", "utf-8")
     result = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'x.db'}", "import", "patents", str(bad)])
     assert result.exit_code == 2
-    assert "bad.csv, row 2, column '申请号': '201710601862.4' has check digit 4, but 201710601862 gives 3" in result.output
+    assert "“201710601862.4”的校验位是 4，按 201710601862 计算应为 3" in result.output
 
 
 def test_cli_formats_documents_every_kind():
@@ -105,4 +105,4 @@ def test_import_format_docs_are_current():
 def test_a_bad_date_option_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'd.db'}", "patents", "--sleeping",
                                        "--as-of", "2026-02-30"])
-    assert result.exit_code == 2 and "Invalid value for --as-of: '2026-02-30' is not a real date" in result.output
+    assert result.exit_code == 2 and "“2026-02-30”不是真实存在的日期" in result.output

@@ -102,11 +102,11 @@ def test_bad_rows_are_reported_with_file_row_column_and_reason_and_nothing_is_wr
     with pytest.raises(ImportRejected) as caught:
         import_file(engine, "patents", path, today=TODAY)
     found = {(e.row, e.column): e.reason for e in caught.value.errors}
-    assert "is not an IPC code" in found[(3, "IPC分类号")]
-    assert "not a real date" in found[(4, "申请日")]
+    assert "不是 IPC 分类号" in found[(3, "IPC分类号")]
+    assert "不是真实存在的日期" in found[(4, "申请日")]
     assert found[(5, "申请号")] == "duplicate 申请号 (first on row 2)"
     assert "电子表格公式" in found[(6, "名称")] and "删去开头的“=”" in found[(6, "名称")]
-    assert "is not an IPC code" in found[(7, "IPC分类号")]
+    assert "不是 IPC 分类号" in found[(7, "IPC分类号")]
     assert "没有这个 IPC 小类" in found[(8, "IPC分类号")]
     assert "bad.csv, row 4, column '申请日'" in str(caught.value)
     assert count(engine, Patent) == 0 and count(engine, Organization) == 0

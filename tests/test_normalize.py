@@ -27,8 +27,8 @@ def test_dates_in_the_usual_chinese_forms(raw):
     assert parse_date(raw) == dt.date(2021, 3, 19)
 
 
-@pytest.mark.parametrize("raw, reason", [("2021-02-30", "not a real date"), ("2021-13-01", "not a real date"),
-                                         ("19/03/2021", "not a date"), ("1850-01-01", "implausible year")])
+@pytest.mark.parametrize("raw, reason", [("2021-02-30", "不是真实存在的日期"), ("2021-13-01", "不是真实存在的日期"),
+                                         ("19/03/2021", "不是日期"), ("1850-01-01", "年份不合理")])
 def test_impossible_dates_are_refused_with_a_reason(raw, reason):
     with pytest.raises(ValueError, match=reason):
         parse_date(raw)
@@ -47,8 +47,8 @@ def test_application_number_forms_normalise_to_one(raw):
     assert normalize_application_number(raw) == "201710601862.3"
 
 
-@pytest.mark.parametrize("raw, reason", [("201710601862.4", "check digit 4"), ("2017106018", "not a CN application"),
-                                         ("CN2017A0601862.3", "not a CN application")])
+@pytest.mark.parametrize("raw, reason", [("201710601862.4", "校验位是 4"), ("2017106018", "不是中国专利申请号"),
+                                         ("CN2017A0601862.3", "不是中国专利申请号")])
 def test_bad_application_numbers(raw, reason):
     with pytest.raises(ValueError, match=reason):
         normalize_application_number(raw)
