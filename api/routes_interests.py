@@ -8,7 +8,6 @@ the field and the rule in Chinese.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,9 +21,9 @@ from api.auth import Principal
 from api.deps import PathId, invalid, require, session
 from api.errors import FieldConflict
 from api.routes_transactions import refused as deal_refused
-from api.schemas import Error, Id, Page
+from api.schemas import DealTermsIn, Error, Id, Page
 from data import deals, interests, notifications
-from data.enums import InterestStatus, LicenseType, TransactionKind, label
+from data.enums import InterestStatus, TransactionKind, label
 from data.interests import Actor, InterestRefused
 from data.models import Interest, Organization, Transaction
 
@@ -66,22 +65,10 @@ class DeclineIn(BaseModel):
     reason: str = Field(max_length=interests.MAX_TEXT, description="婉拒理由 (required)")
 
 
-class InterestDealIn(BaseModel):
+class InterestDealIn(DealTermsIn):
     """The deal's own fields; the patent, the parties (holder → SME) and the source need come from the interest."""
 
-    model_config = ConfigDict(extra="forbid")
-
     kind: TransactionKind = Field(description="transfer, license or equity")
-    license_type: LicenseType | None = None
-    contract_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
-    received_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
-    signed_on: dt.date
-    recorded_on: dt.date | None = None
-    ends_on: dt.date | None = None
-    licensee_is_sme: bool | None = None
-    external_id: str | None = Field(None, max_length=64, description="合同编号")
-    note: str = Field("", max_length=2_000)
-    excess_note: str = Field("", max_length=2_000)
 
 
 class MessageOut(BaseModel):

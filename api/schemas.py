@@ -291,13 +291,12 @@ class SolverOut(BaseModel):
     patents: list[str]
 
 
-class TransactionIn(BaseModel):
+class DealTermsIn(BaseModel):
+    """A deal's own terms: what POST /transactions and a deal recorded from a conversation share."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: TransactionKind
-    application_numbers: list[str] = Field(min_length=1, max_length=500)
-    from_org_id: Id = Field(description="出让方 / 许可人 / 出质人")
-    to_org_id: Id = Field(description="受让方 / 被许可人 / 质权人")
     license_type: LicenseType | None = None
     contract_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
     received_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="yuan")
@@ -305,12 +304,18 @@ class TransactionIn(BaseModel):
     recorded_on: dt.date | None = None
     ends_on: dt.date | None = None
     licensee_is_sme: bool | None = None
-    source_need_id: Id | None = None
-    source_challenge_id: Id | None = None
     external_id: str | None = Field(None, max_length=64, description="合同编号")
     note: str = Field("", max_length=2_000)
     excess_note: str = Field("", max_length=2_000,
                              description="why more was received than contracted; required when it was")
+
+
+class TransactionIn(DealTermsIn):
+    application_numbers: list[str] = Field(min_length=1, max_length=500)
+    from_org_id: Id = Field(description="出让方 / 许可人 / 出质人")
+    to_org_id: Id = Field(description="受让方 / 被许可人 / 质权人")
+    source_need_id: Id | None = None
+    source_challenge_id: Id | None = None
 
 
 class TransactionPatch(BaseModel):
