@@ -187,8 +187,6 @@ def test_the_other_guide_pages_and_the_help_menu(site, browser):
     sme = sign_in(browser, base, keys["sme"], viewport=VIEWPORT)
     sme.goto("/ui/offers")
     guide_shot(sme, "sme-offers")
-    sme.goto("/ui/patents?sleeping=true")
-    guide_shot(sme, "sme-browse")
 
     tto = sign_in(browser, base, keys["tto"], viewport=VIEWPORT)
     tto.goto("/ui/patents?sleeping=true")

@@ -45,7 +45,7 @@ def _inline(text: str) -> str:
         return href
 
     text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)",
-                  lambda m: f'<img src="{target(m.group(2))}" alt="{m.group(1)}" loading="lazy">', text)
+                  lambda m: f'<img src="{target(m.group(2))}" alt="{m.group(1)}">', text)
     text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", lambda m: f'<a href="{target(m.group(2))}">{m.group(1)}</a>', text)
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     return re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
@@ -78,7 +78,9 @@ def to_html(source: str) -> str:
                 else:  # an indented continuation line
                     items[-1] += " " + lines[i].strip()
                 i += 1
-            out.append(f"<{tag}>" + "".join(f"<li>{_inline(x)}</li>" for x in items) + f"</{tag}>")
+            start = re.match(r"\d+", line)
+            opening = f'<ol start="{start.group()}">' if start and start.group() != "1" else f"<{tag}>"
+            out.append(opening + "".join(f"<li>{_inline(x)}</li>" for x in items) + f"</{tag}>")
         elif line.startswith("|"):
             rows = []
             while i < len(lines) and lines[i].startswith("|"):
