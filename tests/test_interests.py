@@ -319,3 +319,12 @@ def _fresh_need(api) -> int:
     with transaction(engine) as session:
         assert session.get(Need, need["id"]) is not None
     return need["id"]
+
+
+def test_an_sme_starts_a_conversation_from_a_patents_page(api, people):
+    sme, tto = people["sme"], people["tto"]
+    page = sme.get(f"/ui/patents/{PATENT}")
+    assert page.status_code == 200 and 'id="express-interest"' in page.text
+    form = sme.get(f"/ui/interests/new?application_number={PATENT}")
+    assert form.status_code == 200 and PATENT in form.text
+    assert 'id="express-interest"' not in tto.get(f"/ui/patents/{PATENT}").text  # only SMEs express interest
