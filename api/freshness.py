@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.deps import principal
+from data.enums import Role
 from indexer.freshness import Progress, Staleness, UpdateOutcome, index_times
 
 logger = logging.getLogger(__name__)
@@ -306,6 +307,16 @@ class IndexStatusOut(BaseModel):
     updated_at: str | None
 
 
+FAILED_FOR_OTHERS = "更新失败，请联系运营人员"
+
+
+def shown_to(job: IndexJob | None, role: Role) -> IndexJob | None:
+    """The job as a role may read it: the failure's raw text (paths, settings) is for operators and admins."""
+    if job is None or job.error is None or role in (Role.OPERATOR, Role.ADMIN):
+        return job
+    return replace(job, error=FAILED_FOR_OTHERS)
+
+
 def job_out(job: IndexJob | None) -> IndexJobOut | None:
     return None if job is None else IndexJobOut(**vars(job), text_zh=job.zh())
 
@@ -337,4 +348,7 @@ def get_index_status(request: Request, who: Principal = Depends(principal),
     found = index_status(request.app, job)
     if job is not None and found.job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no index update job {job} in this process")
+    if found.job is not None and found.job.error is not None and who.role not in (Role.OPERATOR, Role.ADMIN):
+        found.job = found.job.model_copy(update={"error": FAILED_FOR_OTHERS,
+                                                 "text_zh": f"索引更新：失败（{FAILED_FOR_OTHERS}）"})
     return found

@@ -54,6 +54,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "need.org_required": ("运营人员发布需求须指明单位（organization_id）", "required for operators"),
     "need.external_exists": ("需求编号 {external_id} 已存在（external_id）", "body.external_id: need {external_id} "
                                                                       "already exists"),
+    "need.has_interests": ("需求 {need_id} 有合作意向 {interests}，不能删除；请将其关闭（PATCH status=closed）",
+                           "need {need_id} has interests {interests}; close it (PATCH status=closed) instead of "
+                           "deleting it"),
     "need.has_deals": ("需求 {need_id} 是已登记交易的来源，不能删除；请将其关闭（PATCH status=closed）",
                        "need {need_id} is the source of recorded deals; close it (PATCH status=closed) instead of "
                        "deleting it"),
@@ -88,6 +91,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ent.own_read": ("{role}密钥只能查看本单位的记录", "a {role} key reads its own organisation's records only"),
     "ent.own_impl": ("{role}密钥只能登记本单位专利的实施",
                      "a {role} key records implementations of its own organisation's patents only"),
+    "ent.own_impl_update": ("{role}密钥只能修改本单位的实施记录",
+                            "a {role} key updates its own organisation's implementation records only"),
     # challenges (揭榜挂帅; data/challenges.py raises the English text)
     "challenge.missing": ("没有编号为 {challenge_id} 的榜单", "no challenge {challenge_id}"),
     "challenge.manager": ("只有发榜方或运营人员可以管理榜单", "only the publisher or an operator manages a challenge"),
@@ -150,6 +155,8 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "date_from_datetime_parsing": ("日期格式应为 2026-12-31。", "Use a date like 2026-12-31."),
     "date_parsing": ("日期格式应为 2026-12-31。", "Use a date like 2026-12-31."),
     "decimal_parsing": ("请输入数字。", "Enter a number."),
+    "finite_number": ("请输入有限的数字（不能是 NaN 或无穷大）。", "Enter a finite number (not NaN or infinity)."),
+    "control_character": ("不能含有控制字符（如 NUL）。", "May not contain control characters such as NUL."),
     "int_parsing": ("请输入整数。", "Enter a whole number."),
     "greater_than": ("必须大于 {gt}。", "Must be more than {gt}."),
     "greater_than_equal": ("不能小于 {ge}。", "Must be at least {ge}."),

@@ -23,7 +23,8 @@ from api.audit import record as record_audit
 from api.auth import Principal
 from api.deps import invalid, own_organization, require, session
 from api.errors import FieldConflict
-from api.schemas import Error, Id, Page
+from api.messages import Refused
+from api.schemas import Error, Id, Page, PlainText
 from data import enterprise
 from data.enums import Role
 from data.models import EnterpriseYear, Implementation, Organization, Patent, PatentHolder, ProductFiling
@@ -55,10 +56,10 @@ class FiguresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organization_id: Id | None = Field(None, description="Operators and admins; an SME enters its own figures.")
-    year: int = Field(description="年度: from 1985 to this year")
+    year: int = Field(ge=1985, le=2100, description="年度: from 1985 to this year")
     revenue: Decimal | None = Field(None, max_digits=16, decimal_places=2, description="营业收入 in yuan (元)")
-    employees: int | None = Field(None, description="从业人数 (persons)")
-    source: str = Field("", max_length=500, description="数据来源, e.g. 企业自报, 统计年报")
+    employees: int | None = Field(None, le=2_147_483_647, description="从业人数 (persons)")
+    source: PlainText = Field("", max_length=500, description="数据来源, e.g. 企业自报, 统计年报")
 
 
 class FiguresOut(BaseModel):
@@ -74,13 +75,14 @@ class FiguresOut(BaseModel):
 class FilingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str = Field(min_length=1, max_length=64, description="备案编号 (the filing's number)")
+    external_id: PlainText = Field(min_length=1, max_length=64, description="备案编号 (the filing's number)")
     organization_id: Id | None = Field(None, description="Operators and admins; an SME files for itself.")
-    product: str = Field(min_length=1, max_length=300, description="产品名称")
-    application_numbers: list[str] = Field(max_length=500, description="申请号 of the patents the product carries")
+    product: PlainText = Field(min_length=1, max_length=300, description="产品名称")
+    application_numbers: list[PlainText] = Field(max_length=500,
+                                                 description="申请号 of the patents the product carries")
     filed_on: dt.date = Field(description="备案日期")
     output_value: Decimal | None = Field(None, max_digits=16, decimal_places=2, description="产值 in yuan (元)")
-    output_year: int | None = Field(None, description="产值年度: the year the output value is for")
+    output_year: int | None = Field(None, ge=1985, le=2100, description="产值年度: the year the output value is for")
 
 
 class FilingOut(BaseModel):
@@ -98,12 +100,12 @@ class FilingOut(BaseModel):
 class ImplementationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    application_number: str = Field(min_length=1, max_length=40, description="申请号 of the patent put to use")
+    application_number: PlainText = Field(min_length=1, max_length=40, description="申请号 of the patent put to use")
     organization_id: Id | None = Field(None, description="实施单位; default (TTO, SME) the key's organisation")
     self_implemented: bool = Field(True, description="自行实施: by a holder of the patent on started_on")
     started_on: dt.date = Field(description="开始日期")
     ended_on: dt.date | None = Field(None, description="结束日期; after started_on")
-    evidence: str = Field("", max_length=2000, description="证明材料")
+    evidence: PlainText = Field("", max_length=2000, description="证明材料")
 
 
 class ImplementationOut(BaseModel):
@@ -240,7 +242,7 @@ def save_filing(body: FilingIn, response: Response, who: Principal = Depends(fig
     numbers = _numbers("body.application_numbers", body.application_numbers)
     existing = enterprise.find_filing(db, body.external_id)
     if existing is not None and who.role in OWN_ONLY and existing.organization_id != org.id:
-        message = f"备案编号 {body.external_id} 已由{existing.organization.name}登记"
+        message = f"备案编号 {body.external_id} 已被其他单位登记"
         raise FieldConflict({"external_id": message}, f"external_id：{message}")
     changes = body.model_dump(include={"product", "filed_on", "output_value", "output_year"}, exclude_unset=True)
     return _store(db, who, response, "product_filing", filing_out,
@@ -307,6 +309,9 @@ def save_implementation(body: ImplementationIn, response: Response, who: Princip
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patent {number}")
     org = _implementer(db, who, body, patent)
     existing = enterprise.find_implementation(db, patent, org, body.started_on)
+    if existing is not None and who.role in OWN_ONLY and existing.organization_id != who.organization_id:
+        # A holder records a licensee's use once; changing what the licensee stands behind is its or an operator's.
+        raise Refused(status.HTTP_403_FORBIDDEN, "ent.own_impl_update", role=who.role)
     changes = body.model_dump(include={"self_implemented", "ended_on", "evidence"}, exclude_unset=True)
     return _store(db, who, response, "implementation", implementation_out,
                   lambda: enterprise.save_implementation(db, patent, org, body.started_on, changes, today(),

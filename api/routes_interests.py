@@ -12,7 +12,7 @@ import datetime as dt
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.audit import actor as audit_actor
 from api.audit import record as record_audit
@@ -21,7 +21,7 @@ from api.auth import Principal
 from api.deps import PathId, invalid, require, session
 from api.errors import FieldConflict
 from api.routes_transactions import refused as deal_refused
-from api.schemas import DealTermsIn, Error, Id, Page
+from api.schemas import DealTermsIn, Error, Id, Page, PlainText
 from data import deals, interests, notifications
 from data.enums import InterestStatus, TransactionKind, label
 from data.interests import Actor, InterestRefused
@@ -49,20 +49,20 @@ class InterestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     need_id: Id = Field(description="one of the SME's own open needs")
-    application_number: str = Field(min_length=1, max_length=20, description="申请号 of the patent")
-    message: str = Field(max_length=interests.MAX_TEXT, description="意向说明: what the SME wants and why")
+    application_number: PlainText = Field(min_length=1, max_length=20, description="申请号 of the patent")
+    message: PlainText = Field(max_length=interests.MAX_TEXT, description="意向说明: what the SME wants and why")
 
 
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field("", max_length=interests.MAX_TEXT)
+    text: PlainText = Field("", max_length=interests.MAX_TEXT)
 
 
 class DeclineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(max_length=interests.MAX_TEXT, description="婉拒理由 (required)")
+    reason: PlainText = Field(max_length=interests.MAX_TEXT, description="婉拒理由 (required)")
 
 
 class InterestDealIn(DealTermsIn):
@@ -114,8 +114,12 @@ def refusal(exc: InterestRefused) -> Exception:
 
 def out(interest: Interest) -> InterestOut:
     names = {interest.sme_org_id: interest.sme_org.name, interest.holder_org_id: interest.holder_org.name}
+    for m in interest.messages:  # a former holder's answers, before the patent changed hands
+        if m.author_org_id is not None and m.author_org_id not in names:
+            former = object_session(interest).get(Organization, m.author_org_id)
+            names[m.author_org_id] = former.name if former else ""
     messages = [MessageOut(id=m.id, action=m.action, author_role=m.author_role, text=m.text, at=m.at,
-                           author=names.get(m.author_org_id, "运营中心")) for m in interest.messages]
+                           author=names.get(m.author_org_id) or "运营中心") for m in interest.messages]
     return InterestOut(id=interest.id, need_id=interest.need_id, need_title=interest.need.title,
                        application_number=interest.patent.application_number, patent_title=interest.patent.title,
                        sme_org_id=interest.sme_org_id, sme_org=interest.sme_org.name,
@@ -170,6 +174,8 @@ def inbox(who: Principal = Depends(parties), db: Session = Depends(session),
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = (Interest.created_at, Interest.id) if oldest_first else (Interest.created_at.desc(), Interest.id.desc())
     items = db.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
+    if [i for i in items if interests.readdress(db, i)]:  # a patent changed hands: its new holder answers
+        db.commit()
     return Page[InterestOut](total=total, offset=offset, limit=limit, items=[out(i) for i in items])
 
 
@@ -177,9 +183,11 @@ def inbox(who: Principal = Depends(parties), db: Session = Depends(session),
 def read(interest_id: PathId, who: Principal = Depends(parties), db: Session = Depends(session)) -> InterestOut:
     """One conversation with every step."""
     try:
-        return out(interests.find(db, actor_of(who), interest_id))
+        interest = interests.find(db, actor_of(who), interest_id)
     except InterestRefused as exc:
         raise refusal(exc) from None
+    db.commit()  # find readdresses a conversation whose patent changed hands
+    return out(interest)
 
 
 def _step(request: Request, tasks: BackgroundTasks, db: Session, who: Principal, interest_id: int, step,  # noqa: ANN001

@@ -10,10 +10,11 @@ from api.audit import record as record_audit
 from api.audit import snapshot
 from api.auth import Principal
 from api.deps import PathId, invalid, principal, require, session
+from api.messages import Refused
 from api.permissions import roles_for
 from api.schemas import Error, NeedIn, NeedOut, NeedPatch, Page
 from data.enums import NeedStatus, Role
-from data.models import Need, Organization, Transaction
+from data.models import Interest, Need, Organization, Transaction
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 NOT_FOUND = {404: {"model": Error, "description": "No such need, or not one this key may see."}}
@@ -105,14 +106,19 @@ def update_need(need_id: PathId, body: NeedPatch, who: Principal = Depends(princ
 
 
 @router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses={**FORBIDDEN, **NOT_FOUND, 409: {"model": Error, "description": "Deals cite this need."}},
+               responses={**FORBIDDEN, **NOT_FOUND, 409: {"model": Error, "description": "Deals cite this need, or "
+                                                    "interests (意向洽谈) were expressed for it."}},
                summary="Delete a need")
 def delete_need(need_id: PathId, who: Principal = Depends(principal), db: Session = Depends(session)) -> Response:
-    """Delete a need that no deal refers to."""
+    """Delete a need that no deal refers to and no interest (意向洽谈) was expressed for; close it otherwise."""
     need = writable_need(db, need_id, who)
     if db.scalar(select(Transaction.id).where(Transaction.source_need_id == need.id).limit(1)):
         raise HTTPException(status.HTTP_409_CONFLICT, f"need {need_id} is the source of recorded deals; close it "
                                                       "(PATCH status=closed) instead of deleting it")
+    talks = db.scalars(select(Interest.id).where(Interest.need_id == need.id).order_by(Interest.id)).all()
+    if talks:  # deleting would delete the conversations with it (cascade): the TTOs' record of them too
+        raise Refused(status.HTTP_409_CONFLICT, "need.has_interests", need_id=need_id,
+                      interests="、".join(f"#{i}" for i in talks))
     record_audit(db, who, "delete", "need", need.id, snapshot(NeedOut.model_validate(need)), None)
     db.delete(need)
     db.commit()

@@ -16,7 +16,7 @@ from api.auth import Principal
 from api.deps import MatcherLaterDep, require, session
 from api.schemas import Error
 from api.schemas_patents import PatentDetailOut, PatentPageOut
-from data.enums import LegalStatus
+from data.enums import LegalStatus, Role
 from matching.browse import MAX_LIMIT, PatentFilters, search_patents
 from matching.patent_detail import find_patent, patent_detail, similar_patents
 
@@ -76,9 +76,11 @@ def get_patent(application_number: str, who: Principal = Depends(readers), db: S
     patent = find_patent(db, application_number)
     if patent is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"没有申请号为 {application_number} 的专利")
-    return describe(db, patent, _similar(db, matcher_later, patent))
+    return describe(db, patent, _similar(db, matcher_later, patent), who)
 
 
-def describe(db: Session, patent, similar: tuple | None) -> PatentDetailOut:  # noqa: ANN001
-    """The detail of a loaded patent with the similar patents already found (None: no index)."""
-    return PatentDetailOut.model_validate(patent_detail(db, patent, today(), similar), from_attributes=True)
+def describe(db: Session, patent, similar: tuple | None, who: Principal | None = None) -> PatentDetailOut:  # noqa: ANN001
+    """The detail of a loaded patent with the similar patents already found (None: no index). Only operators,
+    evaluators and admins are told how many deals the market-use indicator rests on."""
+    counts = who is not None and who.role in (Role.OPERATOR, Role.EVALUATOR, Role.ADMIN)
+    return PatentDetailOut.model_validate(patent_detail(db, patent, today(), similar, counts), from_attributes=True)

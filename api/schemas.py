@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from data.enums import (
     ApplicationStatus,
@@ -24,6 +26,17 @@ from matching.profiles import ClusterEvidence
 
 T = TypeVar("T")
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]  # a database id (32-bit on every backend)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    # PostgreSQL refuses NUL in text (a DataError, a 500 otherwise); the others are no one's typing either.
+    if _CONTROL.search(value):
+        raise PydanticCustomError("control_character", "may not contain control characters such as NUL")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_no_control)]  # typed text: line breaks and tabs, no control characters
 
 
 class Error(BaseModel):
@@ -33,12 +46,12 @@ class Error(BaseModel):
 class NeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=300)
-    text: str = Field(min_length=1, max_length=20_000, description="The problem, in the enterprise's words.")
-    external_id: str | None = Field(None, max_length=64, description="需求编号")
-    industry: str | None = Field(None, max_length=100, description="Declared industry (申报行业).")
-    city: str | None = Field(None, max_length=50)
-    province: str | None = Field(None, max_length=50)
+    title: PlainText = Field(min_length=1, max_length=300)
+    text: PlainText = Field(min_length=1, max_length=20_000, description="The problem, in the enterprise's words.")
+    external_id: PlainText | None = Field(None, max_length=64, description="需求编号")
+    industry: PlainText | None = Field(None, max_length=100, description="Declared industry (申报行业).")
+    city: PlainText | None = Field(None, max_length=50)
+    province: PlainText | None = Field(None, max_length=50)
     budget: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="Budget in yuan (元).")
     deadline: dt.date | None = None
     cooperation_modes: list[CooperationMode] = []
@@ -48,11 +61,11 @@ class NeedIn(BaseModel):
 class NeedPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(None, min_length=1, max_length=300)
-    text: str | None = Field(None, min_length=1, max_length=20_000)
-    industry: str | None = Field(None, max_length=100)
-    city: str | None = Field(None, max_length=50)
-    province: str | None = Field(None, max_length=50)
+    title: PlainText | None = Field(None, min_length=1, max_length=300)
+    text: PlainText | None = Field(None, min_length=1, max_length=20_000)
+    industry: PlainText | None = Field(None, max_length=100)
+    city: PlainText | None = Field(None, max_length=50)
+    province: PlainText | None = Field(None, max_length=50)
     budget: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     deadline: dt.date | None = None
     cooperation_modes: list[CooperationMode] | None = None

@@ -57,11 +57,13 @@ class DealTerms:
     contract_amount: Decimal | None = None
     received_amount: Decimal | None = None
     excess_note: str = ""
+    ends_on: dt.date | None = None
 
     @classmethod
     def of(cls, deal: Transaction) -> DealTerms:
         return cls(deal.kind, list(deal.patents), deal.from_org, deal.to_org, deal.signed_on, deal.recorded_on,
-                   deal.license_type, deal.contract_amount, deal.received_amount, deal.excess_note or "")
+                   deal.license_type, deal.contract_amount, deal.received_amount, deal.excess_note or "",
+                   deal.ends_on)
 
 
 def input_problems(terms: DealTerms, today: dt.date) -> list[DealProblem]:
@@ -94,20 +96,37 @@ def excess_without_note(contract: Decimal | None, received: Decimal | None, note
 
 def conflict_problems(session: Session, terms: DealTerms) -> list[DealProblem]:
     """The rules that read stored records: open-licence offers and the ownership ledger (409)."""
+    return licence_problems(terms) + holder_problems(session, terms)
+
+
+def licence_problems(terms: DealTerms) -> list[DealProblem]:
+    """No exclusive or sole licence on any day of an open-licence offer (Patent Law Art. 51 ¶3; 409)."""
     from data.licensing import exclusive_licence_refusal  # licensing reads deals' kinds; imported here, not at load
 
+    if terms.kind is not TransactionKind.LICENSE:
+        return []
+    refusal = exclusive_licence_refusal(terms.patents, terms.license_type, terms.signed_on, terms.ends_on)
+    return [DealProblem("license_type", refusal, conflict=True)] if refusal else []
+
+
+def holder_problems(session: Session, terms: DealTerms) -> list[DealProblem]:
+    """The ownership ledger's rules: the seller, licensor or pledgor holds each patent when signing, and a
+    transfer or equity deal also when it takes effect, with nothing later recorded (409)."""
     found = []
-    if terms.kind is TransactionKind.LICENSE:
-        refusal = exclusive_licence_refusal(terms.patents, terms.license_type, terms.signed_on)
-        if refusal:
-            found.append(DealProblem("license_type", refusal, conflict=True))
+    moves = terms.kind in ledger.MOVES_RIGHT
+    effective = terms.recorded_on or terms.signed_on
     for patent in terms.patents:
         if patent.id is None:
             continue
         try:
-            ledger.check_party(session, patent, terms.from_org, terms.signed_on)
+            if moves:
+                ledger.check_move(session, patent, terms.from_org, terms.signed_on, effective)
+            else:
+                ledger.check_party(session, patent, terms.from_org, terms.signed_on)
         except ledger.NotHolder as exc:
             found.append(DealProblem("from_org_id", str(exc), conflict=True))
+        except ledger.OutOfOrder as exc:
+            found.append(DealProblem("recorded_on" if terms.recorded_on else "signed_on", str(exc), conflict=True))
     return found
 
 
@@ -125,8 +144,19 @@ def record(session: Session, deal: Transaction, today: dt.date, actor: str = "")
     check(session, DealTerms.of(deal), today)
     session.add(deal)
     session.flush()
-    ledger.apply_deal(session, deal, actor)
+    after_move(session, deal, actor)
     return deal
+
+
+def after_move(session: Session, deal: Transaction, actor: str) -> None:
+    """Enter a stored deal in the ledger; a transfer or equity deal also ends the seller's open licensing
+    (its active offers are withdrawn as of the move; licences granted under them stay, Patent Law Art. 50)."""
+    from data.licensing import end_offers
+
+    ledger.apply_deal(session, deal, actor)
+    if deal.kind in ledger.MOVES_RIGHT:
+        for patent in deal.patents:
+            end_offers(patent, deal.recorded_on or deal.signed_on)
 
 
 def update(session: Session, deal: Transaction, changes: dict, today: dt.date, actor: str = "") -> None:
@@ -143,6 +173,13 @@ def update(session: Session, deal: Transaction, changes: dict, today: dt.date, a
         raise DealRefused([DealProblem("cancel_reason", "只有取消交易时才填写取消原因")])
     if "status" in changes and changes["status"] is not DealStatus.CANCELLED and changes["status"] != deal.status:
         raise DealRefused([DealProblem("status", "只能把交易标记为已取消（cancelled）；生效由付款决定")])
+    if "received_amount" in changes:  # money received so far: it may only grow
+        new, old = changes["received_amount"], deal.received_amount or Decimal(0)
+        if new is None or new < old:
+            raise DealRefused([DealProblem("received_amount", f"到账金额只能增加（现为 {old} 元）")])
+    frozen = [name for name in changes if name not in ("note", "status") and changes[name] != getattr(deal, name)]
+    if deal.status is DealStatus.CANCELLED and frozen:
+        raise DealRefused([DealProblem(frozen[0], f"交易 #{deal.id} 已取消，只能修改备注", conflict=True)])
     for name, value in changes.items():
         if name != "status":
             setattr(deal, name, value)
@@ -166,8 +203,18 @@ def update(session: Session, deal: Transaction, changes: dict, today: dt.date, a
 
 
 def _move_events(session: Session, deal: Transaction) -> None:
+    """A new 登记 date moves the deal's ledger events, but never past another event of the patent: the
+    holders recorded after it were derived from it."""
     effective = deal.recorded_on or deal.signed_on
     for event in session.scalars(select(OwnershipEvent).where(OwnershipEvent.transaction_id == deal.id)):
+        found = ledger.events(session, event.patent)
+        at = found.index(event)
+        before = found[at - 1].effective_on if at > 0 else dt.date.min
+        after = found[at + 1].effective_on if at + 1 < len(found) else dt.date.max
+        if not before <= effective <= after:
+            raise DealRefused([DealProblem("recorded_on", f"专利 {event.patent.application_number} 的登记簿在 "
+                                           f"{before if effective < before else after} 另有事件，登记日期 {effective} "
+                                           "不能越过它；请先核对登记簿", conflict=True)])
         event.effective_on = effective
         session.flush()
         ledger.resync(session, event.patent)
@@ -176,6 +223,12 @@ def _move_events(session: Session, deal: Transaction) -> None:
 def _give_back(session: Session, deal: Transaction, today: dt.date, actor: str) -> None:
     if ledger.MOVES_RIGHT.get(deal.kind) is None:
         return
+    onward = [d for p in deal.patents for d in p.transactions
+              if d.id != deal.id and d.from_org_id == deal.to_org_id and d.status is not DealStatus.CANCELLED]
+    if onward:  # the buyer has since sold, licensed or pledged it: undoing the transfer would strand those deals
+        shown = "、".join(f"#{d.id}" for d in dict.fromkeys(onward))
+        raise DealRefused([DealProblem("status", f"受让方 {deal.to_org.name} 已就这些专利另行交易（{shown}）；"
+                                                 "请先取消那些交易", conflict=True)])
     for patent in deal.patents:
         current = ledger.holders_on(session, patent, today)
         if deal.to_org.id not in {o.id for o in current}:

@@ -5,8 +5,12 @@ The rules, whichever way a step arrives (API, web page):
 - the interest is addressed to the patent's current holder (the ownership ledger): the first holder with a
   TTO key, else the first university or institute, else the first holder; one with no TTO key still works,
   as operators see every conversation;
+- a conversation still open follows the patent: the TTOs of its current holders see and answer it, and once
+  its holder no longer holds the patent (a transfer) it is readdressed to the current one, who decides afresh
+  (talks a former holder agreed to do not bind the new one); a closed conversation stays with who answered it;
 - only the holder's TTO answers (accept talks, decline with a reason, ask a question); only the SME replies
   or withdraws; nobody answers a declined, withdrawn or concluded conversation;
+- once the need is closed nobody accepts, asks or replies: the holder may still decline and the SME withdraw;
 - an operator records the deal an accepted conversation led to (data/deals.py, the same rules as any deal),
   which counts as a match outcome: feedback grade 2 for (need, patent).
 Each step is a message in the conversation and a notice to the other side (data/notifications.py).
@@ -18,12 +22,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from data import deals, notifications
 from data.enums import InterestStatus, NeedStatus, OrgKind, Role
-from data.models import ApiKey, Interest, InterestMessage, MatchFeedback, Need, Organization, Patent, Transaction
+from data.models import (
+    ApiKey,
+    Interest,
+    InterestMessage,
+    MatchFeedback,
+    Need,
+    Organization,
+    Patent,
+    PatentHolder,
+    Transaction,
+)
 
 Refusal = Literal["invalid", "forbidden", "not_found", "conflict"]
 CLOSED = (InterestStatus.DECLINED, InterestStatus.WITHDRAWN, InterestStatus.DEAL)
@@ -131,27 +145,59 @@ def _status_text(status: InterestStatus) -> str:
 
 
 def visible(query, actor: Actor):  # noqa: ANN001, ANN201
-    """SMEs see their own interests, TTOs those addressed to their organisation, operators all."""
+    """SMEs see their own interests, TTOs the open ones on patents their organisation holds now and the closed
+    ones they answered, operators all."""
     if actor.role is Role.SME:
         return query.where(Interest.sme_org_id == actor.organization_id)
     if actor.role is Role.TTO:
-        return query.where(Interest.holder_org_id == actor.organization_id)
+        holds = exists().where(PatentHolder.patent_id == Interest.patent_id,
+                               PatentHolder.organization_id == actor.organization_id)
+        return query.where(or_(and_(Interest.status.not_in(CLOSED), holds),
+                               and_(Interest.status.in_(CLOSED), Interest.holder_org_id == actor.organization_id)))
     if actor.role in (Role.OPERATOR, Role.ADMIN):
         return query
     return query.where(Interest.id.is_(None))
 
 
+def readdress(session: Session, interest: Interest) -> bool:
+    """Point an open conversation whose holder no longer holds the patent at the current holder (see the
+    module's rules); its TTO and the SME are told, once: the next call finds the holder current."""
+    current = {h.organization_id for h in interest.patent.holders}
+    if interest.status in CLOSED or interest.holder_org_id in current:
+        return False
+    holder = holder_for(session, interest.patent)
+    if holder is None:
+        return False
+    former = interest.holder_org
+    interest.holder_org, interest.holder_org_id = holder, holder.id
+    if interest.status in (InterestStatus.TALKING, InterestStatus.QUESTION):
+        interest.status = InterestStatus.OPEN
+    link = LINK.format(id=interest.id)
+    moved = f"专利 {interest.patent.application_number} 的权利人已由{former.name}变更为{holder.name}"
+    notifications.for_organization(session, holder.id, Role.TTO.value, "interest",
+                                   f"{moved}，{interest.sme_org.name}对{_about(interest)}的合作意向转由贵单位答复",
+                                   link)
+    _tell_sme(session, interest, "interest_holder", f"{moved}，{_about(interest)}的合作意向转由{holder.name}答复")
+    session.flush()
+    return True
+
+
 def find(session: Session, actor: Actor, interest_id: int) -> Interest:
+    """The interest, if this actor may see it, addressed to the patent's current holder."""
     interest = session.scalar(visible(select(Interest).where(Interest.id == interest_id), actor))
     if interest is None:
         raise InterestRefused("not_found", "interest_id", f"没有编号为 {interest_id} 的合作意向")
+    readdress(session, interest)
     return interest
 
 
 def _holder_side(interest: Interest, actor: Actor) -> None:
+    """A TTO of a current holder answers; the one that answered a closed conversation hears why not (409)."""
     if actor.role is Role.ADMIN:
         return
-    if actor.role is not Role.TTO or actor.organization_id != interest.holder_org_id:
+    holds = actor.organization_id in {h.organization_id for h in interest.patent.holders}
+    answered = interest.status in CLOSED and actor.organization_id == interest.holder_org_id
+    if actor.role is not Role.TTO or not (holds or answered):
         raise InterestRefused("forbidden", "role", "只有专利权人的技术转移机构可以答复合作意向")
 
 
@@ -168,6 +214,14 @@ def _not_closed(interest: Interest, doing: str) -> None:
                                                     f"不能再{doing}")
 
 
+def _need_not_closed(interest: Interest, doing: str) -> None:
+    """A closed need ends its talks: nobody accepts, asks or replies any more; the holder may still decline,
+    the SME withdraw, and an operator record a deal agreed before it was closed."""
+    if interest.need.status is NeedStatus.CLOSED:
+        raise InterestRefused("conflict", "need_id", f"需求 {interest.need_id}“{interest.need.title}”已关闭，"
+                                                     f"合作意向 #{interest.id} 不能再{doing}")
+
+
 def _tell_sme(session: Session, interest: Interest, kind: str, text: str) -> None:
     notifications.for_organization(session, interest.sme_org_id, Role.SME.value, kind, text,
                                    LINK.format(id=interest.id))
@@ -182,6 +236,7 @@ def accept(session: Session, actor: Actor, interest: Interest, text: str, now: d
     _holder_side(interest, actor)
     text = _text(text, "text", "留言", required=False)
     _not_closed(interest, "接受洽谈")
+    _need_not_closed(interest, "接受洽谈")
     if interest.status is InterestStatus.TALKING:
         raise InterestRefused("conflict", "status", f"合作意向 #{interest.id} 已在洽谈中")
     interest.status = InterestStatus.TALKING
@@ -205,6 +260,7 @@ def question(session: Session, actor: Actor, interest: Interest, text: str, now:
     _holder_side(interest, actor)
     text = _text(text, "text", "提问内容")
     _not_closed(interest, "提问")
+    _need_not_closed(interest, "提问")
     if interest.status is not InterestStatus.TALKING:
         interest.status = InterestStatus.QUESTION
     _step(interest, actor, "question", text, now)
@@ -217,6 +273,7 @@ def reply(session: Session, actor: Actor, interest: Interest, text: str, now: dt
     _sme_side(interest, actor)
     text = _text(text, "text", "回复内容")
     _not_closed(interest, "回复")
+    _need_not_closed(interest, "回复")
     if interest.status is InterestStatus.QUESTION:
         interest.status = InterestStatus.OPEN
     _step(interest, actor, "message", text, now)
@@ -242,8 +299,8 @@ def record_deal(session: Session, actor: Actor, interest: Interest, deal: Transa
         raise InterestRefused("forbidden", "role", "只有运营人员可以登记洽谈达成的交易")
     _not_closed(interest, "登记交易")
     if interest.status is not InterestStatus.TALKING:
-        raise InterestRefused("conflict", "status", f"合作意向 #{interest.id} 尚未被权利人接受洽谈"
-                                                    f"（{_status_text(interest.status)}），不能登记交易")
+        raise InterestRefused("conflict", "status", f"合作意向 #{interest.id} 尚未被权利人"
+                                                    f"{interest.holder_org.name}接受洽谈（{_status_text(interest.status)}），不能登记交易")
     deal.source_need_id, deal.patents = interest.need_id, [interest.patent]
     deals.record(session, deal, today, audit_actor)
     interest.transaction_id, interest.status = deal.id, InterestStatus.DEAL

@@ -110,17 +110,51 @@ def check_party(session: Session, patent: Patent, party: Organization, on: dt.da
         raise NotHolder(patent, party, on, current)
 
 
+class OutOfOrder(ValueError):
+    """A change dated before the patent's latest ledger event (409): each event is a whole holder list,
+    so an earlier one slipped in beneath it would be silently overridden, or would sell a patent twice."""
+
+
+def order_refusal(patent: Patent, found: Sequence[OwnershipEvent], effective: dt.date, what: str) -> str | None:
+    """Why `what`, effective on `effective`, cannot enter a ledger whose events are `found`; None if it can."""
+    if found and effective < found[-1].effective_on:
+        last = found[-1]
+        return (f"专利 {patent.application_number} 的登记簿在 {last.effective_on} 已有一项{_KIND_ZH[last.kind]}事件，"
+                f"不能登记更早生效（{effective}）的{what}；请先核对登记簿")
+    return None
+
+
+_KIND_ZH = {OwnershipEventKind.RECORD: "著录登记", OwnershipEventKind.TRANSFER: "转让",
+            OwnershipEventKind.EQUITY: "作价入股", OwnershipEventKind.CORRECTION: "著录项目变更",
+            OwnershipEventKind.LEGAL_EVENT: "法律事件"}
+
+
+def check_move(session: Session, patent: Patent, seller: Organization, signed_on: dt.date,
+               effective: dt.date) -> None:
+    """A transfer or equity deal: the seller holds the patent when signing and when the move takes effect,
+    and nothing later is recorded for it (OutOfOrder, NotHolder)."""
+    for on in dict.fromkeys((signed_on, effective)):
+        check_party(session, patent, seller, on)
+    refusal = order_refusal(patent, events(session, patent), effective, "转让或作价入股")
+    if refusal:
+        raise OutOfOrder(refusal)
+
+
 def apply_deal(session: Session, deal: Transaction, actor: str = "") -> list[OwnershipEvent]:
     """A transfer or equity deal moves each patent from the seller to the buyer on its effective date.
 
-    The seller must hold every patent on the signing date (NotHolder otherwise); other co-holders keep
-    their share. Licences and pledges change no holder."""
+    The seller must hold every patent on the signing date (NotHolder otherwise), and for a move also on
+    its effective date with no later event recorded (OutOfOrder); other co-holders keep their share.
+    Licences and pledges change no holder."""
     kind = MOVES_RIGHT.get(deal.kind)
+    effective = deal.recorded_on or deal.signed_on
     for patent in deal.patents:
-        check_party(session, patent, deal.from_org, deal.signed_on)
+        if kind is None:
+            check_party(session, patent, deal.from_org, deal.signed_on)
+        else:
+            check_move(session, patent, deal.from_org, deal.signed_on, effective)
     if kind is None:
         return []
-    effective = deal.recorded_on or deal.signed_on
     events = []
     for patent in deal.patents:
         before = holders_on(session, patent, effective)
@@ -144,6 +178,9 @@ def correct(session: Session, patent: Patent, holders: Sequence[Organization], e
         raise LedgerInputError("effective_on", f"生效日期 {effective_on} 晚于今天（{today}）")
     if effective_on < patent.application_date:
         raise LedgerInputError("effective_on", f"生效日期 {effective_on} 早于申请日 {patent.application_date}")
+    refusal = order_refusal(patent, events(session, patent), effective_on, "著录项目变更")
+    if refusal:  # a correction from an earlier date would be overridden by the later events: correct from now
+        raise LedgerInputError("effective_on", refusal)
     return record(session, patent, OwnershipEventKind.CORRECTION, effective_on, holders, evidence=evidence,
                   reason=reason.strip(), actor=actor)
 

@@ -100,7 +100,10 @@ def offer_refusals(patent: Patent, term_end: dt.date, today: dt.date, pledgee_co
         refusals.append(Refusal("专利法第五十条第一款", "实用新型、外观设计须提供专利权评价报告 "
                                                       "(a utility model or design needs a patent evaluation report)"))
     deals = [d for d in patent.transactions if counts_as_in_force(d, today)]
-    if any(d.kind is TransactionKind.LICENSE and d.license_type in EXCLUSIVE_KINDS for d in deals):
+    binding = [d for d in patent.transactions if d.status not in (DealStatus.AWAITING_PAYMENT, DealStatus.CANCELLED)]
+    # an exclusive or sole licence on any day of the offered term, not only today's (Art. 51 ¶3 both ways)
+    if any(d.kind is TransactionKind.LICENSE and d.license_type in EXCLUSIVE_KINDS
+           and _overlap((d.effective_on or d.signed_on, d.ends_on), (today, term_end)) for d in binding):
         refusals.append(Refusal("专利法实施细则第八十六条第（一）项",
                                 "独占或者排他许可有效期限内不得开放许可 (an exclusive or sole licence is in force)"))
     if patent.right_suspended:
@@ -125,15 +128,28 @@ def offer_open_on(offer: LicenseOffer, on: dt.date) -> bool:
     return offer.declared_on <= on <= offer.term_end and not withdrawn
 
 
-def exclusive_licence_refusal(patents: Iterable[Patent], license_type: LicenseType | None,
-                              on: dt.date) -> str | None:
-    """Why an exclusive or sole licence signed on `on` may not be recorded (Patent Law Art. 51 ¶3), or None.
-    Every path that records a deal (API, web, import) asks this before storing it."""
+def offer_period(offer: LicenseOffer) -> tuple[dt.date, dt.date]:
+    """The days the patentee practised (or practises) open licensing under this offer."""
+    end = offer.term_end
+    if offer.status is OfferStatus.WITHDRAWN and offer.withdrawn_on is not None:
+        end = min(end, offer.withdrawn_on - dt.timedelta(days=1))
+    return offer.declared_on, end
+
+
+def _overlap(a: tuple[dt.date, dt.date | None], b: tuple[dt.date, dt.date | None]) -> bool:
+    return a[0] <= (b[1] or dt.date.max) and b[0] <= (a[1] or dt.date.max)
+
+
+def exclusive_licence_refusal(patents: Iterable[Patent], license_type: LicenseType | None, on: dt.date,
+                              ends_on: dt.date | None = None) -> str | None:
+    """Why an exclusive or sole licence running from `on` to `ends_on` (None: no end) may not be recorded
+    (Patent Law Art. 51 ¶3), or None: it may not run on any day of an open-licence offer, whether signed
+    before or during it. Every path that records a deal (API, web, import) asks this before storing it."""
     if license_type not in EXCLUSIVE_KINDS:
         return None
     for patent in patents:
         for offer in patent.offers:
-            if offer_open_on(offer, on):
+            if _overlap((on, ends_on), offer_period(offer)):
                 return (f"专利 {patent.application_number} 自 {offer.declared_on} 起实行开放许可（声明 #{offer.id}），"
                         "开放许可期间专利权人不得就该专利给予独占或者排他许可（专利法第五十一条第三款）；"
                         "可给予普通许可，或先撤回开放许可声明")
@@ -234,3 +250,13 @@ def refresh_fee_reduction(patent: Patent, on: dt.date, also: Sequence[Transactio
     elif patent.annual_fee_reduction_since is None:
         patent.annual_fee_reduction_since = min(d.effective_on or d.signed_on for d in live)
     return patent.annual_fee_reduction_since
+
+
+def end_offers(patent: Patent, on: dt.date) -> list[LicenseOffer]:
+    """The patent changed hands on `on`: its active offers, declared by the former holder, are withdrawn
+    then, so nobody takes a licence from a patentee who never declared one. Licences already granted
+    stay in force (Patent Law Art. 50 ¶2)."""
+    ended = [o for o in patent.offers if o.status is OfferStatus.ACTIVE]
+    for offer in ended:
+        offer.status, offer.withdrawn_on = OfferStatus.WITHDRAWN, on
+    return ended

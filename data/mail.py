@@ -34,6 +34,11 @@ def addresses(organization: Organization | None, settings: Settings) -> list[str
     return [contact] if contact else []
 
 
+def subject(text: str) -> str:
+    """One line: a line break in a header is refused by the email package (header injection)."""
+    return SUBJECT.format(text=" ".join(text.split())[:60])
+
+
 def send(settings: Settings, to: Sequence[str], subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = settings.smtp_sender, ", ".join(to), subject
@@ -62,8 +67,8 @@ def deliver(engine: Engine, ids: Sequence[int], settings: Settings) -> int:
                 continue
             link = f"{settings.smtp_site_url.rstrip('/')}{notice.link}" if notice.link else ""
             try:
-                send(settings, to, SUBJECT.format(text=notice.text[:60]), f"{notice.text}\n\n{link}".strip())
-            except (OSError, smtplib.SMTPException) as exc:
+                send(settings, to, subject(notice.text), f"{notice.text}\n\n{link}".strip())
+            except (OSError, smtplib.SMTPException, ValueError) as exc:  # ValueError: a header email refuses
                 logger.warning("notice %s not mailed to %s: %s", notice.id, to, exc)
                 continue
             notice.emailed_at = dt.datetime.now(dt.UTC)

@@ -29,7 +29,8 @@ def list_patents(
     if status is not None:
         query = query.where(Patent.legal_status == status)
     if holder:
-        query = query.where(Patent.holders.any(PatentHolder.organization.has(Organization.name.contains(holder))))
+        named = Organization.name.contains(holder, autoescape=True)  # % and _ are what was typed
+        query = query.where(Patent.holders.any(PatentHolder.organization.has(named)))
     if ids is not None:  # e.g. the patents a facet (effect, cluster, product) selected
         query = query.where(Patent.id.in_(ids))
     query = query.order_by(Patent.application_date.desc(), Patent.application_number).limit(limit)

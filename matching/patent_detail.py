@@ -22,7 +22,7 @@ from data.patent_terms import expiry_date
 from matching.browse import open_offer_condition
 from matching.explain import LicenceTerms
 from matching.tags.store import tags_of
-from matching.value import DIMENSIONS, LABELS, value_score
+from matching.value import DIMENSIONS, LABELS, market_deals, value_score
 
 # What each indicator measures and how it is scored (matching/value.py), in the words shown to users.
 MEANINGS = {
@@ -35,7 +35,7 @@ MEANINGS = {
     "citations": ("被引用次数", "被后续专利引用越多，技术影响越大（按对数计，被引 20 次计满 1）"),
     "family": ("同族规模", "在多个国家或地区申请说明权利人看好市场（按对数计，同族 10 件计满 1）"),
     "market_use": ("市场运用",
-                   "已有转让、许可、作价入股或质押记录计 1；没有记录时未知，因为未登记的交易不代表没有价值"),
+                   "已有生效的转让、许可或作价入股记录计 1；没有记录时未知，因为未登记的交易不代表没有价值"),
 }
 
 
@@ -148,7 +148,8 @@ def find_patent(session: Session, application_number: str) -> Patent | None:
         selectinload(Patent.transactions), selectinload(Patent.offers)))
 
 
-def _evidence(patent: Patent, name: str, value: float | None, expires_on: dt.date, today: dt.date) -> str:
+def _evidence(patent: Patent, name: str, value: float | None, expires_on: dt.date, today: dt.date,
+              deal_counts: bool) -> str:
     if name == "status":
         suspended = "（权利中止）" if patent.right_suspended else ""
         return f"{label(patent.legal_status)}{suspended}"
@@ -168,16 +169,20 @@ def _evidence(patent: Patent, name: str, value: float | None, expires_on: dt.dat
         return f"被引 {patent.cited_by_count} 次" if patent.cited_by_count is not None else "记录中没有被引次数"
     if name == "family":
         return f"同族 {patent.family_size} 件" if patent.family_size is not None else "记录中没有同族信息"
-    count = len(patent.transactions)
-    return f"{count} 笔交易记录" if value is not None else "平台没有这件专利的交易记录"
+    if value is None:
+        return "平台没有这件专利生效的转让、许可或作价入股记录"
+    if not deal_counts:  # how many deals a holder made is its business: operators and evaluators see the count
+        return "有生效的转让、许可或作价入股记录"
+    return f"{market_deals(patent)} 笔生效的转让、许可或作价入股交易"
 
 
-def explain_value(patent: Patent, today: dt.date) -> ValueExplained:
+def explain_value(patent: Patent, today: dt.date, deal_counts: bool = False) -> ValueExplained:
     score = value_score(patent, today)
     expires_on = expiry_date(patent.patent_type, patent.application_date)
     dimension_of = {name: dimension for dimension, names in DIMENSIONS.items() for name in names}
     indicators = tuple(Indicator(name, MEANINGS[name][0], dimension_of[name], LABELS[dimension_of[name]], value,
-                                 MEANINGS[name][1], _evidence(patent, name, value, expires_on, today))
+                                 MEANINGS[name][1], _evidence(patent, name, value, expires_on, today,
+                                                                          deal_counts))
                        for name, value in score.indicators.items())
     return ValueExplained(score.overall, score.dimensions, indicators, score.zh())
 
@@ -205,7 +210,8 @@ def open_offers(session: Session, patent: Patent, today: dt.date) -> list[Licens
 
 
 def patent_detail(session: Session, patent: Patent, today: dt.date,
-                  similar: tuple[SimilarPatent, ...] | None = None) -> PatentDetail:
+                  similar: tuple[SimilarPatent, ...] | None = None, deal_counts: bool = False) -> PatentDetail:
+    """`deal_counts`: say how many deals the market-use indicator rests on (operators and evaluators)."""
     titles = subclass_titles()
     ipcs = tuple(IpcCode(i.code, i.subclass, titles.get(i.subclass, ""), i.is_main) for i in patent.ipcs)
     holders = tuple(Holder(h.organization_id, h.organization.name, h.organization.kind, label(h.organization.kind),
@@ -219,7 +225,7 @@ def patent_detail(session: Session, patent: Patent, today: dt.date,
     return PatentDetail(
         patent.application_number, patent.publication_number, patent.patent_type, patent.title, patent.abstract or "",
         patent.first_claim or "", patent.application_date, patent.grant_date, ipcs, holders, legal,
-        tuple(history(session, patent)), explain_value(patent, today),
+        tuple(history(session, patent)), explain_value(patent, today, deal_counts),
         tuple(offer_terms(o) for o in open_offers(session, patent, today)), patent.is_sleeping,
         patent.sleeping_reason,
         tuple(TagView(t.dimension, t.code, t.label, t.confidence, t.source, t.evidence) for t in tags), similar)

@@ -18,8 +18,8 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from data.enums import FeeType, LegalStatus, OfferStatus, OrgKind, PatentType
-from data.models import LicenseOffer, Organization, Patent, PatentHolder, PatentIPC, TransactionPatent
+from data.enums import DealStatus, FeeType, LegalStatus, OfferStatus, OrgKind, PatentType, TransactionKind
+from data.models import LicenseOffer, Organization, Patent, PatentHolder, PatentIPC, Transaction, TransactionPatent
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class PatentRecord:
     ipcs: tuple[IpcRecord, ...]
     holders: tuple[HolderRecord, ...]  # by position, as Patent.holders
     offers: tuple[OfferRecord, ...]  # active offers only, oldest first: active_offer() takes the first
-    transactions: tuple[int, ...]  # ids of the deals that name the patent
+    transactions: tuple[int, ...]  # ids of the in-force transfers, licences and equity deals naming the patent
 
 
 PatentLike = Patent | PatentRecord  # what profiles, value scores and explanations read
@@ -104,8 +104,10 @@ OFFERS = select(LicenseOffer.patent_id, LicenseOffer.id, LicenseOffer.fee_type, 
                 LicenseOffer.royalty_rate, LicenseOffer.per_unit_fee, LicenseOffer.pay_later_months,
                 LicenseOffer.term_end, LicenseOffer.status).where(
     LicenseOffer.patent_id.in_(IDS), LicenseOffer.status == OfferStatus.ACTIVE).order_by(LicenseOffer.id)
-DEALS = select(TransactionPatent.patent_id, TransactionPatent.transaction_id).where(
-    TransactionPatent.patent_id.in_(IDS))
+MARKET_KINDS = (TransactionKind.TRANSFER, TransactionKind.LICENSE, TransactionKind.EQUITY)
+DEALS = select(TransactionPatent.patent_id, TransactionPatent.transaction_id).join(
+    Transaction, Transaction.id == TransactionPatent.transaction_id).where(
+    TransactionPatent.patent_id.in_(IDS), Transaction.kind.in_(MARKET_KINDS), Transaction.status == DealStatus.IN_FORCE)
 
 
 def legal_statuses(session: Session, numbers: Sequence[str]) -> dict[str, tuple[int, LegalStatus]]:

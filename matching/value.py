@@ -19,9 +19,9 @@ Indicators (each in [0, 1]):
   - `citations`: log(1 + cited by) / log(1 + 20), capped at 1.
 - economic
   - `family`: log(1 + family size) / log(1 + 10), capped at 1; filing abroad signals expected markets.
-  - `market_use`: 1.0 when the patent has been transferred, licensed, contributed as equity or
-    pledged (someone paid for it); unknown otherwise, because an unrecorded deal is not evidence
-    of no value.
+  - `market_use`: 1.0 when the patent has been transferred, licensed or contributed as equity in a
+    deal in force (someone paid for it; a pledge is security, a deal awaiting payment or cancelled
+    is not use); unknown otherwise, because an unrecorded deal is not evidence of no value.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from data.enums import LegalStatus, PatentType
+from data.enums import DealStatus, LegalStatus, PatentType
 from data.patent_terms import expiry_date, term_years
-from matching.records import PatentLike
+from matching.records import MARKET_KINDS, PatentLike
 
 DIMENSION_WEIGHTS = {"legal": 0.4, "technical": 0.3, "economic": 0.3}
 DIMENSIONS = {
@@ -61,6 +61,12 @@ class ValueScore:
         return f"价值指数{self.overall:.2f}（{parts}；指标覆盖{self.coverage:.0%}）"
 
 
+def market_deals(patent: PatentLike) -> int:
+    """The deals that count as market use; a PatentRecord carries only those (matching/records.py DEALS)."""
+    return sum(1 for deal in patent.transactions if isinstance(deal, int) or (
+        deal.kind in MARKET_KINDS and (deal.status or DealStatus.IN_FORCE) == DealStatus.IN_FORCE))
+
+
 def _log_scaled(value: int | None, full: int) -> float | None:
     return None if value is None else min(math.log1p(max(value, 0)) / math.log1p(full), 1.0)
 
@@ -85,7 +91,7 @@ def indicators(patent: PatentLike, today: dt.date) -> dict[str, float | None]:
         "ipc_breadth": min(len(subclasses) / 3, 1.0) if subclasses else None,
         "citations": _log_scaled(patent.cited_by_count, 20),
         "family": _log_scaled(patent.family_size, 10),
-        "market_use": 1.0 if patent.transactions else None,
+        "market_use": 1.0 if market_deals(patent) else None,
     }
 
 

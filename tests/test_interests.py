@@ -164,7 +164,8 @@ def test_an_accepted_conversation_becomes_a_counted_deal_graded_two(api):
 
 
 def test_a_deal_whose_seller_no_longer_holds_the_patent_is_a_conflict(api):
-    """The ledger's holder check holds here too: the interest's holder sold the patent meanwhile."""
+    """The interest's holder sold the patent meanwhile: the talks it agreed to do not bind the new holder, to
+    whom the conversation now goes, so no deal until the new holder accepts."""
     orgs = api[3]
     number = "202010420803.8"  # 钟山理工大学's
     interest = express(api, number).json()
@@ -176,7 +177,9 @@ def test_a_deal_whose_seller_no_longer_holds_the_patent_is_a_conflict(api):
     answer = call(api, "operator", "POST", f"/interests/{interest['id']}/deal",
                   json={"kind": "license", "signed_on": dt.date.today().isoformat()})
     assert answer.status_code == 409 and OTHER_TTO in answer.json()["detail"]
-    assert call(api, "operator", "GET", f"/interests/{interest['id']}").json()["status"] == "talking"
+    after = call(api, "operator", "GET", f"/interests/{interest['id']}").json()
+    assert after["status"] == "open" and after["holder_org"] == OTHER_TTO
+    assert [m["author"] for m in after["messages"]] == [OWN_SME, OWN_TTO]  # the former holder's answer kept
 
 
 def test_notices_are_read_one_by_one_or_all_at_once(api):

@@ -19,7 +19,7 @@ from data.enums import OwnershipEventKind
 from data.imports.errors import ImportRejected
 from data.imports.loader import import_file
 from data.models import Patent, PatentHolder
-from tests.api_support import OTHER_TTO, OWN_SME, OWN_TTO, call
+from tests.api_support import OTHER_SME, OTHER_TTO, OWN_SME, OWN_TTO, call
 from tests.test_web import _csrf, _sign_in
 
 OTHERS_PATENT = "201610588472.2"  # held by 淮海矿业大学
@@ -92,8 +92,15 @@ def test_an_operator_import_changes_holders_only_with_a_reason(api, tmp_path: Pa
         assert [o.name for o in ledger.holders_on(session, patent, dt.date(2020, 1, 1))] == [OTHER_TTO]
     with pytest.raises(Exception, match="运营人员"):  # a TTO may not correct holders at all
         import_file(engine, "patents", path, holder=OWN_TTO, correct_holders="因为")
+    # an older export (it names the holders of an earlier ledger entry) never undoes what came since …
     back = _write(tmp_path / "back.csv", PATENT_HEADER + f"{OTHERS_PATENT},名称,2016-09-20,有效,{OTHER_TTO}\n")
-    import_file(engine, "patents", back, correct_holders="撤销错误的更正")  # later tests expect the old holder
+    import_file(engine, "patents", back, correct_holders="旧导出文件")
+    assert _patent(engine, OTHERS_PATENT)[1] == [OWN_TTO]
+    with transaction(engine) as session:  # … an operator's correction through the ledger does
+        patent = session.scalar(select(Patent).where(Patent.application_number == OTHERS_PATENT))
+        ledger.correct(session, patent, [ledger.holders_on(session, patent, dt.date(2020, 1, 1))[0]],
+                       dt.date.today(), "撤销错误的更正", dt.date.today())
+    assert _patent(engine, OTHERS_PATENT)[1] == [OTHER_TTO]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -251,3 +258,71 @@ def test_a_moved_registration_date_moves_the_ledger_and_a_cancelled_transfer_giv
     again = call(api, "operator", "POST", "/transactions", json=_deal(api, application_numbers=[number],
                                                                        signed_on="2025-09-01"))
     assert again.status_code == 201, again.text
+
+
+def test_a_transfer_dated_before_a_later_ledger_event_is_refused_on_every_path(api, tmp_path: Path):
+    *_, engine = api
+    orgs, number = api[3], "202310468700.2"
+    assert call(api, "operator", "POST", "/transactions", json=_deal(
+        api, application_numbers=[number], signed_on="2025-06-01")).status_code == 201
+    earlier = call(api, "operator", "POST", "/transactions", json=_deal(
+        api, application_numbers=[number], signed_on="2025-01-01", to_org_id=orgs[OTHER_TTO]))
+    assert earlier.status_code == 409 and "不能登记更早生效" in earlier.json()["detail"]  # no selling it twice
+    back = _write(tmp_path / "back.csv", DEAL_HEADER + f"BD-1,转让,{number},{OWN_TTO},{OTHER_TTO},1,1,2025-02-01,,\n")
+    with pytest.raises(ImportRejected) as refused:
+        import_file(engine, "transactions", back)
+    assert "不能登记更早生效" in refused.value.errors[0].reason
+    correction = call(api, "operator", "POST", f"/patents/{number}/ownership", json={
+        "holder_ids": [orgs[OWN_TTO]], "effective_on": "2025-03-01", "reason": "更正"})
+    assert correction.status_code == 422 and "不能登记更早生效" in correction.text  # it would be overridden
+    assert _patent(engine, number)[1] == [OWN_SME]
+
+
+def test_a_registration_date_cannot_jump_over_later_events_nor_change_a_cancelled_deal(api):
+    orgs, number = api[3], "202410561206.5"
+    first = call(api, "operator", "POST", "/transactions", json=_deal(
+        api, application_numbers=[number], signed_on="2025-01-10")).json()["id"]
+    assert call(api, "operator", "POST", "/transactions", json=_deal(
+        api, application_numbers=[number], signed_on="2025-03-01", from_org_id=orgs[OWN_SME],
+        to_org_id=orgs[OTHER_SME])).status_code == 201
+    jump = call(api, "operator", "PATCH", f"/transactions/{first}", json={"recorded_on": "2025-05-01"})
+    assert jump.status_code == 409 and "不能越过" in jump.text
+    assert call(api, "operator", "GET", f"/patents/{number}/ownership").json()["holders"] == [OTHER_SME]
+    licence = call(api, "operator", "POST", "/transactions", json=_deal(
+        api, kind="license", license_type="ordinary", application_numbers=[FILED_2016_12],
+        signed_on="2024-07-01")).json()["id"]
+    assert call(api, "operator", "PATCH", f"/transactions/{licence}",
+                json={"status": "cancelled", "cancel_reason": "录错"}).status_code == 200
+    frozen = call(api, "operator", "PATCH", f"/transactions/{licence}", json={"received_amount": "90000"})
+    assert frozen.status_code == 409 and "已取消" in frozen.text
+
+
+def test_a_transfer_ends_the_sellers_open_licence_offers(api):
+    number = "202010420226.2"  # 钟山理工大学 declared an open licence on it in the demo
+    offers = call(api, "sme", "GET", f"/offers?application_number={number}&status=active").json()
+    assert offers, "the demo should offer this patent"
+    assert call(api, "operator", "POST", "/transactions", json=_deal(
+        api, application_numbers=[number], signed_on="2025-08-01")).status_code == 201
+    after = call(api, "sme", "GET", f"/offers?application_number={number}").json()
+    assert {o["status"] for o in after} == {"withdrawn"}
+    accepted = call(api, "other_sme", "POST", f"/offers/{offers[0]['id']}/accept")
+    assert accepted.status_code == 409  # nobody takes a licence from a patentee who never declared one
+
+
+def test_re_importing_a_deal_changes_only_what_its_record_allows(api, tmp_path: Path):
+    *_, engine = api
+    number = "201710504512.5"
+    licence = f"RI-1,许可,{number},{OWN_TTO},{OWN_SME},100,50,2024-04-01,,\n"
+    import_file(engine, "transactions", _write(tmp_path / "a.csv", DEAL_HEADER + licence))
+    rewrite = f"RI-1,转让,201610598205.3,{OTHER_TTO},{OWN_SME},100,50,2024-04-01,,\n"
+    with pytest.raises(ImportRejected) as refused:
+        import_file(engine, "transactions", _write(tmp_path / "b.csv", DEAL_HEADER + rewrite))
+    assert {e.column for e in refused.value.errors} == {"交易类型", "申请号", "出让方"}
+    paid = f"RI-1,许可,{number},{OWN_TTO},{OWN_SME},100,80,2024-04-01,2024-05-01,\n"
+    assert import_file(engine, "transactions", _write(tmp_path / "c.csv", DEAL_HEADER + paid)).updated == 1
+    shrink = f"RI-1,许可,{number},{OWN_TTO},{OWN_SME},100,10,2024-04-01,2024-05-01,\n"
+    with pytest.raises(ImportRejected, match="只能增加"):
+        import_file(engine, "transactions", _write(tmp_path / "d.csv", DEAL_HEADER + shrink))
+    unnumbered = _write(tmp_path / "e.csv", DEAL_HEADER + f",转让,{number},{OWN_TTO},{OTHER_TTO},1,1,2025-09-01,,\n")
+    assert import_file(engine, "transactions", unnumbered).created == 1
+    assert import_file(engine, "transactions", unnumbered).updated == 1  # the same file twice: no second sale

@@ -157,7 +157,11 @@ def test_no_exclusive_or_sole_licence_while_an_offer_is_open():
     for kind in (LicenseType.ORDINARY, LicenseType.OPEN, None):  # ordinary licences stay allowed
         assert exclusive_licence_refusal([offered()], kind, TODAY) is None
     assert exclusive_licence_refusal([patent()], LicenseType.EXCLUSIVE, TODAY) is None  # no offer
-    assert exclusive_licence_refusal([offered()], LicenseType.EXCLUSIVE, dt.date(2025, 12, 31)) is None  # before
+    before = dt.date(2025, 12, 31)
+    assert exclusive_licence_refusal([offered()], LicenseType.EXCLUSIVE, dt.date(2025, 1, 1), before) is None  # ended
+    # signed before the offer but still running during it: the same conflict (Art. 51 ¶3 holds on every day)
+    assert exclusive_licence_refusal([offered()], LicenseType.EXCLUSIVE, before) is not None
+    assert exclusive_licence_refusal([offered()], LicenseType.EXCLUSIVE, before, dt.date(2027, 1, 1)) is not None
     assert exclusive_licence_refusal([offered()], LicenseType.SOLE, dt.date(2030, 1, 1)) is None  # term over
     withdrawn = offered(withdrawn_on=dt.date(2026, 6, 1))
     assert exclusive_licence_refusal([withdrawn], LicenseType.EXCLUSIVE, TODAY) is None

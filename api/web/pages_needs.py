@@ -48,7 +48,8 @@ def _tto_needs(request: Request, user: WebUser, db: Session, q: str, offset: int
 
     query = routes_needs.visible(select(Need), user.principal)
     if q:
-        query = query.where(or_(Need.title.contains(q), Need.text.contains(q), Need.industry.contains(q)))
+        query = query.where(or_(*(column.contains(q, autoescape=True)  # % and _ are what was typed
+                                  for column in (Need.title, Need.text, Need.industry))))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.scalars(query.order_by(Need.id.desc()).offset(offset).limit(50)).all()
     page = Page[NeedOut](total=total, offset=offset, limit=50, items=[NeedOut.model_validate(n) for n in items])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api import routes_matches, routes_offers, routes_patents
 from api.deps import PAGE_MATCHER, PathId, session
-from api.freshness import index_changed
+from api.freshness import index_changed, shown_to
 from api.schemas import OfferIn
 from api.web.core import WebUser, attempt, pages_for, parse, posted, render
 from api.web.i18n import royalty_fraction, translator
@@ -96,7 +96,7 @@ def _detail(request: Request, user: WebUser, patent: Patent, values: dict | None
     """The patent as GET /patents/{申请号} gives it; its managers also get the offers and the forms (patent.html).
     Shown again after a refused declaration, it is described without similar patents (the index is not asked)."""
     if detail is None:
-        detail = routes_patents.describe(Session.object_session(patent), patent, ())
+        detail = routes_patents.describe(Session.object_session(patent), patent, (), user.principal)
     manages = _manages(user, patent)
     return render(request, user, "patent_detail.html", status=status, patent=patent, detail=detail,
                   values=values or {}, problem=problem, fee_types=list(FeeType), may_manage=manages,
@@ -202,7 +202,7 @@ def upload(request: Request, user: WebUser = Depends(offer_managers), form: dict
         # Only a patents file changes indexed text (title, abstract, first claim); the update runs after
         # this answer, and the report shows its state and links to its progress.
         job_id = index_changed(request.app, missing=report.created, changed=report.updated)
-        context["index_job"] = request.app.state.freshness.job(job_id) if job_id else None
+        context["index_job"] = shown_to(request.app.state.freshness.job(job_id), user.role) if job_id else None
     status = 200 if report else 422
     return render(request, user, "imports.html", status=status, file_name=name, **context)
 
@@ -226,4 +226,5 @@ def import_template(kind: str, user: WebUser = Depends(offer_managers)) -> Respo
 def index_progress(request: Request, job_id: PathId, user: WebUser = Depends(offer_managers)) -> Response:
     """One index update's state; the page reloads itself while the update is queued or running."""
     runner = getattr(request.app.state, "freshness", None)
-    return render(request, user, "index_status.html", job=runner.job(job_id) if runner else None, job_id=job_id)
+    return render(request, user, "index_status.html", job=shown_to(runner.job(job_id), user.role) if runner else None,
+                  job_id=job_id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from data import ledger
+from data import deals
 from data.enums import FeeType, OfferStatus, OrgKind, label
 from data.imports.common import ImportContext, OrgResolver, ParsedRow, WriteCounts, assign, duplicate_errors
-from data.imports.deal_checks import deal_row_errors
-from data.imports.errors import RowError
+from data.imports.deal_checks import MUTABLE, deal_row_errors, stored_deals, update_errors
+from data.imports.errors import ImportRejected, RowError
 from data.licensing import offer_refusals
 from data.models import LicenseOffer, Patent, Transaction
 from data.sleeping import refresh_sleeping
@@ -44,52 +44,43 @@ class TransactionsHandler:
                     errors.append(row.error(path, party, "name exactly one party"))
             if v.get("from_party") and v.get("from_party") == v.get("to_party"):
                 errors.append(row.error(path, "to_party", "is the same organisation as the other party"))
-        stored = {r.number for r in rows if self._stored(session, r) is not None}
-        return errors + deal_row_errors(session, rows, known, ctx, {e.row for e in errors} | stored)
-
-    def _stored(self, session: Session, row: ParsedRow) -> Transaction | None:
-        """The stored deal a row updates (by 合同编号): it was checked against the ledger when recorded."""
-        number = row.values.get("external_id")
-        return session.scalar(select(Transaction).where(Transaction.external_id == number)) if number else None
+        stored = stored_deals(session, rows, known)
+        errors += update_errors(rows, stored, ctx)
+        return errors + deal_row_errors(session, rows, known, ctx, {e.row for e in errors} | set(stored))
 
     def write(self, session: Session, rows: list[ParsedRow], ctx: ImportContext) -> WriteCounts:
-        today = ctx.today
         counts = WriteCounts()
         orgs = OrgResolver(session)
         patents = _patents_by_number(session, {n for r in rows for n in r.values["application_numbers"]})
-        deals = list(session.scalars(select(Transaction).options(selectinload(Transaction.patents))))
-        by_external = {t.external_id: t for t in deals if t.external_id}
-        moved = []
-        by_content = {self._content_key(t.kind, t.signed_on, t.from_org.name, t.to_org.name,
-                                        [p.application_number for p in t.patents]): t
-                      for t in deals if not t.external_id}
+        stored = stored_deals(session, rows, patents)
+        created = []
         for row in rows:
             v = row.values
-            numbers = v["application_numbers"]
-            key = self._content_key(v["kind"], v["signed_on"], v["from_party"][0], v["to_party"][0], numbers)
-            deal = by_external.get(v.get("external_id")) or (None if "external_id" in v else by_content.get(key))
-            if deal is None:
-                deal = Transaction(external_id=v.get("external_id"))
-                session.add(deal)
-                moved.append(deal)
-                counts.created += 1
-            else:
+            deal = stored.get(row.number)
+            if deal is not None:  # only what PATCH /transactions may change, under the same rules
+                changes = {name: v[name] for name in MUTABLE if name in v and v[name] != getattr(deal, name)}
+                try:
+                    deals.update(session, deal, changes, ctx.today, ctx.actor)
+                except deals.DealRefused as exc:
+                    raise ImportRejected(ctx.path, [row.error(ctx.path, p.field, p.message) for p in exc.problems],
+                                         len(rows)) from None
                 counts.updated += 1
+                continue
+            deal = Transaction(external_id=v.get("external_id"))
             deal.from_org = orgs.get(v["from_party"][0], v.get("from_kind"))
             deal.to_org = orgs.get(v["to_party"][0], v.get("to_kind"))
             assign(deal, v, self.FIELDS)
-            if "licensee_is_sme" not in v and deal.licensee_is_sme is None:
+            if "licensee_is_sme" not in v:
                 deal.licensee_is_sme = deal.to_org.kind is OrgKind.SME
-            deal.patents = [patents[n] for n in dict.fromkeys(numbers)]
+            deal.patents = [patents[n] for n in dict.fromkeys(v["application_numbers"])]
+            session.add(deal)
+            created.append(deal)
+            counts.created += 1
         session.flush()
-        for deal in sorted(moved, key=lambda d: (d.signed_on, d.id)):  # the file's own chains, in date order
-            ledger.apply_deal(session, deal, ctx.actor)
-        counts.extra["sleeping"] = refresh_sleeping(session, today)
+        for deal in sorted(created, key=lambda d: (d.signed_on, d.id)):  # the file's own chains, in date order
+            deals.after_move(session, deal, ctx.actor)
+        counts.extra["sleeping"] = refresh_sleeping(session, ctx.today)
         return counts
-
-    @staticmethod
-    def _content_key(kind, signed_on, from_name, to_name, numbers) -> tuple:  # noqa: ANN001
-        return (kind, signed_on, from_name, to_name, tuple(sorted(numbers)))
 
 
 class OffersHandler:

@@ -156,7 +156,7 @@ class PatentsHandler:
                               evidence=f"{ctx.evidence(row)} 法律事件 {event.published_on} {event.name}")
                 counts.extra["legal_events"] = counts.extra.get("legal_events", 0) + 1
             counts.warnings += [row.error(ctx.path, "legal_events", w) for w in warnings]
-            if not created and ctx.correct_holders is not None and [h.organization for h in patent.holders] != holders:
+            if not created and ctx.correct_holders is not None and _corrects(patent, holders):
                 ledger.record(session, patent, OwnershipEventKind.CORRECTION, ctx.today, holders,
                               evidence=ctx.evidence(row), reason=ctx.correct_holders, actor=ctx.actor)
         session.flush()
@@ -219,6 +219,15 @@ def _ledger_holders(session: Session, numbers: list[str]) -> tuple[dict[str, lis
             earlier[patent.application_number] = {frozenset(h.organization.name for h in e.holders)
                                                   for e in patent.ownership_events}
     return current, earlier
+
+
+def _corrects(patent: Patent, holders: list) -> bool:  # noqa: ANN001
+    """A row corrects the holders when it names a set the ledger never had: the same set in another order
+    changes nothing, and an older export's holders (an earlier entry) must not undo the transfers since."""
+    named = {o.name for o in holders}
+    if named == {h.organization.name for h in patent.holders}:
+        return False
+    return all(named != {h.organization.name for h in e.holders} for e in patent.ownership_events)
 
 
 def _current_holders(session: Session, numbers: list[str]) -> dict[str, list[str]]:

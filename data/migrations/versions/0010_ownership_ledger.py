@@ -7,15 +7,20 @@ Create Date: 2026-12-05 06:10:00
 Holders now change only through ledger events (data/ledger.py). An existing database keeps every
 record: each patent gets a `record` event with the holders it has today, effective on its filing
 date, and its recorded transfers and equity contributions are then replayed in date order (a deal
-whose seller did not hold the patent by then changes nothing and is left for review). A second
+whose seller did not hold the patent by then changes nothing and is logged). A second
 acceptance of one open-licence offer by one licensee, which the old code allowed, is kept but marked
 cancelled, so the new one-licence-per-offer index can be built and the duplicate no longer counts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 import sqlalchemy as sa
 from alembic import op
+
+logger = logging.getLogger(__name__)
 
 revision = "0010"
 down_revision = "0009"
@@ -147,15 +152,23 @@ def _backfill_ledger(bind) -> None:  # noqa: ANN001
         "WHERE t.kind IN ('transfer', 'equity') AND t.status != 'cancelled' ORDER BY effective, t.id")).all()
     for deal_id, kind, effective, seller, buyer, patent_id in deals:
         current = holders.get(patent_id, [])
-        if seller not in current:
+        if seller not in current:  # the old code let it through; it stays on record and changes no holder
+            logger.warning("migration 0010: deal %s did not move patent %s (the seller did not hold it)",
+                           deal_id, patent_id)
             continue
         after = list(dict.fromkeys(buyer if org == seller else org for org in current))
         holders[patent_id] = after
-        _event(bind, patent_id, kind, effective, deal_id, after, f"升级0010：重放交易 #{deal_id}")
+        # a deal the old code let through before the filing date still sorts after the record event
+        on = max(_as_date(effective), _as_date(filed[patent_id]))
+        _event(bind, patent_id, kind, on, deal_id, after, f"升级0010：重放交易 #{deal_id}")
         bind.execute(sa.text("DELETE FROM patent_holders WHERE patent_id = :p"), {"p": patent_id})
         for position, org in enumerate(after):
             bind.execute(sa.text("INSERT INTO patent_holders (patent_id, organization_id, role, position) "
                                  "VALUES (:p, :o, 'patentee', :i)"), {"p": patent_id, "o": org, "i": position})
+
+
+def _as_date(value) -> dt.date:  # noqa: ANN001 (SQLite hands dates back as text)
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _event(bind, patent_id, kind, effective, deal_id, orgs, evidence) -> None:  # noqa: ANN001
