@@ -59,6 +59,13 @@ class FiguresIn(BaseModel):
     year: int = Field(ge=1985, le=2100, description="年度: from 1985 to this year")
     revenue: Decimal | None = Field(None, max_digits=16, decimal_places=2, description="营业收入 in yuan (元)")
     employees: int | None = Field(None, le=2_147_483_647, description="从业人数 (persons)")
+    rd_spending: Decimal | None = Field(None, max_digits=16, decimal_places=2, description="研发投入 in yuan (元)")
+    profit_tax: Decimal | None = Field(None, max_digits=16, decimal_places=2, description="利税总额 in yuan (元)")
+    high_tech: bool | None = Field(None, description="高新技术企业; null: not reported")
+    specialized: bool | None = Field(None, description="专精特新; null: not reported")
+    ip_certified: bool | None = Field(None, description="知识产权管理规范贯标; null: not reported")
+    dishonest: bool | None = Field(None, description="严重失信 record; null: not reported")
+    abnormal_applications: int | None = Field(None, le=2_147_483_647, description="非正常申请 (count)")
     source: PlainText = Field("", max_length=500, description="数据来源, e.g. 企业自报, 统计年报")
 
 
@@ -69,6 +76,13 @@ class FiguresOut(BaseModel):
     year: int
     revenue: Decimal | None = Field(description="营业收入, yuan (元)")
     employees: int | None = Field(description="从业人数, persons")
+    rd_spending: Decimal | None = Field(description="研发投入, yuan (元)")
+    profit_tax: Decimal | None = Field(description="利税总额, yuan (元)")
+    high_tech: bool | None = Field(description="高新技术企业; null: not reported")
+    specialized: bool | None = Field(description="专精特新; null: not reported")
+    ip_certified: bool | None = Field(description="知识产权管理规范贯标; null: not reported")
+    dishonest: bool | None = Field(description="严重失信; null: not reported")
+    abnormal_applications: int | None = Field(description="非正常申请 (count); null: not reported")
     source: str
 
 
@@ -179,19 +193,20 @@ def _store(db: Session, who: Principal, response: Response, entity: str, out, sa
 
 def figures_out(row: EnterpriseYear) -> FiguresOut:
     return FiguresOut(id=row.id, organization_id=row.organization_id, organization=row.organization.name,
-                      year=row.year, revenue=row.revenue, employees=row.employees, source=row.source)
+                      **{name: getattr(row, name) for name in ("year", *enterprise.FIGURE_FIELDS)})
 
 
 @router.post("/enterprise-figures", status_code=status.HTTP_201_CREATED, response_model=FiguresOut,
              responses=_errors(FiguresOut, "year's figures"), summary="Enter an enterprise's figures for a year",
-             description="营业收入 (yuan) and 从业人数 for one organisation and year; a second entry for the same "
-                         "year updates it. SMEs enter their own; operators and admins name the organisation.")
+             description="营业收入 (yuan), 从业人数 and the programme profile (研发投入, 利税总额, 高新/专精特新/贯标/"
+                         "严重失信, 非正常申请) for one organisation and year; a second entry for the same year "
+                         "updates the fields given. SMEs enter their own; operators and admins name the organisation.")
 def save_figures(body: FiguresIn, response: Response, who: Principal = Depends(figure_writers),
                  db: Session = Depends(session)) -> FiguresOut:
     org = _organization(db, who, body.organization_id)
     existing = db.scalar(select(EnterpriseYear).where(EnterpriseYear.organization_id == org.id,
                                                       EnterpriseYear.year == body.year))
-    changes = body.model_dump(include={"revenue", "employees", "source"}, exclude_unset=True)
+    changes = body.model_dump(include=set(enterprise.FIGURE_FIELDS), exclude_unset=True)
     return _store(db, who, response, "enterprise_year", figures_out,
                   lambda: enterprise.save_figures(db, org, body.year, changes, today()), existing)
 

@@ -317,9 +317,9 @@ class DealTermsIn(BaseModel):
     recorded_on: dt.date | None = None
     ends_on: dt.date | None = None
     licensee_is_sme: bool | None = None
-    external_id: str | None = Field(None, max_length=64, description="合同编号")
-    note: str = Field("", max_length=2_000)
-    excess_note: str = Field("", max_length=2_000,
+    external_id: PlainText | None = Field(None, max_length=64, description="合同编号")
+    note: PlainText = Field("", max_length=2_000)
+    excess_note: PlainText = Field("", max_length=2_000,
                              description="why more was received than contracted; required when it was")
 
 
@@ -338,10 +338,10 @@ class TransactionPatch(BaseModel):
                                             description="may only grow: money received so far")
     recorded_on: dt.date | None = None
     filing_status: str | None = Field(None, pattern="^(pending|filed)$")
-    note: str | None = Field(None, max_length=2_000)
-    excess_note: str | None = Field(None, max_length=2_000)
+    note: PlainText | None = Field(None, max_length=2_000)
+    excess_note: PlainText | None = Field(None, max_length=2_000)
     status: DealStatus | None = Field(None, description="cancelled: the deal stays on record but no longer counts")
-    cancel_reason: str | None = Field(None, max_length=500,
+    cancel_reason: PlainText | None = Field(None, max_length=500,
                                       description="required with status cancelled; added to the deal's note")
 
 

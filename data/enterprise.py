@@ -6,7 +6,8 @@ indicator 4 (patented products and whether each patent is implemented) reads `Pr
 them, so a rule here holds on every path:
 
 - a year is not in the future and not before 1985 (the Patent Law took effect on 1985-04-01);
-- revenue, employees and output value are not negative;
+- revenue, employees, R&D spending (研发投入), profit and tax (利税总额), the count of abnormal applications
+  (非正常申请) and output value are not negative;
 - a product filing names patents that exist, and is filed neither in the future nor before any of
   its patents was applied for;
 - a self-implementation (自行实施) is by an organisation that holds the patent on its start date in
@@ -95,17 +96,30 @@ def patents_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Pat
 
 # ---- indicator 3: 营业收入 and 从业人数 per enterprise and year ----
 
-FIGURE_FIELDS = ("revenue", "employees", "source")
+# The programme profile (data/programmes): amounts in yuan, status flags and a count; None means not reported.
+PROFILE_AMOUNTS = {"rd_spending": "研发投入", "profit_tax": "利税总额"}
+PROFILE_FLAGS = {"high_tech": "高新技术企业", "specialized": "专精特新", "ip_certified": "知识产权管理规范贯标",
+                 "dishonest": "严重失信"}
+FIGURE_FIELDS = ("revenue", "employees", *PROFILE_AMOUNTS, *PROFILE_FLAGS, "abnormal_applications", "source")
+
+
+def _count_refusals(field: str, label: str, value: int | None, unit: str, most: int) -> list[Refusal]:
+    if value is not None and value < 0:
+        return [Refusal(field, f"{label}不得为负数（{value}）")]
+    if value is not None and value > most:
+        return [Refusal(field, f"{label} {value} 超出可登记范围（至多 {most:,} {unit}）")]
+    return []
 
 
 def figures_refusals(year: int, changes: Mapping[str, Any], today: dt.date) -> list[Refusal]:
     found = year_refusals("year", "年度", year, today)
     found += amount_refusals("revenue", "营业收入", changes.get("revenue"))
-    employees = changes.get("employees")
-    if employees is not None and employees < 0:
-        found.append(Refusal("employees", f"从业人数不得为负数（{employees}）"))
-    elif employees is not None and employees > MAX_EMPLOYEES:
-        found.append(Refusal("employees", f"从业人数 {employees} 超出可登记范围（至多 {MAX_EMPLOYEES:,} 人）"))
+    found += _count_refusals("employees", "从业人数", changes.get("employees"), "人", MAX_EMPLOYEES)
+    for name, label in PROFILE_AMOUNTS.items():
+        # 利税总额 is profit plus taxes paid; the programmes read it as a floor, and a loss year is entered as 0.
+        found += amount_refusals(name, label, changes.get(name))
+    found += _count_refusals("abnormal_applications", "非正常申请件数", changes.get("abnormal_applications"), "件",
+                             MAX_EMPLOYEES)
     return found
 
 
@@ -113,7 +127,8 @@ def save_figures(session: Session, organization: Organization, year: int, change
                  today: dt.date) -> tuple[EnterpriseYear, bool]:
     """Store an organisation's figures for a year, updating the year's record if there is one.
 
-    `changes` holds the fields given (revenue in 元, employees, source); the others keep their value.
+    `changes` holds the fields given (FIGURE_FIELDS: amounts in 元, counts, status flags, source); the others
+    keep their value, and an explicit None clears one (not reported).
     Returns the record and whether it was created."""
     _raise(figures_refusals(year, changes, today))
     record = session.scalar(select(EnterpriseYear).where(EnterpriseYear.organization_id == organization.id,

@@ -359,6 +359,14 @@ class EnterpriseYear(Base):
     year: Mapped[int] = mapped_column(Integer)
     revenue: Mapped[Decimal | None] = mapped_column(Money)  # 营业收入, yuan
     employees: Mapped[int | None] = mapped_column(Integer)  # 从业人数
+    # Programme criteria (data/programmes): None means not reported, which a criterion reads as unknown.
+    rd_spending: Mapped[Decimal | None] = mapped_column(Money)  # 研发投入, yuan
+    profit_tax: Mapped[Decimal | None] = mapped_column(Money)  # 利税总额, yuan
+    high_tech: Mapped[bool | None] = mapped_column(Boolean)  # 高新技术企业
+    specialized: Mapped[bool | None] = mapped_column(Boolean)  # 专精特新
+    ip_certified: Mapped[bool | None] = mapped_column(Boolean)  # 知识产权管理规范贯标
+    dishonest: Mapped[bool | None] = mapped_column(Boolean)  # 严重失信
+    abnormal_applications: Mapped[int | None] = mapped_column(Integer)  # 非正常申请, count
     source: Mapped[str] = mapped_column(Text, default="")
 
     organization: Mapped[Organization] = relationship()

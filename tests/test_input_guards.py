@@ -13,7 +13,7 @@ from sqlalchemy import select
 from data.db import transaction
 from data.enums import OrgKind
 from data.models import Notification, Organization
-from tests.api_support import OTHER_SME, PATENT, call
+from tests.api_support import OTHER_SME, call
 from tests.test_web import _sign_in
 
 PLEDGED_ONLY = "201810797367.9"  # its only demo deal is a pledge (JS-2021-0008)

@@ -326,3 +326,9 @@ def test_re_importing_a_deal_changes_only_what_its_record_allows(api, tmp_path: 
     unnumbered = _write(tmp_path / "e.csv", DEAL_HEADER + f",转让,{number},{OWN_TTO},{OTHER_TTO},1,1,2025-09-01,,\n")
     assert import_file(engine, "transactions", unnumbered).created == 1
     assert import_file(engine, "transactions", unnumbered).updated == 1  # the same file twice: no second sale
+
+
+def test_control_characters_in_a_deal_are_refused_not_a_server_error(api):
+    answer = call(api, "operator", "POST", "/transactions", json=_deal(api, application_numbers=[FILED_2016_12],
+                                                                         kind="pledge", note="质押\x00"))
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "note"]

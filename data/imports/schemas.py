@@ -194,6 +194,15 @@ ENTERPRISE_YEARS = ImportSchema("enterprise_years", (
     Column("year", "年度", ("年份", "统计年度", "year"), "int", required=True),
     Column("revenue", "营业收入", ("营业总收入", "年营业收入", "revenue"), "amount"),
     Column("employees", "从业人数", ("从业人员", "年末从业人数", "职工人数", "员工人数", "employees"), "int"),
+    # The programme profile (data/programmes); a blank cell means not reported, which a criterion reads as unknown.
+    Column("rd_spending", "研发投入", ("研发费用", "研究开发费用", "R&D投入", "rd spending"), "amount"),
+    Column("profit_tax", "利税总额", ("利税", "利润和税金", "profit and tax"), "amount"),
+    Column("high_tech", "高新技术企业", ("是否高新技术企业", "高企", "high tech"), "bool"),
+    Column("specialized", "专精特新", ("是否专精特新", "专精特新企业", "specialized"), "bool"),
+    Column("ip_certified", "知识产权贯标", ("知识产权管理规范贯标", "贯标", "是否贯标", "ip certified"), "bool"),
+    Column("dishonest", "严重失信", ("严重失信记录", "是否严重失信", "dishonest"), "bool"),
+    Column("abnormal_applications", "非正常申请", ("非正常专利申请", "非正常申请件数", "abnormal applications"),
+           "int"),
     Column("source", "数据来源", ("来源", "source"), max_chars=500),
 ))
 
