@@ -67,10 +67,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_ledger.router)
     app.include_router(routes_patents.router)
     app.include_router(routes_orgs.router)
-    from api import routes_interests, routes_notifications
+    from api import routes_programmes
+
+    app.include_router(routes_programmes.router)
+    from api import routes_interests, routes_navigation, routes_notifications
 
     app.include_router(routes_interests.router)
     app.include_router(routes_notifications.router)
+    app.include_router(routes_navigation.router)  # 专利导航
 
     from api.web.site import mount
 

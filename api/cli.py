@@ -59,9 +59,12 @@ def _register_subgroups() -> None:
     from api.cli_keys import keys, serve
     from api.cli_ledger import ledger_group
     from api.cli_match import match
+    from api.cli_navigate import navigate
+    from api.cli_programmes import programmes_group
     from api.cli_tags import tag
 
-    for group in (index, models, terms, eval_group, ipc_group, match, tag, keys, serve, ledger_group):
+    for group in (index, models, terms, eval_group, ipc_group, match, tag, keys, serve, ledger_group,
+                  programmes_group, navigate):
         main.add_command(group)
 
 

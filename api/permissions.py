@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "implementations.read": EVERYONE,
     "interests.take_part": frozenset({SME, TTO, OPERATOR}),
     "interests.record_deal": frozenset({OPERATOR}),
+    "programmes.check": frozenset({SME, OPERATOR, EVALUATOR}),
+    "navigation.read": frozenset({OPERATOR, EVALUATOR}),  # 专利导航 (landscape report)
     # Web pages only (docs/api.md, "Web pages")
     "web.enterprise": EVERYONE,
     "web.reports": frozenset({OPERATOR, EVALUATOR}),

@@ -429,6 +429,17 @@ MESSAGES.update({
     "help.english": ("用户手册目前只有中文版。", "The user guide is in Chinese only."),
 })
 
+MESSAGES.update({  # 专利导航 (api/web/pages_navigation.py)
+    "nav.navigation": ("专利导航", "Landscape"), "navigation.title": ("专利导航", "Patent landscape"),
+    "navigation.cluster": ("产业集群", "Cluster"), "navigation.holder": ("权利人", "Holder"),
+    "navigation.region": ("地区", "Region"), "navigation.from": ("申请日自", "Filed from"),
+    "navigation.to": ("至", "to"), "navigation.query": ("技术描述", "Technology"),
+    "navigation.scope": ("分析范围：", "Selection: "), "navigation.patents": ("专利数：", "Patents: "),
+    "navigation.hits": ("技术检索命中 {n} 件", "{n} retrieval hits"), "navigation.none": ("所选范围内无数据。", "No data."),
+    "navigation.note": ("技术分支为主分类号的 IPC 主组；交易仅计已生效交易；点击矩阵单元格、权利人或主组查看对应专利列表。",
+                        "Sub-fields are main IPC groups; only deals in force count; cells and rows link to the patents."),
+})
+
 
 def translator(lang: str) -> Callable[..., str]:
     index = 1 if lang == "en" else 0

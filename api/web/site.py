@@ -36,11 +36,12 @@ def mount(app: FastAPI) -> None:
 
     for module in (pages_enterprise, pages_ledger):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
-    from api.web import pages_help, pages_interests
+    from api.web import pages_help, pages_interests, pages_navigation
     from api.web.core import templates
 
     app.include_router(pages_interests.router, prefix=PREFIX, include_in_schema=False)
     app.include_router(pages_help.router, prefix=PREFIX, include_in_schema=False)  # 帮助: the user guide
+    app.include_router(pages_navigation.router, prefix=PREFIX, include_in_schema=False)  # 专利导航
     templates().env.globals["unread_notices"] = pages_interests.unread_notices  # the navigation's count
 
     @app.get("/", include_in_schema=False)

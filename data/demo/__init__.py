@@ -10,13 +10,14 @@ from sqlalchemy import Engine
 
 from data.imports.loader import ImportReport, import_file
 
-# Order matters: deals and offers refer to patents, patents and needs to organisations.
+# Order matters: deals and offers refer to patents; patents, needs and yearly figures to organisations.
 DEMO_FILES = (
     ("orgs", "orgs.csv"),
     ("patents", "patents.csv"),
     ("transactions", "transactions.csv"),
     ("offers", "offers.csv"),
     ("needs", "needs.csv"),
+    ("enterprise_years", "enterprise_years.csv"),  # yearly profiles the programme checks read
 )
 
 

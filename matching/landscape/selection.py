@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.enums import OrgKind, TagDimension, TagEntity
@@ -101,18 +101,19 @@ def _cluster_condition(session: Session, cluster: str, scheme: str, tagged_schem
     if cluster not in names:
         raise SelectionError("cluster", f"“{cluster}”不是{SCHEME_NAMES[scheme]}产业集群；可选：{'、'.join(names)}")
     if scheme == tagged_scheme:  # the tags hold this scheme's clusters, inferred IPC included
-        return exists().where(Tag.entity == TagEntity.PATENT, Tag.entity_id == Patent.id,
-                              Tag.dimension == TagDimension.CLUSTER, Tag.code == cluster)
+        # Uncorrelated IN (not EXISTS): SQLite otherwise walks the (dimension, code) index once per patent.
+        return Patent.id.in_(select(Tag.entity_id).where(Tag.entity == TagEntity.PATENT,
+                                                         Tag.dimension == TagDimension.CLUSTER, Tag.code == cluster))
     # The other province's table over the stored codes: distinct codes are few (not one per patent).
     table = cluster_map(scheme)
     codes = [c for c in session.scalars(select(PatentIPC.code).distinct())
              if any(t.cluster == cluster for t in table.tags_for_ipc(c))]
-    return exists().where(PatentIPC.patent_id == Patent.id, PatentIPC.code.in_(codes)) if codes else false()
+    return Patent.id.in_(select(PatentIPC.patent_id).where(PatentIPC.code.in_(codes))) if codes else false()
 
 
 def _holder_condition(condition):  # noqa: ANN001, ANN202
-    return exists().where(PatentHolder.patent_id == Patent.id, PatentHolder.organization_id == Organization.id,
-                          condition)
+    return Patent.id.in_(select(PatentHolder.patent_id).join(Organization, Organization.id ==
+                                                             PatentHolder.organization_id).where(condition))
 
 
 def _region_condition(region: str):  # noqa: ANN202
@@ -145,8 +146,8 @@ def resolve(session: Session, selection: Selection, retriever: Retriever | None 
                                                tagged_scheme))
     prefixes = [ipc_prefix(p) for p in selection.ipc if p.strip()]
     if prefixes:
-        query = query.where(exists().where(PatentIPC.patent_id == Patent.id,
-                                           or_(*(PatentIPC.code.startswith(p, autoescape=True) for p in prefixes))))
+        query = query.where(Patent.id.in_(select(PatentIPC.patent_id).where(
+            or_(*(PatentIPC.code.startswith(p, autoescape=True) for p in prefixes)))))
     if selection.query.strip():
         if retriever is None:
             raise SelectionError("query", "按技术描述筛选需要检索索引（patent-match index build）")

@@ -19,6 +19,7 @@ from data.enums import DealStatus, LegalStatus, OrgKind, TagDimension, TagEntity
 from data.ipc_scheme import subclass_titles
 from data.models import Organization, Patent, PatentHolder, Tag, Transaction, TransactionPatent
 from matching.browse import open_offer_condition
+from matching.explain import short_title
 from matching.landscape.selection import RESEARCH, Resolved
 from matching.tags.effects import effect_labels
 
@@ -43,7 +44,8 @@ def main_group(code: str | None) -> str:
 
 
 def group_title(group: str) -> str:
-    return subclass_titles().get(group[:4], "") if group != UNCLASSIFIED else ""
+    """The subclass's Chinese title, to its first clause (the scheme ships subclass titles only)."""
+    return short_title(subclass_titles().get(group[:4], ""), 30) if group != UNCLASSIFIED else ""
 
 
 def _in(resolved: Resolved, column):  # noqa: ANN001, ANN202
