@@ -71,7 +71,7 @@ def selection_of(cluster: str | None, scheme: str | None, ipc: list[str], holder
                      date_to=date_to)
 
 
-@router.get("/navigation", response_model=NavigationOut,
+@router.get("/navigation", response_model=NavigationOut, summary="专利导航: the landscape tables of a selection",
             responses={403: {"description": "not an operator, evaluator or admin"},
                        422: {"description": "an unknown cluster, a bad date range or relevance"}})
 def navigation(who: Principal = Depends(readers), db: Session = Depends(session),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, exists, extract, func, select
+from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.orm import Session, aliased
 
 from data.enums import DealStatus, NeedStatus, TagDimension, TagEntity, TransactionKind, label
@@ -40,8 +40,9 @@ class Deals:
 def _in_force(resolved: Resolved):  # noqa: ANN202
     """Deals in force touching the selection (data/deals.py: a deal awaiting its licence fee or cancelled does
     not count)."""
-    touching = exists().where(TransactionPatent.transaction_id == Transaction.id,
-                              _in(resolved, TransactionPatent.patent_id))
+    # Uncorrelated IN: an EXISTS per deal re-ran the selection's subquery for each deal on SQLite.
+    touching = Transaction.id.in_(select(TransactionPatent.transaction_id)
+                                  .where(_in(resolved, TransactionPatent.patent_id)))
     return (Transaction.status == DealStatus.IN_FORCE) & touching
 
 
@@ -131,8 +132,8 @@ def gaps(session: Session, resolved: Resolved) -> Gaps:
     open_needs = select(Need.id).where(Need.status == NeedStatus.OPEN)
     cluster = resolved.selection.cluster
     if cluster:
-        open_needs = open_needs.where(exists().where(Tag.entity == TagEntity.NEED, Tag.entity_id == Need.id,
-                                                     Tag.dimension == TagDimension.CLUSTER, Tag.code == cluster))
+        open_needs = open_needs.where(Need.id.in_(select(Tag.entity_id).where(
+            Tag.entity == TagEntity.NEED, Tag.dimension == TagDimension.CLUSTER, Tag.code == cluster)))
     needs_total = session.scalar(select(func.count()).select_from(open_needs.subquery())) or 0
     effect = (Tag.dimension == TagDimension.EFFECT)
     asked = dict(session.execute(
