@@ -120,7 +120,7 @@ class Gaps:
     rows: tuple[GapRow, ...]  # every effect class, biggest shortage first
 
     def table(self) -> Table:
-        return Table("gaps", "供需缺口（开放需求所求功效 vs. 专利所供功效）",
+        return Table("gaps", "供需缺口（开放需求所求功效与专利所供功效对比）",
                      ("功效代码", "技术功效", "开放需求数", "需求占比", "专利数", "专利占比", "判断"),
                      tuple((r.code, r.name, r.needs, round(r.need_share, 4), r.patents, round(r.patent_share, 4),
                             r.verdict) for r in self.rows))
