@@ -31,13 +31,11 @@ from data.enums import (
     DealStatus,
     FeeType,
     HolderRole,
-    InterestStatus,
     LegalStatus,
     LicenseType,
     NeedStatus,
     OfferStatus,
     OrgKind,
-    OwnershipEventKind,
     PatentType,
     Role,
     TagDimension,
@@ -136,40 +134,6 @@ class Patent(Timestamped, Base):
     ownership_events: Mapped[list[OwnershipEvent]] = relationship(
         back_populates="patent", cascade="all, delete-orphan",
         order_by="(OwnershipEvent.effective_on, OwnershipEvent.id)")
-
-
-class OwnershipEvent(Base):
-    """One entry of the ownership ledger: from `effective_on` on, the patent is held by exactly `holders`.
-
-    `patent_holders` is the latest entry's holder list, kept by data/ledger.py; it is never written
-    anywhere else, so who held a patent on any date can be answered from here."""
-
-    __tablename__ = "ownership_events"
-    __table_args__ = (Index("ix_ownership_events_patent_date", "patent_id", "effective_on", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"))
-    kind: Mapped[OwnershipEventKind] = mapped_column(_enum(OwnershipEventKind))
-    effective_on: Mapped[dt.date] = mapped_column(Date)
-    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
-    evidence: Mapped[str] = mapped_column(Text, default="")  # file and row, contract number, 变更 notice
-    reason: Mapped[str] = mapped_column(Text, default="")  # why an operator corrected the record
-    actor: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-    patent: Mapped[Patent] = relationship(back_populates="ownership_events")
-    holders: Mapped[list[OwnershipEventHolder]] = relationship(
-        cascade="all, delete-orphan", order_by="OwnershipEventHolder.position")
-
-
-class OwnershipEventHolder(Base):
-    __tablename__ = "ownership_event_holders"
-
-    event_id: Mapped[int] = mapped_column(ForeignKey("ownership_events.id", ondelete="CASCADE"), primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-    organization: Mapped[Organization] = relationship()
 
 
 class PatentIPC(Base):
@@ -348,127 +312,6 @@ class Transaction(Timestamped, Base):
     )
 
 
-class EnterpriseYear(Base):
-    """An enterprise's yearly figures (national indicator 3: the growth of SMEs that took part)."""
-
-    __tablename__ = "enterprise_years"
-    __table_args__ = (UniqueConstraint("organization_id", "year"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    year: Mapped[int] = mapped_column(Integer)
-    revenue: Mapped[Decimal | None] = mapped_column(Money)  # 营业收入, yuan
-    employees: Mapped[int | None] = mapped_column(Integer)  # 从业人数
-    # Programme criteria (data/programmes): None means not reported, which a criterion reads as unknown.
-    rd_spending: Mapped[Decimal | None] = mapped_column(Money)  # 研发投入, yuan
-    profit_tax: Mapped[Decimal | None] = mapped_column(Money)  # 利税总额, yuan
-    high_tech: Mapped[bool | None] = mapped_column(Boolean)  # 高新技术企业
-    specialized: Mapped[bool | None] = mapped_column(Boolean)  # 专精特新
-    ip_certified: Mapped[bool | None] = mapped_column(Boolean)  # 知识产权管理规范贯标
-    dishonest: Mapped[bool | None] = mapped_column(Boolean)  # 严重失信
-    abnormal_applications: Mapped[int | None] = mapped_column(Integer)  # 非正常申请, count
-    source: Mapped[str] = mapped_column(Text, default="")
-
-    organization: Mapped[Organization] = relationship()
-
-
-class ProductFilingPatent(Base):
-    __tablename__ = "product_filing_patents"
-
-    filing_id: Mapped[int] = mapped_column(ForeignKey("product_filings.id", ondelete="CASCADE"), primary_key=True)
-    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id"), primary_key=True, index=True)
-
-
-class ProductFiling(Timestamped, Base):
-    """A 专利产品备案 record: a product, the patents it carries, when it was filed and its output value
-    (national indicator 4)."""
-
-    __tablename__ = "product_filings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 备案编号
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    product: Mapped[str] = mapped_column(String(300))
-    filed_on: Mapped[dt.date] = mapped_column(Date)
-    output_value: Mapped[Decimal | None] = mapped_column(Money)  # 产值, yuan
-    output_year: Mapped[int | None] = mapped_column(Integer)
-
-    organization: Mapped[Organization] = relationship()
-    patents: Mapped[list[Patent]] = relationship(secondary="product_filing_patents")
-
-
-class Implementation(Base):
-    """A patent put to use (实施) by an organisation; self-implementation (自行实施) by its holder is one."""
-
-    __tablename__ = "implementations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    self_implemented: Mapped[bool] = mapped_column(Boolean, default=True)
-    started_on: Mapped[dt.date] = mapped_column(Date)
-    ended_on: Mapped[dt.date | None] = mapped_column(Date)
-    evidence: Mapped[str] = mapped_column(Text, default="")
-    actor: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-    organization: Mapped[Organization] = relationship()
-
-
-class Interest(Timestamped, Base):
-    """意向洽谈: an SME's interest in a patent for one of its needs, answered by the holder's TTO; an
-    accepted conversation can become a deal recorded by an operator (data/interests.py)."""
-
-    __tablename__ = "interests"
-    __table_args__ = (UniqueConstraint("need_id", "patent_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id"), index=True)
-    sme_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    holder_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  # when it was sent
-    status: Mapped[InterestStatus] = mapped_column(_enum(InterestStatus), default=InterestStatus.OPEN)
-    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
-
-    need: Mapped[Need] = relationship()
-    patent: Mapped[Patent] = relationship()
-    sme_org: Mapped[Organization] = relationship(foreign_keys=[sme_org_id])
-    holder_org: Mapped[Organization] = relationship(foreign_keys=[holder_org_id])
-    messages: Mapped[list[InterestMessage]] = relationship(cascade="all, delete-orphan",
-                                                           order_by="InterestMessage.id")
-
-
-class InterestMessage(Base):
-    """One step of a conversation: a message, a question, an acceptance, a refusal with its reason."""
-
-    __tablename__ = "interest_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    interest_id: Mapped[int] = mapped_column(ForeignKey("interests.id", ondelete="CASCADE"), index=True)
-    author_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    author_role: Mapped[str] = mapped_column(String(24))
-    action: Mapped[str] = mapped_column(String(24))  # message / question / accept / decline / withdraw / deal
-    text: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Notification(Base):
-    """An in-app notice for an organisation (its SME or TTO keys) or for a role (operators)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_recipient", "organization_id", "role", "read_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    role: Mapped[str | None] = mapped_column(String(24))  # for notices to every key of a role
-    kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
-    link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-
 class MatchFeedback(Base):
     __tablename__ = "match_feedback"
 
@@ -587,3 +430,14 @@ class AnomalyFlag(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
+
+# Records kept in modules of their own, imported here so that `data.models` names every table (the
+# metadata Alembic compares, and the relationships above that name them by string).
+from data.enterprise_models import (  # noqa: E402, F401
+    EnterpriseYear,
+    Implementation,
+    ProductFiling,
+    ProductFilingPatent,
+)
+from data.interest_models import Interest, InterestMessage, Notification  # noqa: E402, F401
+from data.ledger_models import OwnershipEvent, OwnershipEventHolder  # noqa: E402, F401
