@@ -29,9 +29,19 @@ class NotHolder(ValueError):
 
     def __init__(self, patent: Patent, organization: Organization, on: dt.date, holders: Sequence[Organization]):
         self.patent, self.organization, self.on, self.holders = patent, organization, on, list(holders)
-        shown = "、".join(h.name for h in holders) or "（无登记权利人）"
-        super().__init__(f"{organization.name} 在 {on} 不是专利 {patent.application_number} 的权利人；"
-                         f"登记簿显示权利人为 {shown}")
+        super().__init__(not_holder_message(organization.name, on, patent.application_number,
+                                            [h.name for h in holders]))
+
+
+def not_holder_message(party: str, on: dt.date, number: str, holders: Sequence[str]) -> str:
+    shown = "、".join(holders) or "（无登记权利人）"
+    return f"{party} 在 {on} 不是专利 {number} 的权利人；登记簿显示权利人为 {shown}"
+
+
+def out_of_order_message(number: str, latest: dt.date, effective: dt.date, what: str, kind: str = "") -> str:
+    """A change dated `effective` before the patent's latest event on `latest` (its kind, when known)."""
+    return (f"专利 {number} 的登记簿在 {latest} 已有一项{kind or ''}事件，不能登记更早生效（{effective}）的{what}；"
+            "请先核对登记簿")
 
 
 @dataclass(frozen=True)
@@ -119,8 +129,7 @@ def order_refusal(patent: Patent, found: Sequence[OwnershipEvent], effective: dt
     """Why `what`, effective on `effective`, cannot enter a ledger whose events are `found`; None if it can."""
     if found and effective < found[-1].effective_on:
         last = found[-1]
-        return (f"专利 {patent.application_number} 的登记簿在 {last.effective_on} 已有一项{_KIND_ZH[last.kind]}事件，"
-                f"不能登记更早生效（{effective}）的{what}；请先核对登记簿")
+        return out_of_order_message(patent.application_number, last.effective_on, effective, what, _KIND_ZH[last.kind])
     return None
 
 

@@ -5,14 +5,12 @@ other than loopback aborted, so a page that still loads anything from outside st
 from __future__ import annotations
 
 import re
-import threading
-import time
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bench.serve import free_port
+from tests.web_support import served
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -20,8 +18,6 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 @pytest.fixture(scope="module")
 def docs_site(tmp_path_factory):
     """The API app over an empty, migrated SQLite database, served by uvicorn on loopback."""
-    import uvicorn
-
     from api.app import create_app
     from data.db import make_engine
     from data.settings import get_settings
@@ -34,17 +30,8 @@ def docs_site(tmp_path_factory):
         get_settings.cache_clear()
         engine = make_engine(f"sqlite:///{home / 'docs.db'}")
         app = create_app(engine)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", app
-        server.should_exit = True
-        thread.join(10)
+        with served(app) as base:
+            yield base, app
         engine.dispose()
         get_settings.cache_clear()
 

@@ -14,6 +14,7 @@ from data.db import transaction
 from data.enums import OrgKind
 from data.models import Notification, Organization
 from tests.api_support import OTHER_SME, call
+from tests.mail_support import fake_smtp
 from tests.test_web import _sign_in
 
 PLEDGED_ONLY = "201810797367.9"  # its only demo deal is a pledge (JS-2021-0008)
@@ -107,27 +108,11 @@ def test_a_failed_index_updates_raw_text_is_for_operators(api):
 
 
 def test_a_subject_with_a_line_break_does_not_stop_the_batch(engine, monkeypatch):
-    import smtplib
 
     from data import mail
     from data.settings import get_settings
 
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):  # noqa: ANN001
-            pass
-
-        def __enter__(self):  # noqa: ANN204
-            return self
-
-        def __exit__(self, *exc):  # noqa: ANN002, ANN204
-            return False
-
-        def send_message(self, message):  # noqa: ANN001
-            sent.append(message)
-
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    sent = fake_smtp(monkeypatch)
     monkeypatch.setenv("PATENT_MATCH_SMTP_HOST", "127.0.0.1")
     get_settings.cache_clear()
     try:

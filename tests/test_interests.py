@@ -14,6 +14,7 @@ from sqlalchemy import select
 from data.db import transaction
 from data.models import MatchFeedback, Need, Notification, Patent, Transaction
 from tests.api_support import OTHER_TTO, OWN_SME, OWN_TTO, PATENT, call
+from tests.mail_support import fake_smtp
 from tests.test_story import this_year
 
 SECOND, THIRD, FOURTH = "201710486004.9", "201610585148.5", "202310468700.2"  # also 钟山理工大学's
@@ -201,25 +202,9 @@ def test_notices_are_read_one_by_one_or_all_at_once(api):
 
 
 def test_email_goes_out_only_when_smtp_is_configured(api, monkeypatch):
-    import smtplib
 
     *_, engine = api
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):  # noqa: ANN001
-            assert (host, port) == ("127.0.0.1", 2525)
-
-        def __enter__(self):  # noqa: ANN204
-            return self
-
-        def __exit__(self, *exc):  # noqa: ANN002, ANN204
-            return False
-
-        def send_message(self, message):  # noqa: ANN001
-            sent.append(message)
-
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    sent = fake_smtp(monkeypatch, ("127.0.0.1", 2525))
     express(api, "202010423814.1")
     assert sent == []  # off by default
     from data.settings import get_settings

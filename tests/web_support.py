@@ -6,6 +6,8 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,29 @@ SCREENSHOTS = Path(os.environ.get("PATENT_MATCH_SCREENSHOTS", Path(__file__).res
                                   / "screenshots"))
 
 
+@contextmanager
+def served(app) -> Iterator[str]:  # noqa: ANN001
+    """`app` served by uvicorn on a free loopback port in a thread, for as long as the block runs; its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """(base URL, {role: demo key}, engine): `patent-match demo` then `patent-match serve`, in this process."""
-    import uvicorn
 
     from api.app import create_app
     from api.cli import main
@@ -44,17 +65,8 @@ def site(tmp_path_factory):
         engine = make_engine(url)
         app = create_app(engine)
         app.state.matcher = load_matcher(engine)  # while the settings point at this module's data directory
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", keys, engine
-        server.should_exit = True
-        thread.join(10)
+        with served(app) as base:
+            yield base, keys, engine
         engine.dispose()
         get_settings.cache_clear()
 

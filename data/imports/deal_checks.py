@@ -152,18 +152,14 @@ def _holder_problems(timeline: _Timeline, terms: deals.DealTerms) -> list[deals.
         events = timeline.of(patent)
         latest = max((e[0] for e in events), default=None)
         if moves and latest is not None and effective < latest:
-            found.append(deals.DealProblem(
-                "recorded_on" if terms.recorded_on else "signed_on",
-                f"专利 {patent.application_number} 的登记簿在 {latest} 已有事件，不能登记更早生效（{effective}）的"
-                "转让或作价入股；请先核对登记簿", conflict=True))
+            message = ledger.out_of_order_message(patent.application_number, latest, effective, "转让或作价入股")
+            found.append(deals.DealProblem("recorded_on" if terms.recorded_on else "signed_on", message, conflict=True))
             continue
         for on in dict.fromkeys((terms.signed_on, effective) if moves else (terms.signed_on,)):
             held = timeline.holders_on(patent, on)
             if terms.from_org.name not in held:
-                shown = "、".join(held) or "（无登记权利人）"
-                found.append(deals.DealProblem("from_org_id", f"{terms.from_org.name} 在 {on} 不是专利 "
-                                               f"{patent.application_number} 的权利人；登记簿显示权利人为 {shown}",
-                                               conflict=True))
+                found.append(deals.DealProblem("from_org_id", ledger.not_holder_message(
+                    terms.from_org.name, on, patent.application_number, held), conflict=True))
                 break
     return found
 
