@@ -54,6 +54,7 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 def _register_subgroups() -> None:
+    from api import cli_trainset  # noqa: F401  (its commands join the eval group: eval pool, eval agree)
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
     from api.cli_keys import keys, serve
@@ -62,7 +63,6 @@ def _register_subgroups() -> None:
     from api.cli_navigate import navigate
     from api.cli_programmes import programmes_group
     from api.cli_tags import tag
-
     for group in (index, models, terms, eval_group, ipc_group, match, tag, keys, serve, ledger_group,
                   programmes_group, navigate):
         main.add_command(group)

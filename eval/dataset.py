@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,12 +80,37 @@ def load_queries(path: Path) -> dict[str, Query]:
     return queries
 
 
-def load_dataset(path: Path, split: str | None = None) -> Dataset:
-    for required in ("corpus.jsonl", "queries.jsonl"):
-        if not (path / required).exists():
-            raise DatasetError(f"{path / required} not found; a BEIR folder holds corpus.jsonl, queries.jsonl, qrels/")
+def corpus_file(path: Path) -> Path:
+    """The set's corpus.jsonl, or the one its corpus.json points to: a set the team wrote over a corpus
+    it may not redistribute (eval/sets/needs-train over ../shared/data) names the file and its size."""
+    if (path / "corpus.jsonl").exists() or not (path / "corpus.json").exists():
+        return path / "corpus.jsonl"
+    pointer = json.loads((path / "corpus.json").read_text(encoding="utf-8"))
+    shared = os.environ.get("PATENT_MATCH_SHARED_DATA")  # where tests and CI may put the shared data instead
+    target = Path(shared) / pointer["shared"] if shared else (path / pointer["path"]).resolve()
+    if not target.exists():
+        raise DatasetError(f"{path / 'corpus.json'}: its corpus {target} is absent; this set is judged over the shared "
+                           f"data, which is not redistributed: put ../shared/data beside the checkout")
+    return target
+
+
+def load_dataset(path: Path, split: str | None = None, require_qrels: bool = True) -> Dataset:
+    corpus_path = corpus_file(path)
+    for required in (corpus_path, path / "queries.jsonl"):
+        if not required.exists():
+            raise DatasetError(f"{required} not found; a BEIR folder holds corpus.jsonl, queries.jsonl, qrels/")
     try:
-        corpus = documents_from_beir(path / "corpus.jsonl")
+        corpus = documents_from_beir(corpus_path)
     except ValueError as exc:
         raise DatasetError(str(exc)) from None
-    return Dataset(path.name, path, corpus, load_queries(path / "queries.jsonl"), load_qrels(qrels_file(path, split)))
+    expected = _expected_size(path)
+    if expected is not None and len(corpus) != expected:
+        raise DatasetError(f"{corpus_path} holds {len(corpus)} documents; {path / 'corpus.json'} expects {expected}")
+    qrels = load_qrels(qrels_file(path, split)) if require_qrels or any((path / "qrels").glob("*.tsv")) else {}
+    return Dataset(path.name, path, corpus, load_queries(path / "queries.jsonl"), qrels)
+
+
+def _expected_size(path: Path) -> int | None:
+    if (path / "corpus.jsonl").exists() or not (path / "corpus.json").exists():
+        return None
+    return int(json.loads((path / "corpus.json").read_text(encoding="utf-8"))["documents"])

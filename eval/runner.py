@@ -50,28 +50,36 @@ def ensure_index(directory: Path, dataset: Dataset, encoder: Encoder, cache: Emb
     return load_index(directory, encoder, config)
 
 
+def run_rankers(dataset: Dataset, rankers: list[str], encoder: Encoder, cache: EmbeddingCache, index_root: Path,
+                config: IndexConfig | None = None, query_ids: list[str] | None = None, progress: bool = False,
+                context: RankerContext | None = None, depth: int = RUN_DEPTH) -> dict[str, Run]:
+    """Each ranker's run over the set's queries (all of them, or `query_ids`), judged or not."""
+    config = config or IndexConfig(document_view=BEIR_VIEW)
+    index = ensure_index(dataset_index_dir(index_root, dataset), dataset, encoder, cache, config, progress)
+    chosen = query_ids if query_ids is not None else list(dataset.queries)
+    queries = [dataset.queries[q] for q in chosen]
+    context = replace(context or RankerContext(), corpus=dataset.corpus)
+    runs: dict[str, Run] = {}
+    for name in rankers:
+        ranker = build_ranker(name, index, encoder, cache, context)
+        if hasattr(ranker, "search_queries"):  # rankers that read a query's attributes (industry, …)
+            hits = ranker.search_queries(queries, depth)
+        else:
+            hits = ranker.search_many([q.text for q in queries], depth)
+        runs[name] = dict(zip(chosen, hits, strict=True))
+    return runs
+
+
 def run_evaluation(dataset: Dataset, rankers: list[str], encoder: Encoder, cache: EmbeddingCache, index_root: Path,
                    config: IndexConfig | None = None, allow_missing: bool = False, relevant_grade: int | None = None,
                    progress: bool = False, context: RankerContext | None = None) -> EvalResult:
-    config = config or IndexConfig(document_view=BEIR_VIEW)
-    index = ensure_index(dataset_index_dir(index_root, dataset), dataset, encoder, cache, config, progress)
     judged = [q for q in dataset.queries if q in dataset.qrels]
     unjudged_queries = sorted(set(dataset.queries) - set(dataset.qrels))
     if unjudged_queries and not allow_missing:
         raise QueryMismatch(f"{len(unjudged_queries)} queries have no judgments ({', '.join(unjudged_queries[:5])}); "
                             "pass --allow-missing to skip them")
-    queries = [dataset.queries[q] for q in judged]
-    context = replace(context or RankerContext(), corpus=dataset.corpus)
-    runs: dict[str, Run] = {}
-    evaluations: dict[str, Evaluation] = {}
-    for name in rankers:
-        ranker = build_ranker(name, index, encoder, cache, context)
-        if hasattr(ranker, "search_queries"):  # rankers that read a query's attributes (industry, …)
-            hits = ranker.search_queries(queries, RUN_DEPTH)
-        else:
-            hits = ranker.search_many([q.text for q in queries], RUN_DEPTH)
-        runs[name] = dict(zip(judged, hits, strict=True))
-        evaluations[name] = evaluate(dataset.qrels, runs[name], relevant_grade, allow_missing)
+    runs = run_rankers(dataset, rankers, encoder, cache, index_root, config, judged, progress, context)
+    evaluations = {name: evaluate(dataset.qrels, run, relevant_grade, allow_missing) for name, run in runs.items()}
     best = sorted(evaluations, key=lambda n: -evaluations[n].mean(PRIMARY))[0]
     comparisons = [compare(n, evaluations[n], best, evaluations[best], m)
                    for n in rankers if n != best for m in (PRIMARY, "MRR@10")]

@@ -16,6 +16,9 @@ too (docs/matching.md has the measurement).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from indexer.text import normalize
 
@@ -42,6 +45,28 @@ def drop_self_introduction(text: str) -> str:
     return "".join(s for s in sentences if not _SELF_INTRODUCTION.search(s)) or text
 
 
+RULES = {"commercial": drop_commercial_terms, "self_introduction": drop_self_introduction}
+DEFAULT_RULES = ("commercial", "self_introduction")
+# Which rules apply; evaluations switch them for one block to measure them (eval/crossval.py).
+_active_rules: ContextVar[tuple[str, ...]] = ContextVar("query_rules", default=DEFAULT_RULES)
+
+
+@contextmanager
+def query_rules(rules: tuple[str, ...]) -> Iterator[None]:
+    unknown = set(rules) - set(RULES)
+    if unknown:
+        raise ValueError(f"unknown query rules {', '.join(sorted(unknown))}; choose from {', '.join(RULES)}")
+    token = _active_rules.set(rules)
+    try:
+        yield
+    finally:
+        _active_rules.reset(token)
+
+
 def prepare_query(text: str) -> str:
-    """What every retriever searches with: commercial terms and self-introductions dropped, normalised."""
-    return normalize(drop_self_introduction(drop_commercial_terms(text)))
+    """What every retriever searches with: the active rules' sentences dropped (by default commercial
+    terms and self-introductions), normalised."""
+    for name in RULES:  # a fixed order: commercial terms first, as measured
+        if name in _active_rules.get():
+            text = RULES[name](text)
+    return normalize(text)

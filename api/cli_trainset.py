@@ -1,0 +1,165 @@
+"""`patent-match eval pool | agree`: the steps that build a judged set (eval/training_set.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from api.cli_eval import eval_group
+from data.settings import get_settings
+
+if TYPE_CHECKING:
+    from eval.dataset import Dataset
+    from eval.rankers import FullRanker
+
+POOL_RANKERS = ("char_tfidf", "bm25", "dense", "full")
+
+
+@eval_group.command("pool")
+@click.option("--dataset", "dataset_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--ranker", "rankers", multiple=True, help=f"Repeat for several (default: {', '.join(POOL_RANKERS)}).")
+@click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def pool_command(dataset_dir: Path, rankers: tuple[str, ...], depth: int, out: Path) -> None:
+    """Pool each need's candidates to judge: the union of the rankers' top DEPTH, plus the patent the need was
+    written from (its `source`), shuffled per need."""
+    from eval.dataset import DatasetError, load_dataset
+    from eval.rankers import RankerContext
+    from eval.runner import run_rankers
+    from eval.training_set import pool
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders import load_encoder
+    from indexer.store import IndexConfig
+    from indexer.text import BEIR_VIEW
+    from matching.clusters import cluster_map
+    from matching.loading import load_models
+
+    settings = get_settings()
+    try:
+        dataset = load_dataset(dataset_dir, require_qrels=False)
+    except DatasetError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    ipc_model, ranker = load_models()
+    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker)
+    cache = EmbeddingCache(settings.cache_path)
+    try:
+        runs = run_rankers(dataset, list(rankers or POOL_RANKERS), load_encoder(settings.encoder), cache,
+                           settings.home / "eval-indexes", IndexConfig(nprobe=settings.ann_nprobe,
+                                                                       document_view=BEIR_VIEW),
+                           progress=True, context=context, depth=depth)
+    finally:
+        cache.close()
+    ids = {name: {q: [h.doc_id for h in hits] for q, hits in run.items()} for name, run in runs.items()}
+    sources = {q.qid: q.attributes["source"] for q in dataset.queries.values() if q.attributes.get("source")}
+    pooled = pool(ids, depth, sources)
+    out.write_text(json.dumps(pooled, ensure_ascii=False, indent=0), encoding="utf-8")
+    sizes = [len(d) for d in pooled.values()]
+    click.echo(f"{len(pooled)} needs, {sum(sizes)} candidates to judge ({min(sizes)}–{max(sizes)} per need) from "
+               f"{', '.join(runs)} at depth {depth} → {out}")
+
+
+@eval_group.command("agree")
+@click.option("--pool", "pool_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--judge", "judges", required=True, multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Exactly two judges' grade files.")
+@click.option("--qrels", "qrels_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the summed grades (0–4) here.")
+def agree_command(pool_path: Path, judges: tuple[Path, ...], qrels_path: Path | None) -> None:
+    """Check two judges graded exactly the pool, report their agreement, and write the summed qrels."""
+    from eval.training_set import JudgmentError, agreement, read_grades, read_pool, write_qrels
+
+    if len(judges) != 2:
+        raise click.BadParameter("give exactly two judges' files", param_hint="--judge")
+    pooled = read_pool(pool_path)
+    try:
+        a, b = (read_grades(path, pooled) for path in judges)
+    except JudgmentError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    result = agreement(a, b)
+    click.echo(f"{result.pairs} pairs · exact agreement {result.exact:.3f} · "
+               f"within one grade {result.within_one:.3f} · weighted κ {result.weighted_kappa:.3f} · "
+               f"κ on grade 2 {result.relevant_kappa:.3f} · "
+               f"κ on grade ≥ 1 {result.any_kappa:.3f}")
+    if qrels_path:
+        click.echo(f"{write_qrels(qrels_path, a, b)} summed grades → {qrels_path}")
+
+
+@eval_group.command("tune")
+@click.option("--train", "train_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The judged training set (e.g. eval/sets/needs-train).")
+@click.option("--held-out", "held_out_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Sets measured only after the choice is frozen (e.g. ../shared/data/eval/needs-dev).")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int) -> None:
+    """Choose query rules, fusion and weights by cross-validation on the training set, freeze the choice, then
+    measure it on the held-out sets (nDCG@10, paired tests against the default and the best single signal)."""
+    from eval.dataset import DatasetError, load_dataset
+    from eval.tuning import measure_held_out, tune, weights_literal
+
+    try:
+        train = load_dataset(train_dir)
+        held_out = [load_dataset(d) for d in held_out_dirs]
+    except DatasetError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    with _full_rankers() as full_ranker:
+        rows, frozen = tune(train, full_ranker(train), folds)
+        default = rows[0]
+        click.echo(f"{train.name}: {len(default.per_query)} needs · {folds}-fold cross-validation by need · nDCG@10")
+        for row in rows:
+            delta = row.mean - default.mean
+            click.echo(f"  {row.name:<44} {row.mean:.3f}  ({delta:+.3f} vs default)")
+            for fold, choice in enumerate(row.chosen, start=1):
+                click.echo(f"      fold {fold}: {choice}")
+        click.echo(f"frozen on all of {train.name}: rules {'+'.join(frozen.rules) or 'none'} · "
+                   f"{frozen.setting.label()} (training mean {frozen.train_mean:.3f})")
+        click.echo("  as DEFAULT_WEIGHTS: " + json.dumps(weights_literal(frozen.setting)))
+        for dataset in held_out:
+            evaluations, comparisons = measure_held_out(dataset, full_ranker(dataset), frozen)
+            click.echo(f"held out, {dataset.name} ({len(next(iter(evaluations.values())).queries)} needs): " +
+                       " · ".join(f"{n} {e.mean('nDCG@10'):.3f}" for n, e in evaluations.items()))
+            for c in comparisons:
+                click.echo(f"  {c.ranker} vs {c.baseline}: Δ {c.mean_difference:+.3f}, t-test p {c.t_test_p:.3g}, "
+                           f"randomisation p {c.randomisation_p:.3g}, W/T/L {c.wins}/{c.ties}/{c.losses}")
+
+
+@contextmanager
+def _full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
+    """The platform's full ranker over each set's corpus; sets over the same corpus share one."""
+    from eval.rankers import FullRanker, RankerContext
+    from eval.runner import dataset_index_dir, ensure_index
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders import load_encoder
+    from indexer.store import IndexConfig
+    from indexer.text import BEIR_VIEW
+    from matching.clusters import cluster_map
+    from matching.loading import load_models
+
+    settings = get_settings()
+    ipc_model, ranker = load_models()
+    encoder = load_encoder(settings.encoder)
+    cache = EmbeddingCache(settings.cache_path)
+    built: dict[Path, FullRanker] = {}
+
+    def full_ranker(dataset: Dataset) -> FullRanker:
+        directory = dataset_index_dir(settings.home / "eval-indexes", dataset)
+        if directory not in built:
+            index = ensure_index(directory, dataset, encoder, cache,
+                                 IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW), progress=True)
+            context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme), ranker)
+            built[directory] = FullRanker(index, encoder, cache, context)
+        return built[directory]
+
+    try:
+        yield full_ranker
+    finally:
+        cache.close()
