@@ -189,3 +189,64 @@ def mine(obj, out_file: Path, min_count: int, min_pmi: float, top: int) -> None:
     found = mine_terms([d.text for d in _documents(obj.engine)], min_count=min_count, min_pmi=min_pmi)[:top]
     write_user_dict(found, out_file)
     click.echo(f"{len(found)} candidate terms written to {out_file}; first: {', '.join(t.word for t in found[:10])}")
+
+
+@models.command("train")
+@click.option("--start", "start_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A static model to start from (what `models distill` writes).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL with title, text (abstract) and optionally claims (default: the database's patents).")
+@click.option("--epochs", default=2, show_default=True, type=click.IntRange(1, 50))
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(4, 4096))
+@click.option("--learning-rate", default=0.05, show_default=True, type=click.FloatRange(0, 10, min_open=True))
+@click.option("--eval-dataset", "eval_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
+                                                                           path_type=Path),
+              help="Judged sets to measure the start and the trained model on (dense nDCG@10), for the model card.")
+@click.pass_obj
+def train(obj, start_dir: Path, out_dir: Path, corpus: Path | None, epochs: int, batch_size: int,  # noqa: ANN001
+          learning_rate: float, eval_dirs: tuple[Path, ...]) -> None:
+    """Train a static encoder on the patents' own title–abstract and abstract–claim pairs (offline, CPU); a model
+    card (MODEL_CARD.md) is written next to it. Use it with --encoder OUT."""
+    from data.jsonl import read_jsonl
+    from indexer.encoders.static import is_static_model
+    from indexer.train_static import train_static_model, training_pairs, write_model_card
+
+    if not is_static_model(start_dir):
+        raise click.BadParameter(f"{start_dir} is not a static model; write one with `patent-match models distill`",
+                                 param_hint="--start")
+    records = [r for _, r in read_jsonl(corpus)] if corpus else _patent_records(obj.engine)
+    click.echo(f"mining pairs and hard negatives from {len(records)} patents …")
+    pairs = training_pairs(records)
+    with click.progressbar(length=1, label="training", show_pos=True) as bar:
+        def advance(step: int, total: int, loss: float) -> None:
+            bar.length = total
+            bar.label = f"training (loss {loss:.3f})"
+            bar.update(1)
+
+        report = train_static_model(start_dir, pairs, out_dir, epochs, batch_size, learning_rate, progress=advance)
+    metrics = {}
+    for dataset_dir in eval_dirs:
+        for name, model in (("start", start_dir), ("trained", out_dir)):
+            metrics[f"{dataset_dir.name} dense nDCG@10, {name}"] = _dense_ndcg(dataset_dir, model)
+    write_model_card(report, metrics, out_dir / "MODEL_CARD.md")
+    click.echo(f"{report.steps} steps in {report.seconds:.0f} s, loss {report.first_loss:.3f} → "
+               f"{report.last_loss:.3f}; model and MODEL_CARD.md in {out_dir}")
+    for measure, value in metrics.items():
+        click.echo(f"  {measure}: {value:.3f}")
+
+
+def _patent_records(engine) -> list[dict]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from data.models import Patent
+
+    with transaction(engine) as session:
+        return [{"title": p.title, "text": p.abstract, "claims": p.first_claim or ""}
+                for p in session.scalars(select(Patent))]
+
+
+def _dense_ndcg(dataset_dir: Path, model: Path) -> float:
+    from eval.service import evaluate_judged_set
+
+    return evaluate_judged_set(dataset_dir, ["dense"], encoder=str(model)).evaluations["dense"].mean("nDCG@10")

@@ -132,6 +132,51 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int) -
                            f"randomisation p {c.randomisation_p:.3g}, W/T/L {c.wins}/{c.ties}/{c.losses}")
 
 
+@eval_group.command("calibrate")
+@click.option("--train", "train_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--held-out", "held_out_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the cut-offs fitted on all of the training set (the shipped file is "
+                   "matching/reference/confidence.json).")
+def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, out: Path | None) -> None:
+    """Fit the 强/中/弱 cut-offs of the default ranker on the training judgments; report each band's precision in
+    the top 10 on held-out folds and on the held-out sets."""
+    from eval.calibration import TOP, Band, cross_validate_bands, fit_calibration, judged_scores
+    from eval.crossval import FeaturePool
+    from eval.dataset import DatasetError, load_dataset
+    from matching.confidence import LABELS_ZH, STRENGTHS
+
+    try:
+        train = load_dataset(train_dir)
+        held_out = [load_dataset(d) for d in held_out_dirs]
+    except DatasetError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+    def show(title: str, bands: list[Band]) -> None:
+        click.echo(f"{title}: " + " · ".join(f"{LABELS_ZH[b.strength]} {b.shown} shown, precision {b.precision:.2f}"
+                                             for b in bands))
+
+    with _full_rankers() as full_ranker:
+        pool = FeaturePool(train, full_ranker(train))
+        show(f"{train.name}, {folds}-fold by need, top {TOP}", cross_validate_bands(pool, folds))
+        calibration = fit_calibration(pool, f"{train.name}, {len(pool.qids)} needs (patent-match eval calibrate)")
+        click.echo(f"cut-offs on all of {train.name}: strong from {calibration.strong_from:.3f}, medium from "
+                   f"{calibration.medium_from:.3f} (relevance score)")
+        for dataset in held_out:
+            held = FeaturePool(dataset, full_ranker(dataset))
+            counts = {s: [0, 0] for s in STRENGTHS}
+            for score, relevant in judged_scores(held, held.qids, top=TOP):
+                counts[calibration.strength(score)][0] += 1
+                counts[calibration.strength(score)][1] += relevant
+            show(f"held out, {dataset.name}, top {TOP}", [Band(s, *counts[s]) for s in STRENGTHS])
+    if out:
+        calibration.save(out)
+        click.echo(f"→ {out}")
+
+
 @contextmanager
 def _full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
     """The platform's full ranker over each set's corpus; sets over the same corpus share one."""

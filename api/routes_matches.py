@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -13,6 +15,7 @@ from api.schemas import Error, FeedbackIn, FeedbackOut, IndexLagOut, MatchOut, M
 from data.enums import Role
 from data.models import MatchFeedback, Patent, PatentHolder
 from indexer.freshness import Staleness
+from matching.confidence import LABELS_ZH, STRENGTHS
 from matching.matcher import Match, Ranked
 
 router = APIRouter(tags=["matches"])
@@ -64,24 +67,36 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  sleeping_only: bool = Query(False, description="Only sleeping patents (沉睡专利)."),
                  licence_available: bool = Query(False, description="Only patents with an open-licence offer."),
                  holder: str | None = Query(None, description="Holder name contains this text."),
-                 include_inactive: bool = Query(False, description="Also lapsed and invalid patents.")) -> MatchPage:
+                 include_inactive: bool = Query(False, description="Also lapsed and invalid patents."),
+                 min_strength: Literal["strong", "medium"] | None = Query(
+                     None, description="Only matches at least this strong (强匹配, or 强 and 中); the answer then "
+                                       "counts the matches of each strength, hidden ones included.")) -> MatchPage:
     """The need's ranked, explained patents, one page at a time, with optional filters (cluster, region, sleeping,
-    open licence, holder)."""
+    open licence, holder, strength)."""
     need = get_need(db, need_id, who)
-    filtered = bool(cluster or region or sleeping_only or licence_available or holder)
+    if min_strength and need_matcher.calibration is None:
+        raise invalid("query.min_strength", "当前排序权重没有匹配强度校准（例如使用了学习得到的权重），无法按强度筛选")
+    filtered = bool(cluster or region or sleeping_only or licence_available or holder or min_strength)
     # Unfiltered, only candidates that can reach this page are looked up; a filter needs them all
     ranking = need_matcher.rank_need(db, need, include_inactive, depth=None if filtered else offset + limit)
     kept = [e for e in ranking.entries if _keep(e, cluster, region, sleeping_only, licence_available, holder)]
+    strengths = None
+    if min_strength:
+        of = {id(e): need_matcher.strength(e.features) for e in kept}
+        strengths = {s: sum(v == s for v in of.values()) for s in STRENGTHS}
+        admitted = STRENGTHS[:STRENGTHS.index(min_strength) + 1]
+        kept = [e for e in kept if of[id(e)] in admitted]
     shown = need_matcher.explain(ranking, kept[offset:offset + limit])  # only the page is explained
     items = [MatchOut(id=f"{need.id}:{m.application_number}", rank=offset + i + 1,
                       application_number=m.application_number, title=m.title, holders=list(m.holders),
                       legal_status=m.legal_status, sleeping=m.sleeping, score=m.score, features=m.features,
                       explanation=m.explanation, explanation_zh=explanation_zh(m, who),
                       summary_zh=m.explanation.summary(m.title) if m.explanation else "", clusters=list(m.clusters),
-                      value=m.value)
+                      value=m.value, strength=m.strength,
+                      strength_zh=LABELS_ZH.get(m.strength or "", ""))
              for i, m in enumerate(shown)]
     return MatchPage(total=len(kept) if filtered else ranking.eligible, offset=offset, limit=limit, items=items,
-                     index_lag=index_lag(ranking.index_lag))
+                     index_lag=index_lag(ranking.index_lag), strengths=strengths)
 
 
 @router.get("/patents/{application_number}/matches", response_model=PatentMatchesOut,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -112,6 +112,10 @@ class MatchOut(BaseModel):
     summary_zh: str = Field("", description="Why this patent, in one plain sentence from the shared content.")
     clusters: list[ClusterEvidence]
     value: float | None
+    strength: Literal["strong", "medium", "weak"] | None = Field(
+        None, description="How sure the match is, calibrated on judged needs (docs/matching.md); null when the "
+                          "ranker's weights are not the calibrated ones.")
+    strength_zh: str = Field("", description="强匹配, 中匹配 or 弱匹配")
 
 
 class IndexLagOut(BaseModel):
@@ -124,6 +128,8 @@ class IndexLagOut(BaseModel):
 
 class MatchPage(Page[MatchOut]):
     index_lag: IndexLagOut | None = Field(None, description="Set while the index lags behind the database.")
+    strengths: dict[str, int] | None = Field(None, description="With min_strength: how many matches of each "
+                                                               "strength there are, those hidden included.")
 
 
 class NeedMatchOut(BaseModel):

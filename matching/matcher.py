@@ -26,6 +26,7 @@ from indexer.store import LoadedIndex
 from indexer.text import normalize
 from matching.candidates import K0, Candidate, CandidateGenerator
 from matching.clusters import ClusterMap
+from matching.confidence import Calibration, relevance_score
 from matching.explain import Contribution, Explanation, LicenceTerms, SharedTag, matched_ipc, shared_terms
 from matching.features import (
     LABELS_ZH,
@@ -60,6 +61,7 @@ class Match:
     explanation: Explanation | None = None
     clusters: tuple[ClusterEvidence, ...] = ()
     value: float | None = None
+    strength: str | None = None  # strong / medium / weak (matching/confidence.py); None: not calibrated
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,12 @@ def shared_tags(need: NeedProfile, patent: PatentProfile, products: bool = False
 class NeedMatcher:
     def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None, clusters: ClusterMap,
                  ipc_model: IpcClassifier | None = None, ranker: LinearRanker | None = None, k0: int = K0,
-                 today: dt.date | None = None) -> None:
+                 today: dt.date | None = None, calibration: Calibration | None = None) -> None:
         self.index, self.encoder, self.cache, self.ranker, self.k0 = index, encoder, cache, ranker or LinearRanker(), k0
+        calibration = calibration or Calibration.load()
+        # Strength is claimed only under the weights it was fitted with (matching/confidence.py)
+        self.calibration = calibration if calibration and calibration.applies_to(self.ranker.weights,
+                                                                                 self.ranker.fusion) else None
         self.profiler = Profiler(clusters, ipc_model)
         self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
         self.today = today or dt.date.today()
@@ -134,9 +140,14 @@ class NeedMatcher:
     def with_index(self, index: LoadedIndex) -> NeedMatcher:
         """The same matcher over a newer index (after an update): encoder, cache, models and ranker shared."""
         fresh = NeedMatcher(index, self.encoder, self.cache, self.profiler.clusters, self.profiler.ipc_model,
-                            self.ranker, self.k0)
+                            self.ranker, self.k0, calibration=self.calibration)
         fresh.index_lag = self.index_lag
         return fresh
+
+    def strength(self, features: Mapping[str, float]) -> str | None:
+        if self.calibration is None:
+            return None
+        return self.calibration.strength(relevance_score(self.ranker.weights, features))
 
     @property
     def _weighs_tags(self) -> bool:
@@ -237,4 +248,4 @@ class NeedMatcher:
         )
         return Match(patent.application_number, patent.title, tuple(h.organization.name for h in patent.holders),
                      patent.legal_status.value, patent.is_sleeping, score, features, explanation,
-                     tuple(clusters), profile.value)
+                     tuple(clusters), profile.value, self.strength(features))

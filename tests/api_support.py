@@ -82,3 +82,14 @@ def call(api, who, method, path, **kwargs):
     client, keys, *_ = api
     headers = kwargs.pop("headers", {}) | ({"Authorization": f"Bearer {keys[who]}"} if who else {})
     return client.request(method, path, headers=headers, **kwargs)
+
+
+def sign_in(api, who: str) -> TestClient:  # noqa: ANN001
+    """A browser-like client of the served demo, signed in to the web pages with `who`'s key."""
+    import re
+
+    client = TestClient(api[0].app, follow_redirects=False)
+    token = re.search(r'name="form_token" value="([^"]+)"', client.get("/ui/signin").text).group(1)
+    answer = client.post("/ui/signin", data={"key": api[1][who], "form_token": token, "next": "/ui/"})
+    assert answer.status_code in (200, 303), answer.text
+    return client

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from api import routes_matches, routes_needs, routes_offers
 from api.deps import PAGE_MATCHER, PathId, session
-from api.schemas import FeedbackIn, NeedIn, NeedPatch
+from api.schemas import FeedbackIn, MatchPage, NeedIn, NeedPatch
 from api.web.core import WebUser, attempt, pages_for, parse, posted, render
 from api.web.i18n import translator
 from data.enums import CooperationMode, NeedStatus, Role
@@ -105,7 +105,8 @@ def need_matches(request: Request, need_id: PathId, user: WebUser = Depends(need
                  db: Session = Depends(session), offset: int = Query(0, ge=0, le=1_000_000),
                  cluster: str = Query("", max_length=50), region: str = Query("", max_length=50),
                  holder: str = Query("", max_length=100), sleeping_only: bool = False,
-                 licence_available: bool = False, page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
+                 licence_available: bool = False, show_all: bool = Query(False, alias="all"),
+                 page_matcher=PAGE_MATCHER) -> Response:  # noqa: ANN001
     need = routes_needs.get_need(db, need_id, user.principal)
     if user.role is Role.TTO:  # the need, with the TTO's own patents that match it
         from api.web.tto import own_matches
@@ -113,11 +114,17 @@ def need_matches(request: Request, need_id: PathId, user: WebUser = Depends(need
         own, problem = attempt(db, user.lang, lambda: own_matches(db, page_matcher(), need,
                                                                     user.principal.organization_id))
         return render(request, user, "need_tto.html", need=need, own=own or [], own_problem=problem)
-    page, problem = attempt(db, user.lang, lambda: routes_matches.need_matches(
-        need_id, user.principal, db, page_matcher(), PAGE, offset, cluster or None, region or None,
-        sleeping_only, licence_available, holder or None, False))
+    def matches() -> MatchPage:
+        matcher = page_matcher()  # raises 503 without an index: the page shows it in place
+        # Strong and medium matches only; weak ones are counted and one click away (matching/confidence.py)
+        min_strength = None if show_all or matcher.calibration is None else "medium"
+        return routes_matches.need_matches(need_id, user.principal, db, matcher, PAGE, offset, cluster or None,
+                                           region or None, sleeping_only, licence_available, holder or None, False,
+                                           min_strength)
+
+    page, problem = attempt(db, user.lang, matches)
     filters = {"cluster": cluster, "region": region, "holder": holder, "sleeping_only": sleeping_only,
-               "licence_available": licence_available}
+               "licence_available": licence_available, "all": show_all}
     may_edit = user.role in (Role.SME, Role.OPERATOR, Role.ADMIN)
     from matching.clusters import cluster_map
 
