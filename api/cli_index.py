@@ -250,3 +250,31 @@ def _dense_ndcg(dataset_dir: Path, model: Path) -> float:
     from eval.service import evaluate_judged_set
 
     return evaluate_judged_set(dataset_dir, ["dense"], encoder=str(model)).evaluations["dense"].mean("nDCG@10")
+
+
+@terms.command("associate")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="BEIR corpus.jsonl (default: the database's patents).")
+@click.option("--needs", "needs_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL needs (text) whose words are associated too, e.g. a training set's queries.jsonl.")
+@click.option("--top", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--min-cosine", default=0.8, show_default=True, type=click.FloatRange(-1, 1))
+@click.option("--encoder", "encoder_name", help="Encoder for the word vectors (default: the configured one).")
+@click.pass_obj
+def associate(obj, out_file: Path, corpus: Path | None, needs_files: tuple[Path, ...], top: int,  # noqa: ANN001
+              min_cosine: float, encoder_name: str | None) -> None:
+    """Mine a term association table (word → nearby corpus words, with the evidence) for query expansion."""
+    from data.jsonl import read_jsonl
+    from indexer.sources import documents_from_beir
+    from matching.expansion import mine_associations, write_associations
+
+    encoder, cache, _ = _index_parts(encoder_name)
+    texts = [d.text for d in (documents_from_beir(corpus) if corpus else _documents(obj.engine))]
+    needs = [str(r.get("text", "")) for path in needs_files for _, r in read_jsonl(path)]
+    try:
+        found = mine_associations(texts, needs, encoder, cache, top=top, min_cosine=min_cosine, progress=True)
+    finally:
+        cache.close()
+    write_associations(found, out_file)
+    click.echo(f"{len(found)} associations of {len({a.term for a in found})} words → {out_file}")

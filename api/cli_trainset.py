@@ -21,6 +21,26 @@ if TYPE_CHECKING:
 POOL_RANKERS = ("char_tfidf", "bm25", "dense", "full")
 
 
+@eval_group.command("sample-sources")
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSONL of patents with _id, text and label or src (../shared/data/patents/cn_patents.jsonl).")
+@click.option("--exclude-qrels", "exclude", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Patents these qrels judge relevant (grade ≥ 2) are not drawn, so no need is written for them.")
+@click.option("--count", required=True, type=click.IntRange(1, 100_000))
+@click.option("--seed", default=19, show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def sample_sources_command(corpus: Path, exclude: tuple[Path, ...], count: int, seed: int, out: Path) -> None:
+    """Draw the source patents writers start from: stratified over the corpus, reproducible."""
+    from data.jsonl import read_jsonl
+    from eval.dataset import load_qrels
+    from eval.training_set import sample_sources
+
+    excluded = {d for path in exclude for docs in load_qrels(path).values() for d, g in docs.items() if g >= 2}
+    chosen = sample_sources([r for _, r in read_jsonl(corpus)], excluded, count, seed)
+    out.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    click.echo(f"{len(chosen)} source patents ({len(excluded)} excluded) → {out}")
+
+
 @eval_group.command("pool")
 @click.option("--dataset", "dataset_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--ranker", "rankers", multiple=True, help=f"Repeat for several (default: {', '.join(POOL_RANKERS)}).")
@@ -99,7 +119,9 @@ def agree_command(pool_path: Path, judges: tuple[Path, ...], qrels_path: Path | 
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Sets measured only after the choice is frozen (e.g. ../shared/data/eval/needs-dev).")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
-def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int) -> None:
+@click.option("--associations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A term association table (patent-match terms associate) whose expansions are tried too.")
+def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, associations: Path | None) -> None:
     """Choose query rules, fusion and weights by cross-validation on the training set, freeze the choice, then
     measure it on the held-out sets (nDCG@10, paired tests against the default and the best single signal)."""
     from eval.dataset import DatasetError, load_dataset
@@ -112,7 +134,7 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int) -
         click.echo(str(exc), err=True)
         sys.exit(2)
     with _full_rankers() as full_ranker:
-        rows, frozen = tune(train, full_ranker(train), folds)
+        rows, frozen = tune(train, full_ranker(train), folds, associations)
         default = rows[0]
         click.echo(f"{train.name}: {len(default.per_query)} needs · {folds}-fold cross-validation by need · nDCG@10")
         for row in rows:
@@ -120,8 +142,8 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int) -
             click.echo(f"  {row.name:<44} {row.mean:.3f}  ({delta:+.3f} vs default)")
             for fold, choice in enumerate(row.chosen, start=1):
                 click.echo(f"      fold {fold}: {choice}")
-        click.echo(f"frozen on all of {train.name}: rules {'+'.join(frozen.rules) or 'none'} · "
-                   f"{frozen.setting.label()} (training mean {frozen.train_mean:.3f})")
+        click.echo(f"frozen on all of {train.name}: {frozen.variant.label()} · {frozen.setting.label()} "
+                   f"(training mean {frozen.train_mean:.3f})")
         click.echo("  as DEFAULT_WEIGHTS: " + json.dumps(weights_literal(frozen.setting)))
         for dataset in held_out:
             evaluations, comparisons = measure_held_out(dataset, full_ranker(dataset), frozen)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eval.dataset import Dataset
+from eval.metrics import default_relevant_grade
 from eval.rankers import FullRanker
 from matching.candidates import Fusion
 from matching.features import FEATURES, policy_features
@@ -139,17 +140,20 @@ def best_setting(pool: FeaturePool, settings: Sequence[Setting]) -> tuple[Settin
 
 
 def fit_logistic(pool: FeaturePool, qids: Sequence[str], fusion: Fusion, c: float = 1.0) -> Setting:
-    """Weights from a logistic regression over the judged candidates (grade ≥ half the scale counts relevant)."""
+    """Weights from a logistic regression over the judged candidates (relevant: the set's binary threshold, grade ≥ 2
+    on a 0–4 set)."""
     from sklearn.linear_model import LogisticRegression
 
+    relevant = default_relevant_grade({q: pool.queries[q].grades for q in qids})
     rows, labels = [], []
     for q in qids:
         query = pool.queries[q]
-        top = max(query.grades.values(), default=0)
         for i, doc_id in enumerate(query.doc_ids):
             if doc_id in query.grades:
                 rows.append(query.by_fusion[fusion][i])
-                labels.append(query.grades[doc_id] >= max(2, top // 2))
+                labels.append(query.grades[doc_id] >= relevant)
+    if len(set(labels)) < 2:
+        raise ValueError("the judged candidates are all relevant or all not: a learned ranker needs both")
     model = LogisticRegression(C=c, max_iter=2000).fit(np.array(rows), np.array(labels))
     return Setting(dict(zip(FEATURES, (float(w) for w in model.coef_[0]), strict=True)), fusion, "logistic")
 

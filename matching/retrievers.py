@@ -11,6 +11,7 @@ from indexer.embed import embed_queries
 from indexer.encoders import Encoder
 from indexer.hits import Hit
 from indexer.store import LoadedIndex
+from matching.expansion import active_expander
 from matching.fusion import RRF_K, normalized_sum, reciprocal_rank_fusion
 from matching.query import prepare_query
 
@@ -33,13 +34,23 @@ class _OneByOne:
         return [self.search(q, k) for q in queries]
 
 
+def lexical_query(index: LoadedIndex, query: str) -> str:
+    """The prepared need text, plus the words the active association table adds (matching/expansion.py)."""
+    prepared = prepare_query(query)
+    expander = active_expander()
+    if expander is None:
+        return prepared
+    added = expander.expansions(index.bm25.tokenizer(prepared), prepared)
+    return f"{prepared} {' '.join(added)}" if added else prepared
+
+
 @dataclass
 class CharTfidfRetriever(_OneByOne):
     index: LoadedIndex
     name: str = "char_tfidf"
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return self.index.tfidf.search(prepare_query(query), k)
+        return self.index.tfidf.search(lexical_query(self.index, query), k)
 
 
 @dataclass
@@ -48,7 +59,7 @@ class Bm25Retriever(_OneByOne):
     name: str = "bm25"
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return self.index.bm25.search(prepare_query(query), k)
+        return self.index.bm25.search(lexical_query(self.index, query), k)
 
 
 @dataclass

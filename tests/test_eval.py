@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -132,3 +133,39 @@ def test_eval_run_refuses_unjudged_queries(small_set):
     allowed = CliRunner().invoke(main, ["eval", "run", "--dataset", str(small_set), "--ranker", "bm25",
                                         "--allow-missing", "--json"])
     assert json.loads(allowed.stdout)["queries"] == 40
+
+
+def test_pool_tune_and_calibrate_on_a_training_set(small_set, tmp_path):
+    # Graded like needs-train (0–4): each title's own abstract 4, the next patent judged and found irrelevant
+    lines = (small_set / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines[1:]]
+    graded = [f"{q}\t{d}\t4" for q, d, _ in rows] + [f"{q}\t{rows[(i + 1) % len(rows)][1]}\t0"
+                                                      for i, (q, _, _) in enumerate(rows)]
+    (small_set / "qrels" / "test.tsv").write_text("\n".join([lines[0], *graded]) + "\n", encoding="utf-8")
+    unjudged = tmp_path / "unjudged"
+    shutil.copytree(small_set, unjudged)
+    shutil.rmtree(unjudged / "qrels")
+    pooled = CliRunner().invoke(main, ["eval", "pool", "--dataset", str(unjudged), "--depth", "3",
+                                       "--out", str(tmp_path / "pool.json")])
+    assert pooled.exit_code == 0, pooled.output
+    pool = json.loads((tmp_path / "pool.json").read_text(encoding="utf-8"))
+    assert len(pool) == 40 and all(3 <= len(docs) <= 12 for docs in pool.values())
+
+    table = tmp_path / "associations.tsv"
+    table.write_text("term\texpansion\tcosine\tcorpus_df\n储能\t蓄电\t0.95\t3\n", encoding="utf-8")
+    tuned = CliRunner().invoke(main, ["eval", "tune", "--train", str(small_set), "--held-out", str(small_set),
+                                      "--folds", "4", "--associations", str(table)])
+    assert tuned.exit_code == 0, tuned.output
+    for line in ("small: 40 needs · 4-fold cross-validation by need", "query variant + grid search",
+                 "logistic (score)", "expansion cosine ≥ 0.97, 1 a word", "frozen on all of small:",
+                 "held out, small (40 needs): tuned", "tuned vs default: Δ", "default vs "):
+        assert line in tuned.output, line
+    assert tuned.output.count("fold 4:") >= 3  # each cross-validated row says what every fold chose
+
+    calibrated = CliRunner().invoke(main, ["eval", "calibrate", "--train", str(small_set), "--folds", "4",
+                                           "--out", str(tmp_path / "confidence.json")])
+    assert calibrated.exit_code == 0, calibrated.output
+    assert "4-fold by need, top 10: 强匹配" in calibrated.output and "cut-offs on all of small" in calibrated.output
+    from matching.confidence import Calibration
+
+    assert Calibration.load(tmp_path / "confidence.json").source.startswith("small, 40 needs")
