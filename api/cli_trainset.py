@@ -125,7 +125,7 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, a
     """Choose query rules, fusion and weights by cross-validation on the training set, freeze the choice, then
     measure it on the held-out sets (nDCG@10, paired tests against the default and the best single signal)."""
     from eval.dataset import DatasetError, load_dataset
-    from eval.tuning import measure_held_out, tune, weights_literal
+    from eval.tuning import measure_held_out, paired, tune, weights_literal
 
     try:
         train = load_dataset(train_dir)
@@ -134,21 +134,24 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, a
         click.echo(str(exc), err=True)
         sys.exit(2)
     with _full_rankers() as full_ranker:
-        rows, frozen = tune(train, full_ranker(train), folds, associations)
+        rows, frozen, refits = tune(train, full_ranker(train), folds, associations)
         default = rows[0]
         click.echo(f"{train.name}: {len(default.per_query)} needs · {folds}-fold cross-validation by need · nDCG@10")
         for row in rows:
-            delta = row.mean - default.mean
-            click.echo(f"  {row.name:<44} {row.mean:.3f}  ({delta:+.3f} vs default)")
+            versus = paired(row, default)
+            click.echo(f"  {row.name:<44} {row.mean:.3f}  (Δ {versus.mean_difference:+.3f} vs default, "
+                       f"randomisation p {versus.randomisation_p:.3g}, W/T/L {versus.wins}/{versus.ties}/"
+                       f"{versus.losses})")
             for fold, choice in enumerate(row.chosen, start=1):
                 click.echo(f"      fold {fold}: {choice}")
-        click.echo(f"frozen on all of {train.name}: {frozen.variant.label()} · {frozen.setting.label()} "
-                   f"(training mean {frozen.train_mean:.3f})")
+        click.echo(f"frozen ({frozen.method}): {frozen.variant.label()} · {frozen.setting.label()} "
+                   f"(mean on all of {train.name} {frozen.train_mean:.3f})")
         click.echo("  as DEFAULT_WEIGHTS: " + json.dumps(weights_literal(frozen.setting)))
         for dataset in held_out:
-            evaluations, comparisons = measure_held_out(dataset, full_ranker(dataset), frozen)
-            click.echo(f"held out, {dataset.name} ({len(next(iter(evaluations.values())).queries)} needs): " +
-                       " · ".join(f"{n} {e.mean('nDCG@10'):.3f}" for n, e in evaluations.items()))
+            evaluations, comparisons = measure_held_out(dataset, full_ranker(dataset), frozen, refits)
+            click.echo(f"held out, {dataset.name} ({len(next(iter(evaluations.values())).queries)} needs), nDCG@10:")
+            for name, evaluation in evaluations.items():
+                click.echo(f"  {name:<44} {evaluation.mean('nDCG@10'):.3f}")
             for c in comparisons:
                 click.echo(f"  {c.ranker} vs {c.baseline}: Δ {c.mean_difference:+.3f}, t-test p {c.t_test_p:.3g}, "
                            f"randomisation p {c.randomisation_p:.3g}, W/T/L {c.wins}/{c.ties}/{c.losses}")
@@ -178,8 +181,9 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
         sys.exit(2)
 
     def show(title: str, bands: list[Band]) -> None:
-        click.echo(f"{title}: " + " · ".join(f"{LABELS_ZH[b.strength]} {b.shown} shown, precision {b.precision:.2f}"
-                                             for b in bands))
+        relevant = sum(b.relevant for b in bands) or 1
+        click.echo(f"{title}: " + " · ".join(f"{LABELS_ZH[b.strength]} {b.shown} shown, precision {b.precision:.2f}, "
+                                             f"{b.relevant / relevant:.0%} of the relevant" for b in bands))
 
     with _full_rankers() as full_ranker:
         pool = FeaturePool(train, full_ranker(train))

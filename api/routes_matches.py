@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import select
@@ -68,9 +68,9 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
                  licence_available: bool = Query(False, description="Only patents with an open-licence offer."),
                  holder: str | None = Query(None, description="Holder name contains this text."),
                  include_inactive: bool = Query(False, description="Also lapsed and invalid patents."),
-                 min_strength: Literal["strong", "medium"] | None = Query(
-                     None, description="Only matches at least this strong (强匹配, or 强 and 中); the answer then "
-                                       "counts the matches of each strength, hidden ones included.")) -> MatchPage:
+                 min_strength: Annotated[Literal["strong", "medium"] | None, Query(
+                     description="Only matches at least this strong (强匹配, or 强 and 中); the answer then counts the "
+                                 "matches of each strength, hidden ones included.")] = None) -> MatchPage:
     """The need's ranked, explained patents, one page at a time, with optional filters (cluster, region, sleeping,
     open licence, holder, strength)."""
     need = get_need(db, need_id, who)

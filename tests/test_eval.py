@@ -157,8 +157,8 @@ def test_pool_tune_and_calibrate_on_a_training_set(small_set, tmp_path):
                                       "--folds", "4", "--associations", str(table)])
     assert tuned.exit_code == 0, tuned.output
     for line in ("small: 40 needs · 4-fold cross-validation by need", "query variant + grid search",
-                 "logistic (score)", "expansion cosine ≥ 0.97, 1 a word", "frozen on all of small:",
-                 "held out, small (40 needs): tuned", "tuned vs default: Δ", "default vs "):
+                 "logistic (score)", "expansion cosine ≥ 0.97, 1 a word", "frozen (",
+                 "held out, small (40 needs), nDCG@10:", "chosen vs default: Δ", "(not chosen)", "default vs "):
         assert line in tuned.output, line
     assert tuned.output.count("fold 4:") >= 3  # each cross-validated row says what every fold chose
 

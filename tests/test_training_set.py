@@ -112,12 +112,12 @@ def test_cross_validation_chooses_on_other_folds_and_scores_every_query_once():
 
 def test_query_rules_can_be_switched_for_a_measurement():
     need = "我公司位于常州，是一家电池企业。电池鼓包严重。预算50万元。"
-    assert "常州" not in prepare_query(need) and "预算" not in prepare_query(need)
+    assert "常州" in prepare_query(need) and "预算" not in prepare_query(need)
     with query_rules(()):
         assert "常州" in prepare_query(need) and "预算" in prepare_query(need)
-    with query_rules(("commercial",)):
-        assert "常州" in prepare_query(need) and "预算" not in prepare_query(need)
-    assert "常州" not in prepare_query(need)  # restored after the block
+    with query_rules(("commercial", "self_introduction")):
+        assert "常州" not in prepare_query(need) and "预算" not in prepare_query(need)
+    assert "常州" in prepare_query(need) and "预算" not in prepare_query(need)  # restored after the block
     with pytest.raises(ValueError, match="unknown query rules"), query_rules(("nonsense",)):
         pass
 
