@@ -10,6 +10,7 @@ import click
 from sqlalchemy import or_, select
 
 from data.settings import get_settings
+from matching.confidence import LABELS_ZH as STRENGTH_ZH
 from matching.loading import load_matcher, load_models  # noqa: F401  (their home; imported from here by older callers)
 
 
@@ -17,8 +18,9 @@ def match_lines(matches, explain: bool) -> list[str]:  # noqa: ANN001
     lines = []
     for rank, m in enumerate(matches, start=1):
         flags = "（沉睡）" if m.sleeping else ""
+        strength = f" {STRENGTH_ZH[m.strength]}" if m.strength else ""
         lines.append(f"{rank:>2}. {m.application_number}  {m.title}{flags}  — {'、'.join(m.holders)}  "
-                     f"[{m.score:.4f}]")
+                     f"[{m.score:.4f}{strength}]")
         if explain and m.explanation:
             lines.append(f"    {m.explanation.zh()}")
     return lines

@@ -124,15 +124,9 @@ def agree_command(pool_path: Path, judges: tuple[Path, ...], qrels_path: Path | 
 def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, associations: Path | None) -> None:
     """Choose query rules, fusion and weights by cross-validation on the training set, freeze the choice, then
     measure it on the held-out sets (nDCG@10, paired tests against the default and the best single signal)."""
-    from eval.dataset import DatasetError, load_dataset
     from eval.tuning import measure_held_out, paired, tune, weights_literal
 
-    try:
-        train = load_dataset(train_dir)
-        held_out = [load_dataset(d) for d in held_out_dirs]
-    except DatasetError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
+    train, held_out = _judged_sets(train_dir, held_out_dirs)
     with _full_rankers() as full_ranker:
         rows, frozen, refits = tune(train, full_ranker(train), folds, associations)
         default = rows[0]
@@ -170,15 +164,9 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
     the top 10 on held-out folds and on the held-out sets."""
     from eval.calibration import TOP, Band, cross_validate_bands, fit_calibration, judged_scores
     from eval.crossval import FeaturePool
-    from eval.dataset import DatasetError, load_dataset
     from matching.confidence import LABELS_ZH, STRENGTHS
 
-    try:
-        train = load_dataset(train_dir)
-        held_out = [load_dataset(d) for d in held_out_dirs]
-    except DatasetError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
+    train, held_out = _judged_sets(train_dir, held_out_dirs)
 
     def show(title: str, bands: list[Band]) -> None:
         relevant = sum(b.relevant for b in bands) or 1
@@ -201,6 +189,17 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
     if out:
         calibration.save(out)
         click.echo(f"→ {out}")
+
+
+def _judged_sets(train_dir: Path, held_out_dirs: tuple[Path, ...]) -> tuple[Dataset, list[Dataset]]:
+    """The training set and the held-out sets, or exit 2 naming the file that cannot be read."""
+    from eval.dataset import DatasetError, load_dataset
+
+    try:
+        return load_dataset(train_dir), [load_dataset(d) for d in held_out_dirs]
+    except DatasetError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
 
 
 @contextmanager

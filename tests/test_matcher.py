@@ -70,8 +70,9 @@ def test_cli_match_need(demo_db):
     assert result.exit_code == 0, result.output
     matches = json.loads(result.stdout)
     assert len(matches) == 3 and {"application_number", "score", "features", "explanation"} <= set(matches[0])
+    assert matches[0]["strength"] in ("strong", "medium", "weak")  # the shipped calibration fits the default
     text = runner.invoke(main, ["--db", demo_db, "match", "need", "--text", "储能电池主动均衡"])
-    assert text.exit_code == 0 and " 1. " in text.output
+    assert text.exit_code == 0 and " 1. " in text.output and "匹配]" in text.output
     assert runner.invoke(main, ["--db", demo_db, "match", "need", "XQ-404"]).exit_code == 2
     assert runner.invoke(main, ["--db", demo_db, "match", "need"]).exit_code == 2
 
