@@ -12,6 +12,8 @@ from data.jsonl import read_jsonl
 from indexer.sources import documents_from_beir
 from indexer.text import Document
 
+SHARED_DATA_ENV = "PATENT_MATCH_SHARED_DATA"  # the shared data's folder, when not ../shared/data beside the checkout
+
 
 class DatasetError(ValueError):
     """A judged set that cannot be evaluated as it stands; the message names the file and line."""
@@ -86,7 +88,7 @@ def corpus_file(path: Path) -> Path:
     if (path / "corpus.jsonl").exists() or not (path / "corpus.json").exists():
         return path / "corpus.jsonl"
     pointer = json.loads((path / "corpus.json").read_text(encoding="utf-8"))
-    shared = os.environ.get("PATENT_MATCH_SHARED_DATA")  # where tests and CI may put the shared data instead
+    shared = os.environ.get(SHARED_DATA_ENV)  # where tests and CI may put the shared data instead
     target = Path(shared) / pointer["shared"] if shared else (path / pointer["path"]).resolve()
     if not target.exists():
         raise DatasetError(f"{path / 'corpus.json'}: its corpus {target} is absent; this set is judged over the shared "

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from api.cli import main
 from eval.crossval import DEFAULT, FeaturePool, QueryFeatures, Setting, cross_validate_grid, folds_of, ndcg_at_k
-from eval.dataset import DatasetError, load_dataset
+from eval.dataset import SHARED_DATA_ENV, DatasetError, load_dataset
 from eval.metrics import evaluate
 from eval.training_set import JudgmentError, agreement, pool, read_grades, sample_sources, write_qrels
 from indexer.hits import Hit
@@ -128,13 +128,13 @@ def test_a_set_over_the_shared_corpus_names_it_when_absent(tmp_path, monkeypatch
     (folder / "queries.jsonl").write_text(json.dumps({"_id": "T1", "text": "漏液"}) + "\n", encoding="utf-8")
     (folder / "corpus.json").write_text(json.dumps({"path": "../nowhere/corpus.jsonl", "shared": "c.jsonl",
                                                     "documents": 1}), encoding="utf-8")
-    monkeypatch.delenv("PATENT_MATCH_SHARED_DATA", raising=False)
+    monkeypatch.delenv(SHARED_DATA_ENV, raising=False)
     with pytest.raises(DatasetError, match="its corpus .*nowhere.* is absent.*not redistributed"):
         load_dataset(folder)
-    shared = tmp_path / "shared"
+    shared = tmp_path / "elsewhere"
     shared.mkdir()
     (shared / "c.jsonl").write_text(json.dumps({"_id": "d1", "title": "t", "text": "电池"}) + "\n", encoding="utf-8")
-    monkeypatch.setenv("PATENT_MATCH_SHARED_DATA", str(shared))
+    monkeypatch.setenv(SHARED_DATA_ENV, str(shared))
     unjudged = load_dataset(folder, require_qrels=False)
     assert [d.doc_id for d in unjudged.corpus] == ["d1"] and unjudged.qrels == {}
     (folder / "corpus.json").write_text(json.dumps({"path": "x", "shared": "c.jsonl", "documents": 2}),
