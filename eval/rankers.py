@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from matching.features import PatentProfile
 from matching.ipc import IpcClassifier
 from matching.matcher import score_candidates
 from matching.profiles import Profiler
+from matching.query_adapter import QueryAdapter
 from matching.ranker import LinearRanker
 from matching.retrievers import (
     Bm25Retriever,
@@ -37,6 +39,7 @@ class RankerContext:
     ipc_model: IpcClassifier | None = None
     clusters: ClusterMap = field(default_factory=cluster_map)
     ranker: LinearRanker = field(default_factory=LinearRanker)
+    adapter: QueryAdapter | None = None  # the need-vector correction the dense retriever applies
 
 
 class FullRanker:
@@ -49,7 +52,8 @@ class FullRanker:
     def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None,
                  context: RankerContext) -> None:
         self.ranker = context.ranker
-        self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights)
+        self.index, self.encoder, self.cache, self.adapter = index, encoder, cache, context.adapter
+        self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, adapter=context.adapter)
         self.profiler = Profiler(context.clusters, context.ipc_model)
         inferred = self.profiler.infer_ipc([d.text for d in context.corpus])
         self.patents = {}
@@ -61,6 +65,14 @@ class FullRanker:
                 products={p.code: (p.confidence, p.evidence) for p in product_tags("", document.text)})
         for doc_id in set(index.ids.doc_ids) - set(self.patents):
             self.patents[doc_id] = PatentProfile(doc_id)
+
+    def with_adapter(self, adapter: QueryAdapter | None) -> FullRanker:
+        """The same ranker (profiles shared, not recomputed) with another need-vector correction."""
+        changed = copy.copy(self)
+        changed.adapter = adapter
+        changed.candidates = CandidateGenerator(self.index, self.encoder, self.cache, self.ranker.weights,
+                                                adapter=adapter)
+        return changed
 
     def search_queries(self, queries: Sequence[Query], k: int) -> list[list[Hit]]:
         candidate_lists = self.candidates.generate_many([q.text for q in queries])
@@ -84,12 +96,14 @@ RankerFactory = Callable[[LoadedIndex, Encoder, EmbeddingCache | None, RankerCon
 RANKERS: dict[str, tuple[str, RankerFactory]] = {
     "bm25": ("jieba-word BM25", lambda i, e, c, x: Bm25Retriever(i)),
     "char_tfidf": ("character 1–2-gram TF-IDF", lambda i, e, c, x: CharTfidfRetriever(i)),
-    "dense": ("dense (FAISS) with the configured encoder", lambda i, e, c, x: DenseRetriever(i, e, c)),
+    "dense": ("dense (FAISS) with the configured encoder and query adapter",
+              lambda i, e, c, x: DenseRetriever(i, e, c, adapter=x.adapter)),
     "hybrid": ("RRF of dense and character TF-IDF, k0 = 200",
-               lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c), CharTfidfRetriever(i)], name="hybrid")),
+               lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c, adapter=x.adapter), CharTfidfRetriever(i)],
+                                                  name="hybrid")),
     "hybrid_sum": ("weighted sum of min–max normalised dense and char_tfidf scores, k0 = 200",
-                   lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c), CharTfidfRetriever(i)], method="sum",
-                                                      name="hybrid_sum")),
+                   lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c, adapter=x.adapter),
+                                                       CharTfidfRetriever(i)], method="sum", name="hybrid_sum")),
     "full": ("the platform's linear ranker: weighted RRF of dense, character TF-IDF and BM25 plus IPC and "
              "cluster agreement (matching/ranker.py)", lambda i, e, c, x: FullRanker(i, e, c, x)),
 }

@@ -23,7 +23,7 @@ def evaluate_judged_set(dataset_dir: Path, rankers: list[str], split: str | None
     from indexer.store import IndexConfig
     from indexer.text import BEIR_VIEW
     from matching.clusters import cluster_map
-    from matching.loading import load_models
+    from matching.loading import load_adapter, load_models
     from matching.ranker import LinearRanker
 
     unknown = [r for r in rankers if r not in RANKERS]
@@ -33,10 +33,12 @@ def evaluate_judged_set(dataset_dir: Path, rankers: list[str], split: str | None
     ipc_model, ranker = load_models()
     if weights or fusion:
         ranker = LinearRanker({**ranker.weights, **(weights or {})}, "command line", fusion or ranker.fusion)
-    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker)
+    chosen_encoder = load_encoder(encoder or settings.encoder)
+    context = RankerContext(ipc_model=ipc_model, clusters=cluster_map(settings.cluster_scheme), ranker=ranker,
+                            adapter=load_adapter(chosen_encoder.id))
     cache = EmbeddingCache(settings.cache_path)
     try:
-        return run_evaluation(load_dataset(dataset_dir, split), rankers, load_encoder(encoder or settings.encoder),
+        return run_evaluation(load_dataset(dataset_dir, split), rankers, chosen_encoder,
                               cache, settings.home / "eval-indexes",
                               IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW),
                               allow_missing, relevant_grade, progress=progress, context=context)

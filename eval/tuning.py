@@ -143,8 +143,9 @@ def fixed(pool: FeaturePool, setting: Setting) -> CrossValidated:
 def tune(train: Dataset, train_ranker: FullRanker, folds: int = 5,
          table: Path | None = None) -> tuple[list[CrossValidated], Frozen, dict[str, Frozen]]:
     """Rows of cross-validated figures (the first is the default), the frozen choice, and every fitted method's
-    refit on all the training needs."""
-    pools = pools_by_variant(train, train_ranker, table)
+    refit on all the training needs. The query adapter is left out: it was fitted on these needs, so with it every
+    figure here would be in-sample (`patent-match models adapt` validates it, with the default weights)."""
+    pools = pools_by_variant(train, train_ranker.with_adapter(None), table)
     default_pool = pools[Variant()]
     settings = grid_settings()
     rows = [fixed(default_pool, DEFAULT)] + [fixed(default_pool, s) for s in SINGLE_SIGNALS.values()]
@@ -164,7 +165,8 @@ def measure_held_out(dataset: Dataset, ranker: FullRanker, frozen: Frozen,
                      refits: dict[str, Frozen]) -> tuple[dict[str, Evaluation], list[Comparison]]:
     """The frozen choice, the shipped default, each single signal, and (to show whether cross-validation
     predicted the held-out figure, not to choose again) every refit that was not chosen, on a set nobody
-    tuned on."""
+    tuned on; all without the query adapter, as the choices were made."""
+    ranker = ranker.with_adapter(None)
     pools: dict[Variant, FeaturePool] = {}
 
     def pool_for(variant: Variant) -> FeaturePool:

@@ -10,6 +10,7 @@ from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
 from indexer.store import LoadedIndex
 from matching.features import RETRIEVAL, rank_feature
+from matching.query_adapter import QueryAdapter
 from matching.retrievers import Bm25Retriever, CharTfidfRetriever, DenseRetriever, Retriever
 
 K0 = 200
@@ -42,9 +43,9 @@ class CandidateGenerator:
     """Runs the retrievers the ranker weighs (a zero-weight retriever is not run) to depth k0."""
 
     def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None,
-                 weights: Mapping[str, float], k0: int = K0) -> None:
+                 weights: Mapping[str, float], k0: int = K0, adapter: QueryAdapter | None = None) -> None:
         available: dict[str, Retriever] = {
-            "dense": DenseRetriever(index, encoder, cache), "char_tfidf": CharTfidfRetriever(index),
+            "dense": DenseRetriever(index, encoder, cache, adapter=adapter), "char_tfidf": CharTfidfRetriever(index),
             "bm25": Bm25Retriever(index),
         }
         self.retrievers = [r for name, r in available.items() if weights.get(name, 0.0) > 0]

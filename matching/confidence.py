@@ -18,10 +18,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from matching.features import RETRIEVAL
+
+if TYPE_CHECKING:
+    from matching.query_adapter import QueryAdapter
 
 RELEVANCE = (*RETRIEVAL, "ipc", "cluster", "effect", "product")
 STRONG_P, MEDIUM_P = 0.6, 0.3
@@ -41,10 +45,11 @@ class Calibration:
     weights: Mapping[str, float]  # the relevance weights the scores were computed with
     fusion: str
     source: str  # what it was fitted on
+    adapter: str = ""  # the query adapter's id the dense scores came through ("" for none)
 
-    def applies_to(self, weights: Mapping[str, float], fusion: str) -> bool:
-        return fusion == self.fusion and all(abs(weights.get(n, 0.0) - self.weights.get(n, 0.0)) < 1e-9
-                                             for n in RELEVANCE)
+    def applies_to(self, weights: Mapping[str, float], fusion: str, adapter: QueryAdapter | None = None) -> bool:
+        return fusion == self.fusion and (adapter.id if adapter else "") == self.adapter and \
+            all(abs(weights.get(n, 0.0) - self.weights.get(n, 0.0)) < 1e-9 for n in RELEVANCE)
 
     def strength(self, relevance: float) -> str:
         if relevance >= self.strong_from:
@@ -55,16 +60,18 @@ class Calibration:
         finite = {"strong_from": self.strong_from, "medium_from": self.medium_from}
         path.write_text(json.dumps({k: (None if math.isinf(v) else v) for k, v in finite.items()} | {
                                     "weights": {n: self.weights.get(n, 0.0) for n in RELEVANCE},
-                                    "fusion": self.fusion, "source": self.source, "strong_p": STRONG_P,
+                                    "fusion": self.fusion, "source": self.source, "adapter": self.adapter,
+                                    "strong_p": STRONG_P,
                                     "medium_p": MEDIUM_P}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = SHIPPED) -> Calibration | None:
+    def load(cls, path: Path | None = None) -> Calibration | None:
+        path = path or SHIPPED  # read when called, so a deployment (or a test) can point elsewhere
         if not path.exists():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         cutoffs = [math.inf if data[k] is None else float(data[k]) for k in ("strong_from", "medium_from")]
-        return cls(*cutoffs, data["weights"], data["fusion"], data["source"])
+        return cls(*cutoffs, data["weights"], data["fusion"], data["source"], data.get("adapter", ""))
 
 
 def fit_cutoffs(relevance: Sequence[float], relevant: Sequence[bool]) -> tuple[float, float]:

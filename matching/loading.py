@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from matching.ipc import IpcClassifier
     from matching.matcher import NeedMatcher
+    from matching.query_adapter import QueryAdapter
     from matching.ranker import LinearRanker
 
 
@@ -26,6 +27,25 @@ def load_models() -> tuple[IpcClassifier | None, LinearRanker]:
         else None
     ranker = LinearRanker.load(settings.ranker_path) if settings.ranker_path.exists() else LinearRanker()
     return ipc_model, ranker
+
+
+def load_adapter(encoder_id: str) -> QueryAdapter | None:
+    """The configured query adapter for this encoder: the shipped one by default (None when it was fitted in
+    another encoder's space), none, or one from a directory (`patent-match models adapt`)."""
+    from pathlib import Path
+
+    from matching.query_adapter import QueryAdapter, shipped_adapter
+
+    choice = get_settings().query_adapter
+    if choice == "none":
+        return None
+    if choice == "default":
+        return shipped_adapter(encoder_id)
+    adapter = QueryAdapter.load(Path(choice))
+    if adapter.encoder_id != encoder_id:
+        raise ValueError(f"查询向量校正 {choice} 是为编码器 {adapter.encoder_id} 训练的，当前编码器为 {encoder_id}；"
+                         "请重新训练（patent-match models adapt）或设置 PATENT_MATCH_QUERY_ADAPTER=none")
+    return adapter
 
 
 def load_matcher(engine: Engine) -> NeedMatcher:
@@ -44,4 +64,4 @@ def load_matcher(engine: Engine) -> NeedMatcher:
     index = load_index(settings.index_dir, encoder, config)
     ipc_model, ranker = load_models()
     return NeedMatcher(index, encoder, EmbeddingCache(settings.cache_path), cluster_map(settings.cluster_scheme),
-                       ipc_model, ranker)
+                       ipc_model, ranker, adapter=load_adapter(encoder.id))

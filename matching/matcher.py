@@ -40,6 +40,7 @@ from matching.features import (
 from matching.ipc import IpcClassifier
 from matching.profiles import ClusterEvidence, Profiler, active_offer, with_tags
 from matching.query import prepare_query
+from matching.query_adapter import QueryAdapter
 from matching.ranker import LinearRanker
 from matching.records import PatentRecord, legal_statuses, patent_records
 
@@ -126,21 +127,23 @@ def shared_tags(need: NeedProfile, patent: PatentProfile, products: bool = False
 class NeedMatcher:
     def __init__(self, index: LoadedIndex, encoder: Encoder, cache: EmbeddingCache | None, clusters: ClusterMap,
                  ipc_model: IpcClassifier | None = None, ranker: LinearRanker | None = None, k0: int = K0,
-                 today: dt.date | None = None, calibration: Calibration | None = None) -> None:
+                 today: dt.date | None = None, calibration: Calibration | None = None,
+                 adapter: QueryAdapter | None = None) -> None:
         self.index, self.encoder, self.cache, self.ranker, self.k0 = index, encoder, cache, ranker or LinearRanker(), k0
+        self.adapter = adapter
         calibration = calibration or Calibration.load()
         # Strength is claimed only under the weights it was fitted with (matching/confidence.py)
-        self.calibration = calibration if calibration and calibration.applies_to(self.ranker.weights,
-                                                                                 self.ranker.fusion) else None
+        fits = calibration and calibration.applies_to(self.ranker.weights, self.ranker.fusion, adapter)
+        self.calibration = calibration if fits else None
         self.profiler = Profiler(clusters, ipc_model)
-        self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0)
+        self.candidates = CandidateGenerator(index, encoder, cache, self.ranker.weights, k0, adapter)
         self.today = today or dt.date.today()
         self.index_lag: Callable[[], Staleness | None] = lambda: None  # the server sets its measurement
 
     def with_index(self, index: LoadedIndex) -> NeedMatcher:
         """The same matcher over a newer index (after an update): encoder, cache, models and ranker shared."""
         fresh = NeedMatcher(index, self.encoder, self.cache, self.profiler.clusters, self.profiler.ipc_model,
-                            self.ranker, self.k0, calibration=self.calibration)
+                            self.ranker, self.k0, calibration=self.calibration, adapter=self.adapter)
         fresh.index_lag = self.index_lag
         return fresh
 

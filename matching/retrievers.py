@@ -14,6 +14,7 @@ from indexer.store import LoadedIndex
 from matching.expansion import active_expander
 from matching.fusion import RRF_K, normalized_sum, reciprocal_rank_fusion
 from matching.query import prepare_query
+from matching.query_adapter import QueryAdapter
 
 
 class Retriever(Protocol):
@@ -68,6 +69,7 @@ class DenseRetriever:
     encoder: Encoder
     cache: EmbeddingCache | None = None
     name: str = "dense"
+    adapter: QueryAdapter | None = None  # applied to need vectors after the (raw) cache (matching/query_adapter.py)
 
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_many([query], k)[0]
@@ -76,6 +78,8 @@ class DenseRetriever:
         if not queries:
             return []
         vectors = embed_queries(self.encoder, [prepare_query(q) for q in queries], self.cache)
+        if self.adapter is not None:
+            vectors = self.adapter.apply(vectors)
         return self.index.dense_search(vectors, k)
 
 

@@ -25,6 +25,7 @@ from data.db import make_engine, upgrade
 from data.demo import demo_dir
 from data.settings import get_settings
 from indexer.text import Document, join_fields
+from tests.eval_support import small_graded_set, small_set  # noqa: F401  (the evaluation tests' judged sets)
 
 TODAY = dt.date(2026, 11, 21)
 # The shared public data (never copied into the repository): beside the checkout, or where

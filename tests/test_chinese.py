@@ -82,7 +82,7 @@ def _parameters(engine) -> dict[str, str]:  # noqa: ANN001
             "challenge_id": str(first[Challenge] or 999999), "deal_id": str(first[Transaction] or 999999),
             "interest_id": str(first[Interest] or 999999), "flag_id": str(first[AnomalyFlag] or 999999),
             "job_id": "999999", "name": "20261205", "kind": "patents", "fmt": "csv", "chart": "yearly",
-            "plot": "none.png"}
+            "plot": "none.png", "code": "suzhou_qiangqi"}  # a real programme: its page shows the rule files' text
 
 
 def test_every_enum_member_has_a_chinese_label():

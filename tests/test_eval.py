@@ -15,6 +15,7 @@ from eval.dataset import DatasetError, load_dataset
 from eval.metrics import QueryMismatch, default_relevant_grade, evaluate
 from eval.runs import read_trec, write_trec
 from indexer.hits import Hit
+from tests.eval_support import write_set
 
 QRELS = {"q1": {"d1": 2, "d2": 1, "d3": 0, "d4": 2}, "q2": {"d5": 1}, "q3": {"d6": 2}}
 RUN = {"q1": [Hit("d2", 4.0), Hit("d9", 3.0), Hit("d1", 2.0), Hit("d3", 1.0)],
@@ -78,25 +79,6 @@ def test_comparison_matches_scipy_and_counts_wins():
     assert 0 < c.randomisation_p <= 1
 
 
-def write_set(root, queries, qrels, corpus):
-    (root / "qrels").mkdir(parents=True)
-    (root / "corpus.jsonl").write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in corpus), "utf-8")
-    (root / "queries.jsonl").write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in queries), "utf-8")
-    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
-        f"{q}\t{d}\t{g}\n" for q, docs in qrels.items() for d, g in docs.items()), "utf-8")
-    return root
-
-
-@pytest.fixture
-def small_set(tmp_path, corpus):
-    """Forty demo patents; each query is a patent's first line (its title) with a need style."""
-    titles = [d.text.split(" ", 1)[0] for d in corpus]  # the view joins title and abstract with a space
-    documents = [{"_id": d.doc_id, "title": "", "text": d.text.split(" ", 1)[1]} for d in corpus]
-    queries = [{"_id": f"Q{i}", "text": title, "style": ("short", "long")[i % 2]} for i, title in enumerate(titles)]
-    qrels = {f"Q{i}": {d.doc_id: 1} for i, d in enumerate(corpus)}
-    return write_set(tmp_path / "small", queries, qrels, documents)
-
-
 def test_dataset_errors_name_the_file_and_line(tmp_path):
     root = write_set(tmp_path / "bad", [{"_id": "q", "text": "x"}], {"q": {"d": 1}}, [{"_id": "d", "text": "x"}])
     (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq\td\tgood\n", "utf-8")
@@ -135,13 +117,8 @@ def test_eval_run_refuses_unjudged_queries(small_set):
     assert json.loads(allowed.stdout)["queries"] == 40
 
 
-def test_pool_tune_and_calibrate_on_a_training_set(small_set, tmp_path):
-    # Graded like needs-train (0–4): each title's own abstract 4, the next patent judged and found irrelevant
-    lines = (small_set / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
-    rows = [line.split("\t") for line in lines[1:]]
-    graded = [f"{q}\t{d}\t4" for q, d, _ in rows] + [f"{q}\t{rows[(i + 1) % len(rows)][1]}\t0"
-                                                      for i, (q, _, _) in enumerate(rows)]
-    (small_set / "qrels" / "test.tsv").write_text("\n".join([lines[0], *graded]) + "\n", encoding="utf-8")
+def test_pool_tune_and_calibrate_on_a_training_set(small_graded_set, tmp_path):
+    small_set = small_graded_set
     unjudged = tmp_path / "unjudged"
     shutil.copytree(small_set, unjudged)
     shutil.rmtree(unjudged / "qrels")

@@ -36,6 +36,68 @@ def test_an_inventions_name_is_not_an_effect():
     assert patent_effects("本发明公开了一种安全带自动锁止装置，包括壳体和卷轴。") == []
 
 
+# Issue 21 item 6: each error pattern of the cue tagger, the issue's phrase and a near miss.
+# (sentence, code, tagged?)
+ERROR_PATTERNS = [
+    # 1. the name mask keeps the qualities before the name's last 的, and blanks the name itself
+    ("本实用新型提供了一种使用方便、握笔舒适的铅笔。", "E22", True),
+    ("本实用新型提供了一种使用方便、握笔舒适的铅笔。", "E28", True),
+    ("本实用新型提供了一种舒适型铅笔，包括笔杆。", "E28", False),
+    # 2. 氧化 only as a resistance, not as an ingredient or a reaction
+    ("该涂层具有优异的抗氧化性能。", "E17", True),
+    ("该镀层能够防止金属表面氧化。", "E17", True),
+    ("原料包括氧化锌10份。", "E17", False),
+    ("将甲醇氧化制备甲醛。", "E17", False),
+    ("加入抗氧化剂0.5份。", "E17", False),
+    # 3. cue words in method steps and part names are not effects
+    ("实现了对电池电压的实时监测。", "E15", True),
+    ("通过电压传感器实时监测电池的电压。", "E15", False),
+    ("对操作人员起到防护作用。", "E07", True),
+    ("所述壳体内设有静电防护元件。", "E07", False),
+    ("能够快速准确地定位故障。", "E15", True),
+    ("通过快速转动的摩擦片与导热块摩擦。", "E15", False),
+    ("通过快速转动的摩擦片与导热块摩擦。", "E16", False),
+    # 4. safety of communication or data is information security, not physical safety
+    ("保证了通信的安全。", "E25", True),
+    ("保证了通信的安全。", "E07", False),
+    ("保证了施工人员的安全。", "E07", True),
+    ("保证了施工人员的安全。", "E25", False),
+    # 5. adjective phrasings
+    ("该工艺污染小、环境友好。", "E05", True),
+    ("检测水体的污染程度。", "E05", False),
+    ("该材料具有更好的冲击性能。", "E08", True),
+    ("测试样品的冲击性能。", "E08", False),
+    ("制备方法简单。", "E21", True),
+    ("本发明还提供了该材料的制备方法。", "E21", False),
+    ("能够减轻患者疼痛。", "E28", True),
+    ("将药贴敷于患者疼痛部位。", "E28", False),
+    # 6. the heading that announces effects is not one
+    ("本发明具有如下有益效果：", "E23", False),
+    ("本发明具有良好的防治效果。", "E23", True),
+]
+
+
+@pytest.mark.parametrize(("sentence", "code", "tagged"), ERROR_PATTERNS)
+def test_known_error_patterns_of_the_cues(sentence: str, code: str, tagged: bool):
+    assert (code in {t.code for t in patent_effects(sentence)}) is tagged
+
+
+@pytest.mark.parametrize(("sentence", "code", "evidence"), [
+    # 7. after full-width → half-width normalisation a gap stops at , ; . as at ，；。
+    ("本装置增加了散热面积,使得设备的工作效率更高.", "E01", "使得设备的工作效率更高"),
+    ("本装置增加了散热面积；使得设备的工作效率更高。", "E01", "使得设备的工作效率更高"),
+    # near miss: a decimal point is not a full stop
+    ("该方法提高了2.5倍的处理效率.", "E01", "该方法提高了2.5倍的处理效率"),
+])
+def test_cue_gaps_stop_at_half_width_punctuation(sentence: str, code: str, evidence: str):
+    tags = {t.code: t for t in patent_effects(sentence)}
+    assert tags[code].evidence == evidence
+
+
+def test_a_boilerplate_heading_alone_has_no_effect():
+    assert patent_effects("本发明具有如下有益效果：") == []
+
+
 def test_needs_get_the_effects_they_ask_for():
     codes = {t.code for t in need_effects("我们的空压机能耗太高，电费压力大；设备噪音大，工人投诉。")}
     assert {"E04", "E10"} <= codes
@@ -69,8 +131,9 @@ def test_tagger_measured_against_the_gold_sample(shared_data: Path):
     # The gold sample ships (ids and labels only); the sentences it names are in the shared corpus.
     heldout = evaluate_effects(GOLD, shared_data / "patents" / "cn_patents.jsonl", "heldout")
     precision, recall, _ = heldout.micro()
-    # Floors a little under today's figures (docs/tagging.md): a cue change that hurts fails here.
-    assert heldout.sentences == 65 and precision >= 0.75 and recall >= 0.47
+    # Floors a little under today's figures (docs/tagging.md: P 0.776, R 0.513 on the 385 blind sentences): a cue
+    # change that hurts fails here.
+    assert heldout.sentences == 385 and precision >= 0.76 and recall >= 0.50
 
 
 def test_every_demo_patent_and_need_carries_three_kinds_of_tags(demo_db):

@@ -446,6 +446,35 @@ MESSAGES.update({  # 专利导航 (api/web/pages_navigation.py)
 })
 
 
+MESSAGES.update({  # 项目培育 (api/web/pages_programmes.py)
+    "nav.programmes": ("培育项目", "Programmes"), "programmes.title": ("培育项目", "Programmes"),
+    "programmes.intro": ("每个项目一份规则文件（JSON）：档次、申报条件和绩效指标逐条写明门槛与政策出处。",
+                         "One rules file (JSON) per programme: tiers, eligibility and KPIs, each criterion with its "
+                         "threshold and policy source."),
+    "programmes.unverified": ("{n} 条标准尚未与政策原文核对，门槛可能是占位值。",
+                              "{n} criteria are not yet checked against the policy text; thresholds may be "
+                              "placeholders."),
+    "programmes.missing": ("没有编号为“{code}”的项目，请从培育项目列表中选择。",
+                           "No programme “{code}”; choose one from the programme list."),
+    "programmes.tiers": ("档次：", "Tiers: "), "programmes.projects": ("项目：", "Projects: "),
+    "programmes.kpis": ("绩效指标：", "KPIs: "), "programmes.file": ("规则文件：", "Rules file: "),
+    "programmes.no_files": ("没有项目规则文件。", "No programme files."),
+    "programmes.year": ("年度", "Year"), "programmes.show": ("查看", "Show"),
+    "programmes.export": ("导出 XLSX", "Export XLSX"), "programmes.scope": ("统计范围：", "Scope: "),
+    "programmes.sme_note": ("您看到的是本单位的档次、申报资格和所缺条件。", "You see your own organisation's standing and "
+                            "what it lacks."),
+    "programmes.chart": ("档次与绩效指标逐年变化（虚线为目标）", "Tier and KPIs year on year (dashed: target)"),
+    "programmes.criteria_count": ("展开 {n} 条标准的逐项结果", "Show the {n} criterion results"),
+    "programmes.none_pool": ("该年度没有企业数据。", "No enterprise data for this year."),
+    "programmes.none_criteria": ("该年度没有企业数据。", "No enterprise data for this year."),
+    "programmes.none_movements": ("该年度没有企业数据。", "No enterprise data for this year."),
+    "programmes.none_close": ("没有只差一项即可达标的单位。", "Nobody is one criterion short."),
+    "programmes.none_kpis": ("本项目未设绩效指标，或该年度没有企业数据。", "No KPIs in this programme, or no data."),
+    "programmes.bad_year": ("年度须为 {first}–{last} 之间的整数（现为“{value}”）。",
+                            "The year must be a whole number from {first} to {last} (got “{value}”)."),
+    "programmes.bad_file": ("项目规则文件有误：{error}", "A programme rules file is invalid: {error}"),
+})
+
 def translator(lang: str) -> Callable[..., str]:
     index = 1 if lang == "en" else 0
 

@@ -42,6 +42,9 @@ def mount(app: FastAPI) -> None:
     app.include_router(pages_interests.router, prefix=PREFIX, include_in_schema=False)
     app.include_router(pages_help.router, prefix=PREFIX, include_in_schema=False)  # 帮助: the user guide
     app.include_router(pages_navigation.router, prefix=PREFIX, include_in_schema=False)  # 专利导航
+    from api.web import pages_programmes
+
+    app.include_router(pages_programmes.router, prefix=PREFIX, include_in_schema=False)  # 培育项目
     templates().env.globals["unread_notices"] = pages_interests.unread_notices  # the navigation's count
 
     @app.get("/", include_in_schema=False)

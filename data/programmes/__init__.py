@@ -6,7 +6,7 @@ are met), projects (eligibility criteria, funding tranches, an acceptance pass s
 growth over the year before) and, optionally, a rolling review (a tier moves down after N consecutive
 declining years). Each criterion names the indicator it reads (data/profiles.py INDICATORS), the comparison,
 the threshold and the policy sentence it comes from (`source`); a sentence not checked against the
-programme text says "unverified: …".
+programme text starts with UNVERIFIED ("未核对原文：…"), which the pages count and show.
 
 Evaluation reads an organisation's profile for a year: each criterion is met, not met or unknown (data
 missing), with the figure and the record it came from. Unknown never counts as met: a group with an unknown
@@ -27,6 +27,7 @@ from typing import Any
 from data.profiles import INDICATORS, Figure
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+UNVERIFIED = "未核对原文："  # how a criterion's source starts until it is checked against the policy text
 STATUS_LABELS = {MET: "符合", NOT_MET: "不符合", UNKNOWN: "未知（缺数据）"}
 OPS: dict[str, Callable[[Any, Any], bool]] = {">=": operator.ge, ">": operator.gt, "<=": operator.le,
                                               "<": operator.lt, "==": operator.eq}

@@ -4,8 +4,10 @@ Rules first: each class of the team's taxonomy (matching/reference/effects.tsv, 
 patterns for patents (an improvement verb with its object inside one clause: 降低…成本, 提高…精度,
 or a telling word: 节能, 耐磨) and cue patterns for needs (the complaint: 能耗太高 → 节能降耗). The
 invention's name (一种…) and field statements are masked first: a name such as 一种安全带 says what
-the patent is, not what it achieves. Every tag keeps the clause it came from as evidence.
-Measured against the team's gold sample: docs/tagging.md.
+the patent is, not what it achieves — but the qualities stated before its last 的 (一种使用方便、握笔
+舒适的铅笔) are benefits and stay visible. The heading 具有如下有益效果 is masked too. A cue's gap
+([^，。；,;.]) never crosses a clause, full-width or half-width. Every tag keeps the clause it came
+from as evidence. Measured against the team's gold sample: docs/tagging.md.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from typing import Protocol
 from matching.industries import _rows
 
 SENTENCE = re.compile(r"(?<=[。；;！？!?])")
-CLAUSE = re.compile(r"[，,；;。：:！？!?\n]")  # a need is its title and text joined by a newline
+# A need is its title and text joined by a newline; a half-width full stop ends a clause, a decimal
+# point does not.
+CLAUSE = re.compile(r"[，,；;。：:！？!?\n]|(?<!\d)\.(?!\d)")
 # "一种…" up to the next punctuation is the invention's name; "涉及…领域" is its field.
-_NAME = re.compile(r"一种[^，,。；;：:]*|涉及[^，,。；;]*(领域|技术)")
+_NAME = re.compile(r"一种[^，,。；;：:.]*|涉及[^，,。；;.]*(领域|技术)")
+# A decimal point (1.5倍) is not a full stop: the cues' gaps may cross it.
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+# Headings that announce effects without stating one: 具有如下有益效果, 本发明的技术效果是.
+_BOILERPLATE = re.compile(r"(有益|积极|技术)的?效果")
+# A cue of the first class inside a match of the second is the second's: 通信的安全 is data security.
+_YIELDS_TO = {"E07": "E25"}
 EVIDENCE_CHARS = 60
 
 
@@ -66,19 +76,45 @@ def _clause_at(sentence: str, position: int) -> str:
     return clause[:EVIDENCE_CHARS]
 
 
+def _blank(text: str) -> str:
+    return "□" * len(text)  # same length: positions still match
+
+
+def _mask_name(match: re.Match[str]) -> str:
+    name = match.group()
+    if not name.startswith("一种"):
+        return _blank(name)  # the field
+    qualities = name.rfind("的")  # 一种使用方便、握笔舒适的铅笔: the name is 铅笔, the rest are benefits
+    if qualities < 0:
+        return _blank(name)
+    return _blank("一种") + name[2:qualities + 1] + _blank(name[qualities + 1:])
+
+
 def mask_names(sentence: str) -> str:
-    return _NAME.sub(lambda m: "□" * len(m.group()), sentence)  # same length: positions still match
+    """The invention's name, its field and effect headings blanked, the qualities it claims kept."""
+    return _BOILERPLATE.sub(lambda m: _blank(m.group()), _NAME.sub(_mask_name, sentence))
+
+
+def _search(pattern: re.Pattern[str], masked: str, yields_to: re.Pattern[str] | None) -> re.Match[str] | None:
+    if yields_to is None:
+        return pattern.search(masked)
+    taken = [m.span() for m in yields_to.finditer(masked)]
+    return next((m for m in pattern.finditer(masked)
+                 if not any(start <= m.start() and m.end() <= end for start, end in taken)), None)
 
 
 def _tags(text: str, need: bool, model: EffectModel | None = None) -> list[EffectTag]:
     found: dict[str, EffectTag] = {}
     labels = effect_labels()
+    cues = {c.code: c.need_cues if need else c.patent_cues for c in effect_classes()}
     for number, sentence in enumerate(split_sentences(text)):
-        masked = sentence if need else mask_names(sentence)
+        kept = _DECIMAL.sub("·", sentence)  # same length: positions still match
+        masked = kept if need else mask_names(kept)
         for effect in effect_classes():
             if effect.code in found:  # the first evidence is kept
                 continue
-            match = (effect.need_cues if need else effect.patent_cues).search(masked)
+            yields_to = None if need or effect.code not in _YIELDS_TO else cues[_YIELDS_TO[effect.code]]
+            match = _search(cues[effect.code], masked, yields_to)
             if match:
                 found[effect.code] = EffectTag(effect.code, effect.label, _clause_at(sentence, match.start()),
                                                number)

@@ -21,7 +21,7 @@ from matching.tags.effects import need_effects, patent_effects
 from matching.tags.products import product_tags
 
 # Bump when a rule, table or formula changes what tags come out: every record is then retagged.
-TAGGER_VERSION = "1"
+TAGGER_VERSION = "2"  # 2: the effect cue fixes of 2026-12-05 (docs/tagging.md)
 SOURCES = {"given": TagSource.GIVEN, "mapped": TagSource.MAPPED, "inferred": TagSource.INFERRED,
            "declared": TagSource.DECLARED}
 

