@@ -23,16 +23,22 @@ from api.cli_trainset import _full_rankers, _judged_sets
 @click.option("--rank", default=8, show_default=True, type=click.IntRange(1, 128))
 @click.option("--steps", default=200, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--penalty", default=0.1, show_default=True, type=click.FloatRange(0, 100))
+@click.option("--anchor-weight", default=0.0, show_default=True, type=click.FloatRange(0, 100),
+              help="Weight of the patent-title anchors that keep non-need queries in place (0: none).")
+@click.option("--exclude-qrels", "exclude", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Patents these qrels judge are never anchors (e.g. title2abstract's, so it stays unseen).")
 def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Path | None, folds: int, rank: int,
-                  steps: int, penalty: float) -> None:
+                  steps: int, penalty: float, anchor_weight: float, exclude: tuple[Path, ...]) -> None:
     """Fit the need-vector correction on judged needs: cross-validated by need first (dense alone and the full
     ranker, without and with it), then fitted on all of them, then measured on the held-out sets."""
-    from eval.adapter_cv import DENSE_ALONE, adapter_data, adapter_rows, fit_on
+    from eval.adapter_cv import DENSE_ALONE, adapter_data, adapter_rows, anchor_check, fit_on
     from eval.crossval import DEFAULT, FeaturePool
+    from eval.dataset import load_qrels
     from eval.tuning import fixed, paired
     from matching.query_adapter import AdapterSettings
 
-    settings = AdapterSettings(rank=rank, steps=steps, penalty=penalty)
+    settings = AdapterSettings(rank=rank, steps=steps, penalty=penalty, anchor_weight=anchor_weight)
+    excluded = {d for path in exclude for docs in load_qrels(path).values() for d in docs}
     train, held_out = _judged_sets(train_dir, held_out_dirs)
     metrics: dict[str, float] = {}
 
@@ -45,13 +51,19 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
 
     with _full_rankers() as full_ranker:
         ranker = full_ranker(train)
-        rows = adapter_rows(train, ranker, folds, settings)
+        data = adapter_data(train, ranker, excluded)
+        rows = adapter_rows(train, ranker, data, folds, settings)
         judged = [q for q in train.queries if q in train.qrels]
         click.echo(f"{train.name}: {len(judged)} needs · {folds}-fold by need · nDCG@10")
         show(rows[0], rows[1], f"{train.name} ({folds}-fold)")
         show(rows[2], rows[3], f"{train.name} ({folds}-fold)")
-        adapter = fit_on(adapter_data(train, ranker), judged, ranker.encoder.id,
-                         f"{train.name}, {len(judged)} judged needs (patent-match models adapt)", settings)
+        adapter = fit_on(data, judged, ranker.encoder.id, f"{train.name}, {len(judged)} judged needs and "
+                         f"{len(data.anchor_rows)} title anchors (patent-match models adapt)", settings)
+        before, after = anchor_check(data, None), anchor_check(data, adapter)
+        click.echo(f"{len(data.check_rows)} held-out patent titles finding their own patent, dense MRR@10: "
+                   f"no adapter {before:.3f} · adapter {after:.3f}")
+        metrics.update({"held-out title anchors, dense MRR@10, no adapter": before,
+                        "held-out title anchors, dense MRR@10, adapter": after})
         for dataset in held_out:
             held = full_ranker(dataset)
             pools = [FeaturePool(dataset, held.with_adapter(a)) for a in (None, adapter)]

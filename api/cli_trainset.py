@@ -181,8 +181,8 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
         ranker = full_ranker(train)
         adapter = ranker.adapter
         # With a query adapter fitted on these needs, their scores come through adapters that did not see them
-        pool = out_of_fold(train, ranker, adapter_data(train, ranker), folds, adapter.settings) if adapter \
-            else FeaturePool(train, ranker)
+        pool = out_of_fold(train, ranker, adapter_data(train, ranker), folds, adapter.settings) \
+            if adapter else FeaturePool(train, ranker)
         show(f"{train.name}, {folds}-fold by need, top {TOP}", cross_validate_bands(pool, folds))
         calibration = fit_calibration(pool, f"{train.name}, {len(pool.qids)} needs (patent-match eval calibrate)",
                                       adapter=adapter)

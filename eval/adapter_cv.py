@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from data.jsonl import read_jsonl
 from eval.crossval import DEFAULT, CrossValidated, FeaturePool, Setting, folds_of
-from eval.dataset import Dataset
+from eval.dataset import Dataset, corpus_file
 from eval.metrics import default_relevant_grade
 from eval.rankers import FullRanker
 from indexer.embed import embed_documents, embed_queries
@@ -24,24 +25,39 @@ from matching.query_adapter import AdapterSettings, QueryAdapter, fit_adapter
 DENSE_ALONE = Setting({"dense": 1.0}, "score", "dense alone")
 
 
+ANCHORS, CHECK_ANCHORS = 1500, 1000  # titles fitted as anchors; titles held out to check them
+
+
 @dataclass(frozen=True)
 class AdapterData:
-    """Raw need vectors, the corpus's document vectors and each need's graded targets (document rows)."""
+    """Raw need vectors, the corpus's document vectors, each need's graded targets (document rows), and patent
+    titles with their own patent's row: some to fit as anchors, others held out to check the map leaves them."""
 
     qids: list[str]
     queries: np.ndarray
     documents: np.ndarray
     targets: list[dict[int, float]]
+    anchors: np.ndarray
+    anchor_rows: list[int]
+    check: np.ndarray
+    check_rows: list[int]
 
 
-def adapter_data(dataset: Dataset, ranker: FullRanker) -> AdapterData:
+def adapter_data(dataset: Dataset, ranker: FullRanker, exclude: set[str] = frozenset(), seed: int = 0) -> AdapterData:
+    """`exclude`: patents no anchor may be (those an evaluation set asks for by title, e.g. title2abstract's)."""
     qids = [q for q in dataset.queries if q in dataset.qrels]
     relevant = default_relevant_grade(dataset.qrels)
     queries = embed_queries(ranker.encoder, [prepare_query(dataset.queries[q].text) for q in qids], ranker.cache)
     documents, _ = embed_documents(ranker.encoder, [d.embed_text for d in dataset.corpus], ranker.cache)
     row = {d.doc_id: i for i, d in enumerate(dataset.corpus)}
     targets = [{row[d]: float(g) for d, g in dataset.qrels[q].items() if g >= relevant and d in row} for q in qids]
-    return AdapterData(qids, queries, documents, targets)
+    titles = {str(r["_id"]): str(r.get("title") or "") for _, r in read_jsonl(corpus_file(dataset.path))}
+    eligible = sorted(d for d, title in titles.items() if title and d in row and d not in exclude)
+    np.random.default_rng(seed).shuffle(eligible)
+    checked, fitted = eligible[:CHECK_ANCHORS], eligible[CHECK_ANCHORS:CHECK_ANCHORS + ANCHORS]
+    vectors = embed_queries(ranker.encoder, [prepare_query(titles[d]) for d in checked + fitted], ranker.cache)
+    return AdapterData(qids, queries, documents, targets, vectors[len(checked):], [row[d] for d in fitted],
+                       vectors[:len(checked)], [row[d] for d in checked])
 
 
 def fit_on(data: AdapterData, qids: Sequence[str], encoder_id: str, source: str,
@@ -49,7 +65,16 @@ def fit_on(data: AdapterData, qids: Sequence[str], encoder_id: str, source: str,
     chosen = set(qids)
     rows = [i for i, q in enumerate(data.qids) if q in chosen]
     targets = [data.targets[i] for i in rows]
-    return fit_adapter(data.queries[rows], data.documents, targets, encoder_id, source, settings)
+    return fit_adapter(data.queries[rows], data.documents, targets, encoder_id, source, settings, data.anchors,
+                       data.anchor_rows)
+
+
+def anchor_check(data: AdapterData, adapter: QueryAdapter | None) -> float:
+    """MRR@10 of the held-out titles finding their own patent by dense search: the map must leave them be."""
+    vectors = adapter.apply(data.check) if adapter else data.check
+    scores = vectors @ data.documents.T
+    ranks = [(scores[i] > scores[i, own]).sum() + 1 for i, own in enumerate(data.check_rows)]
+    return float(np.mean([1 / r if r <= 10 else 0.0 for r in ranks]))
 
 
 def out_of_fold(dataset: Dataset, ranker: FullRanker, data: AdapterData, folds: int = 5,
@@ -63,11 +88,11 @@ def out_of_fold(dataset: Dataset, ranker: FullRanker, data: AdapterData, folds: 
     return FeaturePool.merged(pools)
 
 
-def adapter_rows(dataset: Dataset, ranker: FullRanker, folds: int = 5,
+def adapter_rows(dataset: Dataset, ranker: FullRanker, data: AdapterData, folds: int = 5,
                  settings: AdapterSettings | None = None) -> list[CrossValidated]:
     """Without the adapter and with it (out of fold), for dense alone and the full ranker's default weights."""
     plain = FeaturePool(dataset, ranker.with_adapter(None))
-    adapted = out_of_fold(dataset, ranker, adapter_data(dataset, ranker), folds, settings)
+    adapted = out_of_fold(dataset, ranker, data, folds, settings)
     return [CrossValidated(f"{setting.name}{suffix}", pool.per_query(setting), [] if pool is plain else ["per fold"])
             for setting in (DENSE_ALONE, DEFAULT) for pool, suffix in ((plain, ", no adapter"),
                                                                      (adapted, ", adapter out of fold"))]

@@ -8,7 +8,11 @@ that from them:
 
 It is fitted on judged (need, patent) pairs. The loss is the softmax over every document vector of
 the corpus, with each need's relevant patents as the target distribution, weighted by their
-grade. An L2 penalty on A and B keeps the map near the identity. Only query vectors change:
+grade. An L2 penalty on A and B keeps the map near the identity. The map also moves queries that
+are not SME problem statements: short patent-like titles lose a little (title2abstract MRR@10
+−0.005). An optional second term (`anchor_weight`) pulls anchors, patent titles of the corpus, to
+their own patent. It was measured and is off by default (docs/matching.md): it halved the dense
+loss on titles but not the full ranker's, and cost the needs some of their gain. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
 map is applied after).
 
@@ -39,6 +43,7 @@ class AdapterSettings:
     temperature: float = 0.05
     learning_rate: float = 0.01
     seed: int = 0
+    anchor_weight: float = 0.0  # the anchors' loss term against the needs' (each a mean over its pairs); 0: none
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,10 @@ class QueryAdapter:
 
 def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,
                 targets: Sequence[Mapping[int, float]], encoder_id: str, source: str,
-                settings: AdapterSettings | None = None) -> QueryAdapter:
-    """`targets[i]` maps document rows to the grade of their relevance to need i (needs without one are skipped)."""
+                settings: AdapterSettings | None = None, anchor_vectors: np.ndarray | None = None,
+                anchor_rows: Sequence[int] = ()) -> QueryAdapter:
+    """`targets[i]` maps document rows to the grade of their relevance to need i (needs without one are skipped);
+    anchor i (a patent title's vector) has document row `anchor_rows[i]`, its own patent, as its target."""
     import torch
 
     settings = settings or AdapterSettings()
@@ -90,24 +97,35 @@ def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,
         raise ValueError("no judged need has a relevant patent: nothing to fit the adapter on")
     torch.manual_seed(settings.seed)
     dim = query_vectors.shape[1]
-    queries = torch.tensor(np.asarray(query_vectors, dtype=np.float32)[keep])
     documents = torch.tensor(np.asarray(document_vectors, dtype=np.float32))
-    target = torch.zeros(len(keep), len(documents))
-    for row, i in enumerate(keep):
-        for column, grade in targets[i].items():
-            target[row, column] = max(grade, 0.0)
-    target = target / target.sum(dim=1, keepdim=True)
+    terms = [(torch.tensor(np.asarray(query_vectors, dtype=np.float32)[keep]),
+              _target([targets[i] for i in keep], len(documents)), 1.0)]
+    if anchor_vectors is not None and len(anchor_rows):
+        terms.append((torch.tensor(np.asarray(anchor_vectors, dtype=np.float32)),
+                      _target([{r: 1.0} for r in anchor_rows], len(documents)), settings.anchor_weight))
     a = torch.nn.Parameter(torch.randn(dim, settings.rank) * 0.01)
     b = torch.nn.Parameter(torch.zeros(settings.rank, dim))
     optimizer = torch.optim.Adam([a, b], lr=settings.learning_rate)
     for _ in range(settings.steps):
-        adapted = torch.nn.functional.normalize(queries + queries @ a @ b, dim=-1)
-        log_p = torch.log_softmax(adapted @ documents.T / settings.temperature, dim=-1)
-        loss = -(target * log_p).sum(dim=1).mean() + settings.penalty * (a.pow(2).sum() + b.pow(2).sum())
+        loss = settings.penalty * (a.pow(2).sum() + b.pow(2).sum())
+        for queries, target, weight in terms:
+            adapted = torch.nn.functional.normalize(queries + queries @ a @ b, dim=-1)
+            log_p = torch.log_softmax(adapted @ documents.T / settings.temperature, dim=-1)
+            loss = loss - weight * (target * log_p).sum(dim=1).mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     return QueryAdapter(a.detach().numpy(), b.detach().numpy(), encoder_id, source, settings)
+
+
+def _target(rows: Sequence[Mapping[int, float]], documents: int):  # noqa: ANN202  (a torch tensor)
+    import torch
+
+    target = torch.zeros(len(rows), documents)
+    for row, grades in enumerate(rows):
+        for column, grade in grades.items():
+            target[row, column] = max(grade, 0.0)
+    return target / target.sum(dim=1, keepdim=True)
 
 
 def shipped_adapter(encoder_id: str) -> QueryAdapter | None:

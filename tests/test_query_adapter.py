@@ -86,10 +86,29 @@ def test_the_dense_retriever_searches_with_the_corrected_vector(tmp_path, corpus
 def test_models_adapt_cross_validates_then_fits(small_graded_set, tmp_path):
     result = CliRunner().invoke(main, ["models", "adapt", "--train", str(small_graded_set), "--held-out",
                                        str(small_graded_set), "--folds", "4", "--steps", "20",
+                                       "--exclude-qrels", str(small_graded_set / "qrels" / "test.tsv"),
                                        "--out", str(tmp_path / "adapter")])
     assert result.exit_code == 0, result.output
     for line in ("small: 40 needs · 4-fold by need", "dense alone, adapter out of fold", "default, no adapter",
-                 "held out, small:", "dense alone, adapter"):
+                 "held out, small:", "dense alone, adapter", "held-out patent titles finding their own patent"):
         assert line in result.output, line
     adapter = QueryAdapter.load(tmp_path / "adapter")
     assert adapter.settings.steps == 20 and any("4-fold" in k for k in adapter.metrics)
+
+
+def test_anchors_keep_title_like_queries_on_their_own_patent():
+    rng = np.random.default_rng(1)
+    documents = unit(rng.normal(size=(60, 16)))
+    queries = unit(documents[:30] + 0.1 * rng.normal(size=(30, 16)))
+    targets = [{(i + 30) % 60: 2.0} for i in range(30)]  # needs must move away from where they lie
+    anchors = unit(documents[30:] + 0.05 * rng.normal(size=(30, 16)))  # titles: must stay on their own patent
+    own = list(range(30, 60))
+
+    def kept(adapter: QueryAdapter) -> float:
+        return float(np.mean((adapter.apply(anchors) @ documents.T).argmax(axis=1) == np.array(own)))
+
+    settings = AdapterSettings(rank=16, steps=300, penalty=0.0, learning_rate=0.05)
+    free = fit_adapter(queries, documents, targets, "enc", "t", settings)
+    anchored = fit_adapter(queries, documents, targets, "enc", "t",
+                           AdapterSettings(**{**settings.__dict__, "anchor_weight": 1.0}), anchors, own)
+    assert kept(anchored) >= 0.9 and kept(anchored) > kept(free)
