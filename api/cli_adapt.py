@@ -31,7 +31,7 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
                   steps: int, penalty: float, anchor_weight: float, exclude: tuple[Path, ...]) -> None:
     """Fit the need-vector correction on judged needs: cross-validated by need first (dense alone and the full
     ranker, without and with it), then fitted on all of them, then measured on the held-out sets."""
-    from eval.adapter_cv import DENSE_ALONE, adapter_data, adapter_rows, anchor_check, fit_on
+    from eval.adapter_cv import ANCHORS, DENSE_ALONE, adapter_data, adapter_rows, anchor_check, fit_on
     from eval.crossval import DEFAULT, FeaturePool
     from eval.dataset import load_qrels
     from eval.tuning import fixed, paired
@@ -51,7 +51,7 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
 
     with _full_rankers() as full_ranker:
         ranker = full_ranker(train)
-        data = adapter_data(train, ranker, excluded)
+        data = adapter_data(train, ranker, excluded, anchors=ANCHORS if anchor_weight > 0 else 0)
         rows = adapter_rows(train, ranker, data, folds, settings)
         judged = [q for q in train.queries if q in train.qrels]
         click.echo(f"{train.name}: {len(judged)} needs · {folds}-fold by need · nDCG@10")

@@ -165,7 +165,7 @@ def tune_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, a
 def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: int, out: Path | None) -> None:
     """Fit the 强/中/弱 cut-offs of the default ranker on the training judgments; report each band's precision in
     the top 10 on held-out folds and on the held-out sets."""
-    from eval.adapter_cv import adapter_data, out_of_fold
+    from eval.adapter_cv import ANCHORS, adapter_data, out_of_fold
     from eval.calibration import TOP, Band, cross_validate_bands, fit_calibration, judged_scores
     from eval.crossval import FeaturePool
     from matching.confidence import LABELS_ZH, STRENGTHS
@@ -181,8 +181,12 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
         ranker = full_ranker(train)
         adapter = ranker.adapter
         # With a query adapter fitted on these needs, their scores come through adapters that did not see them
-        pool = out_of_fold(train, ranker, adapter_data(train, ranker), folds, adapter.settings) \
-            if adapter else FeaturePool(train, ranker)
+        if adapter:
+            anchors = ANCHORS if adapter.settings.anchor_weight > 0 else 0
+            pool = out_of_fold(train, ranker, adapter_data(train, ranker, anchors=anchors, checked=0), folds,
+                               adapter.settings)
+        else:
+            pool = FeaturePool(train, ranker)
         show(f"{train.name}, {folds}-fold by need, top {TOP}", cross_validate_bands(pool, folds))
         calibration = fit_calibration(pool, f"{train.name}, {len(pool.qids)} needs (patent-match eval calibrate)",
                                       adapter=adapter)

@@ -43,8 +43,11 @@ class AdapterData:
     check_rows: list[int]
 
 
-def adapter_data(dataset: Dataset, ranker: FullRanker, exclude: set[str] = frozenset(), seed: int = 0) -> AdapterData:
-    """`exclude`: patents no anchor may be (those an evaluation set asks for by title, e.g. title2abstract's)."""
+def adapter_data(dataset: Dataset, ranker: FullRanker, exclude: set[str] = frozenset(), seed: int = 0,
+                 anchors: int = ANCHORS, checked: int = CHECK_ANCHORS) -> AdapterData:
+    """`exclude`: patents no anchor may be (those an evaluation set asks for by title, e.g. title2abstract's).
+    `anchors` titles are fitted, `checked` more held out for anchor_check; each costs an encoding, so a caller
+    that fits no anchors or checks none asks for 0."""
     qids = [q for q in dataset.queries if q in dataset.qrels]
     relevant = default_relevant_grade(dataset.qrels)
     queries = embed_queries(ranker.encoder, [prepare_query(dataset.queries[q].text) for q in qids], ranker.cache)
@@ -54,7 +57,7 @@ def adapter_data(dataset: Dataset, ranker: FullRanker, exclude: set[str] = froze
     titles = {str(r["_id"]): str(r.get("title") or "") for _, r in read_jsonl(corpus_file(dataset.path))}
     eligible = sorted(d for d, title in titles.items() if title and d in row and d not in exclude)
     np.random.default_rng(seed).shuffle(eligible)
-    checked, fitted = eligible[:CHECK_ANCHORS], eligible[CHECK_ANCHORS:CHECK_ANCHORS + ANCHORS]
+    checked, fitted = eligible[:checked], eligible[checked:checked + anchors]
     vectors = embed_queries(ranker.encoder, [prepare_query(titles[d]) for d in checked + fitted], ranker.cache)
     return AdapterData(qids, queries, documents, targets, vectors[len(checked):], [row[d] for d in fitted],
                        vectors[:len(checked)], [row[d] for d in checked])

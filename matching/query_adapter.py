@@ -100,7 +100,7 @@ def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,
     documents = torch.tensor(np.asarray(document_vectors, dtype=np.float32))
     terms = [(torch.tensor(np.asarray(query_vectors, dtype=np.float32)[keep]),
               _target([targets[i] for i in keep], len(documents)), 1.0)]
-    if anchor_vectors is not None and len(anchor_rows):
+    if anchor_vectors is not None and len(anchor_rows) and settings.anchor_weight > 0:  # weight 0: no softmax to pay
         terms.append((torch.tensor(np.asarray(anchor_vectors, dtype=np.float32)),
                       _target([{r: 1.0} for r in anchor_rows], len(documents)), settings.anchor_weight))
     a = torch.nn.Parameter(torch.randn(dim, settings.rank) * 0.01)
