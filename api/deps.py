@@ -80,39 +80,48 @@ def require(*gates: str | Role):  # noqa: ANN201
 
 def load_matcher_into(app) -> None:  # noqa: ANN001
     """Load the need → patent matcher once per process (`patent-match serve` does it before listening)."""
+    from data.settings import get_settings
     from indexer.freshness import generation
     from matching.loading import load_matcher
 
+    before = generation(get_settings().index_dir)  # read first: an index swapped in during the load is newer
     loaded = load_matcher(app.state.engine)
-    app.state.index_generation = generation(loaded.index.directory)
+    now = generation(loaded.index.directory)
+    app.state.index_generation = now if now == before else before  # not the one loaded: the watch loads it
     make_ready(loaded, app.state.engine)
     app.state.matcher = loaded
 
 
-def refresh_matcher(app, changed_only: bool = True) -> None:  # noqa: ANN001
+def refresh_matcher(app, changed_only: bool = True, wait: bool = True) -> bool:  # noqa: ANN001
     """The loaded matcher over the index now on disk, after an update swapped a new one in (this process's
-    background update, another worker's, or `patent-match index update`). The encoder, models and ranker are
-    kept; a match already running finishes on the matcher it started with. Not loaded yet: nothing to do."""
+    background update, another worker's or replica's, or `patent-match index update`). The encoder, models and
+    ranker are kept; a match already running finishes on the matcher it started with. True: a new one is served.
+    Nothing loaded yet, no newer index, or (wait=False) an update writing it now: False. A failed load raises and
+    leaves the old matcher in place."""
+    from api.index_watch import index_reading
     from indexer.freshness import generation
     from indexer.store import IndexConfig, load_index
 
-    with _RELOAD:  # the background update and a request may both notice the new index
+    with _RELOAD:  # the background update, the index watch and a request may all notice the new index
         old = app.state.matcher
         if old is None:
-            return
-        now = generation(old.index.directory)
-        if now is None or (changed_only and now == getattr(app.state, "index_generation", None)):
-            return
-        config = getattr(app.state, "index_config", None) or IndexConfig()
-        fresh = old.with_index(load_index(old.index.directory, old.encoder, config))
-        frozen = gc.get_freeze_count() > 0  # make_ready froze the old one: let its cycles go, freeze the new
-        make_ready(fresh, app.state.engine, freeze=False)
-        app.state.matcher, app.state.index_generation = fresh, now
+            return False
+        directory = old.index.directory
+        with index_reading(directory, wait) as free:  # no update swaps the directory while its files are read
+            now = generation(directory)
+            if not free or now is None or (changed_only and now == getattr(app.state, "index_generation", None)):
+                return False
+            config = getattr(app.state, "index_config", None) or IndexConfig()
+            fresh = old.with_index(load_index(directory, old.encoder, config))
+            frozen = gc.get_freeze_count() > 0  # make_ready froze the old one: let its cycles go, freeze the new
+            make_ready(fresh, app.state.engine, freeze=False)
+        app.state.matcher, app.state.index_generation = fresh, now  # one assignment each: requests see old or new
         del old
         if frozen:
             gc.unfreeze()
             gc.collect()
             gc.freeze()
+    return True
 
 
 def make_ready(need_matcher, engine, freeze: bool = True) -> None:  # noqa: ANN001
@@ -140,8 +149,11 @@ def matcher(request: Request):  # noqa: ANN201
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the search index is not ready: {exc}") from None
     elif getattr(state, "index_generation", None) is None:  # set from outside (tests): this is its generation
         state.index_generation = generation(state.matcher.index.directory)
-    elif generation(state.matcher.index.directory) not in (None, state.index_generation):  # one stat call
-        refresh_matcher(request.app)  # another process swapped a new index in
+    elif getattr(state, "index_watch", None) is None and \
+            generation(state.matcher.index.directory) not in (None, state.index_generation):  # one stat call
+        # another process swapped a new index in (served apps leave this to their watch); not while an update
+        # holds the index: this request goes on with the matcher it has, a later one loads the new index
+        refresh_matcher(request.app, wait=False)
     found = state.matcher
     freshness = getattr(state, "freshness", None)
     if freshness is not None:

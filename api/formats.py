@@ -9,9 +9,11 @@ _TYPES = {
     "amount": "amount in 元; a header with (万元) or (亿元) sets the unit", "int": "whole number",
     "bool": "是/否, yes/no, 1/0", "enum": "one of", "enums": "a list (separated by ;) of",
     "ipc": "one IPC code", "ipc_list": "IPC codes separated by ; , | or 、",
-    "application_number": "CN application number, check digit verified",
+    "application_number": "CN application number (check digit verified) or a foreign one with its office code "
+                          "(US17123456)",
     "application_numbers": "application numbers separated by ;",
-    "publication_number": "CN publication number", "names": "names separated by ; or 、",
+    "publication_number": "CN publication number, or a foreign one (US11234567B2)",
+    "names": "names separated by ; or 、",
     "ratio": "rate, 5% or 0.05", "credit_code": "18-character unified social credit code",
     "legal_status": "有效 / 审中 / 失效 / 无效 and export variants",
 }

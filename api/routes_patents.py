@@ -40,8 +40,10 @@ def patent_filters(
                                                        "accept today; false: only those without."),
         holder: str | None = Query(None, max_length=200, description="A holder's name contains this text."),
         holder_id: int | None = Query(None, ge=1, le=2_147_483_647, description="Held by this organisation."),
-        status_: LegalStatus | None = Query(None, alias="status", description="Legal status.")) -> PatentFilters:
-    return PatentFilters(q, cluster, effect, product, field, sleeping, licence, holder, holder_id, status_)
+        status_: LegalStatus | None = Query(None, alias="status", description="Legal status."),
+        topic: str | None = Query(None, max_length=40, description="Learned topic code (T03; patent-match navigate "
+                                                                   "topics fit).")) -> PatentFilters:
+    return PatentFilters(q, cluster, effect, product, field, sleeping, licence, holder, holder_id, status_, topic)
 
 
 @router.get("", response_model=PatentPageOut, summary="Search patents",

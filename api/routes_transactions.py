@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api.audit import actor, snapshot
@@ -67,14 +68,9 @@ def record(body: TransactionIn, response: Response, who: Principal = Depends(rec
     """Record a transfer, licence, equity contribution or pledge under the rules of data/deals.py; an Idempotency-Key
     makes retries safe."""
     digest = hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()
-    if idempotency_key:
-        earlier = db.scalar(select(Transaction).where(Transaction.idempotency_key == idempotency_key)
-                            .options(selectinload(Transaction.patents)))
-        if earlier is not None:
-            if earlier.request_digest != digest:
-                raise HTTPException(status.HTTP_409_CONFLICT, "Idempotency-Key was used for a different request")
-            response.status_code = status.HTTP_200_OK
-            return _out(earlier)
+    earlier = _recorded(db, idempotency_key)
+    if earlier is not None:
+        return _replayed(earlier, digest, response)
     patents = db.scalars(select(Patent).where(Patent.application_number.in_(body.application_numbers))).all()
     unknown = sorted(set(body.application_numbers) - {p.application_number for p in patents})
     if unknown:
@@ -89,12 +85,35 @@ def record(body: TransactionIn, response: Response, who: Principal = Depends(rec
     deal.from_org, deal.to_org = db.get(Organization, body.from_org_id), db.get(Organization, body.to_org_id)
     try:
         deals.record(db, deal, today(), actor(who))
+        _audit(db, who, "create", deal, None)
+        db.commit()
     except deals.DealRefused as exc:
         db.rollback()
         raise refused(exc) from None
-    _audit(db, who, "create", deal, None)
-    db.commit()
+    except IntegrityError:
+        # The same key sent again while the first request was running, through this process or another replica:
+        # the database's unique key let one of them in; this one answers with that deal, as a later retry would.
+        db.rollback()
+        earlier = _recorded(db, idempotency_key)
+        if earlier is None:
+            raise
+        return _replayed(earlier, digest, response)
     return _out(deal)
+
+
+def _recorded(db: Session, idempotency_key: str | None) -> Transaction | None:
+    if not idempotency_key:
+        return None
+    return db.scalar(select(Transaction).where(Transaction.idempotency_key == idempotency_key)
+                     .options(selectinload(Transaction.patents)))
+
+
+def _replayed(earlier: Transaction, digest: str, response: Response) -> TransactionOut:
+    """A retry's answer: the deal its key recorded (200), or 409 when the key came with a different request."""
+    if earlier.request_digest != digest:
+        raise HTTPException(status.HTTP_409_CONFLICT, "Idempotency-Key was used for a different request")
+    response.status_code = status.HTTP_200_OK
+    return _out(earlier)
 
 
 @router.patch("/transactions/{deal_id}", response_model=TransactionOut, responses=ERRORS, summary="Update a deal")

@@ -2,9 +2,10 @@
 
 Builds a synthetic SQLite database from the demo's shape: the demo's organisations, N patents in one cluster
 with main IPC codes drawn from 40 main groups, 1–3 effect tags each, holders, open-licence offers, sleeping
-flags, deals and tagged needs; then times `resolve` + `analyse` (the SQL) and the files (charts, HTML, XLSX).
+flags, deals and tagged needs (with --subfields topics also one of 20 topic tags each); then times `resolve` +
+`analyse` (the SQL) and the files (charts, HTML, XLSX), with IPC main groups or topics as the sub-fields.
 
-    python -m bench.navigation [--patents 5000] [--runs 3] [--out /tmp/nav-bench]
+    python -m bench.navigation [--patents 5000] [--runs 3] [--subfields ipc|topics] [--out /tmp/nav-bench]
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ CITIES = [("南京", "江苏省"), ("苏州", "江苏省"), ("南通", "江苏�
 GROUPS = [f"{sub} {g}" for sub in ("H02J", "H01M", "H02M", "H02S", "G01R") for g in (1, 3, 7, 9, 13, 15, 31, 50)]
 
 
-def build(url: str, patents: int, seed: int = 0) -> None:
+def build(url: str, patents: int, seed: int = 0, topics: bool = False) -> None:
     rng = random.Random(seed)
     engine = make_engine(url)
     upgrade(engine)
@@ -84,6 +85,11 @@ def build(url: str, patents: int, seed: int = 0) -> None:
                                           "role": HolderRole.PATENTEE, "position": 0} for p, _ in ids])
         tags = [{"entity": TagEntity.PATENT, "entity_id": p, "dimension": TagDimension.CLUSTER, "code": CLUSTER,
                  "label": CLUSTER, "confidence": 1.0, "source": TagSource.MAPPED, "evidence": ""} for p, _ in ids]
+        if topics:  # a learned topic each, as `navigate topics fit` stores them
+            names = [(f"T{k:02d}", f"主题词{k}、储能{k}") for k in range(1, 21)]
+            tags += [{"entity": TagEntity.PATENT, "entity_id": p, "dimension": TagDimension.TOPIC, "code": code,
+                      "label": name, "confidence": 0.6, "source": TagSource.INFERRED, "evidence": "bench"}
+                     for (p, _), (code, name) in zip(ids, (rng.choice(names) for _ in ids), strict=True)]
         for p, _ in ids:
             for code, name in rng.sample(effects, rng.randrange(1, 4)):
                 tags.append({"entity": TagEntity.PATENT, "entity_id": p, "dimension": TagDimension.EFFECT,
@@ -114,26 +120,29 @@ def main() -> None:
     parser.add_argument("--patents", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nav-bench")
+    parser.add_argument("--subfields", choices=("ipc", "topics"), default="ipc")
     args = parser.parse_args()
     from api.navigation_report import write_report
-    from matching.landscape import Selection, analyse
+    from matching.landscape import Selection, SubFields, analyse
     from matching.landscape.selection import resolve
 
     args.out.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{args.out / 'bench.db'}"
     (args.out / "bench.db").unlink(missing_ok=True)
     started = time.perf_counter()
-    build(url, args.patents)
+    build(url, args.patents, topics=args.subfields == "topics")
     print(f"built {args.patents} patents in {time.perf_counter() - started:.1f} s")
     engine = make_engine(url)
     for run in range(args.runs):
         t0 = time.perf_counter()
         with transaction(engine) as s:
-            found = analyse(s, resolve(s, Selection(cluster=CLUSTER)), dt.date(2026, 12, 5))
+            found = analyse(s, resolve(s, Selection(cluster=CLUSTER)), dt.date(2026, 12, 5),
+                            sub=SubFields(args.subfields))
         t1 = time.perf_counter()
         write_report(found, args.out / "report")
         t2 = time.perf_counter()
-        print(f"run {run + 1}: {found.patents} patents — SQL views {t1 - t0:.2f} s, charts+HTML+XLSX {t2 - t1:.2f} s, "
+        print(f"run {run + 1} ({args.subfields}): {found.patents} patents — SQL views {t1 - t0:.2f} s, "
+              f"charts+HTML+XLSX {t2 - t1:.2f} s, "
               f"total {t2 - t0:.2f} s")
 
 

@@ -154,6 +154,7 @@ class TagDimension(StrEnum):
     CLUSTER = "cluster"  # technical field: provincial industry cluster
     EFFECT = "effect"  # technical effect (技术功效)
     PRODUCT = "product"  # product category (产品类别)
+    TOPIC = "topic"  # technical sub-field: a learned topic (matching/landscape/topics.py)
 
 
 class TagSource(StrEnum):
@@ -236,7 +237,7 @@ LABELS: dict[type[StrEnum], dict[str, StrEnum]] = {
     TagEntity: {"专利": TagEntity.PATENT, "需求": TagEntity.NEED},
     TagDimension: {"IPC 分类": TagDimension.IPC, "战略性新兴产业": TagDimension.SEI,
                    "产业集群": TagDimension.CLUSTER, "技术功效": TagDimension.EFFECT,
-                   "产品类别": TagDimension.PRODUCT},
+                   "产品类别": TagDimension.PRODUCT, "学习主题": TagDimension.TOPIC},
     TagSource: {"原始著录": TagSource.GIVEN, "对照表映射": TagSource.MAPPED, "模型推断": TagSource.INFERRED,
                 "企业申报": TagSource.DECLARED, "文本抽取": TagSource.EXTRACTED},
     FlagStatus: {"待审查": FlagStatus.OPEN, "已确认异常": FlagStatus.CONFIRMED, "已排除": FlagStatus.DISMISSED},

@@ -116,6 +116,12 @@ class Patent(Timestamped, Base):
     right_suspended: Mapped[bool] = mapped_column(Boolean, default=False)  # 中止
     annual_fee_paid_until: Mapped[dt.date | None] = mapped_column(Date)
     has_evaluation_report: Mapped[bool] = mapped_column(Boolean, default=False)  # 专利权评价报告
+    # PCT and foreign filings (programme indicators, data/profiles.py). A row is a Chinese patent (CN) or a
+    # foreign one, numbered with its office's code (US17123456). `family_reported`: the row was imported with a
+    # 国别 or PCT申请号 cell (a worldwide export), so a blank PCT number means none was filed (0014).
+    jurisdiction: Mapped[str] = mapped_column(String(2), default="CN")  # 国别/受理局
+    pct_number: Mapped[str | None] = mapped_column(String(24))  # PCT申请号, e.g. PCT/CN2024/123456
+    family_reported: Mapped[bool] = mapped_column(Boolean, default=False)
     # Sleeping-patent (沉睡专利) verdict of the last detection run, with its reason.
     is_sleeping: Mapped[bool] = mapped_column(Boolean, default=False)
     sleeping_reason: Mapped[str | None] = mapped_column(Text)

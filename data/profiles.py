@@ -9,11 +9,18 @@ Two kinds of figure, each with the record it comes from:
   filed and inventions granted in the year, inventions granted up to the year's end, and patents put to use
   (an implementation running in the year, a licence in force in it, or a transfer out signed in it).
 
+The counts above read Chinese patents only (国别 CN). PCT and foreign figures come from the same records:
+a row may be a foreign patent (国别 US, EP …, numbered by its office) and a row may carry the PCT application
+it belongs to (PCT申请号). PCT applications in a year are the distinct PCT numbers of that year on the
+organisation's patents; foreign inventions held, filed and granted are its foreign rows. Both are known only
+when every patent record of the organisation came from an export stating its family (a 国别 or PCT申请号
+cell, `Patent.family_reported`): a CNIPA-only export says nothing about filings abroad, so an organisation
+with any such record, or none at all, has these figures unknown, never 0. `family_size` is no substitute:
+a Chinese family can be an invention and a utility model filed the same day, or divisionals.
+
 What the records cannot tell stays unknown, and says why:
 
-- foreign patents and PCT applications: a patent row is a Chinese application; `family_size` counts the
-  family, but a Chinese family can be an invention and a utility model filed the same day, or divisionals,
-  so a family larger than one does not show a foreign filing.
+- a PCT application with no patent row to carry it (filed first at WIPO, not yet in any national phase);
 - a patent's legal status is today's, with no lapse date: one that has lapsed since is counted as not in
   force in earlier years too. The counts are therefore comparable from year to year, which the rolling
   review needs, but can be lower than the year's official figure.
@@ -31,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from data.enterprise import FIGURE_FIELDS
 from data.enums import DealStatus, LegalStatus, PatentType, TransactionKind
+from data.imports.values import pct_year
 from data.models import (
     EnterpriseYear,
     Implementation,
@@ -57,7 +65,8 @@ INDICATORS: dict[str, str] = {
     "specialized": "专精特新", "ip_certified": "知识产权管理规范贯标", "dishonest": "严重失信",
     "abnormal_applications": "非正常申请（件）",
     "effective_inventions": "有效发明专利（件）", "effective_patents": "有效专利（件）",
-    "foreign_inventions": "境外有效发明专利（件）", "invention_applications": "发明专利申请（件）",
+    "foreign_inventions": "境外有效发明专利（件）", "foreign_applications": "境外发明专利申请（件）",
+    "foreign_grants": "境外发明专利授权（件）", "invention_applications": "发明专利申请（件）",
     "pct_applications": "PCT 国际专利申请（件）", "invention_grants": "发明专利授权（件）",
     "cumulative_invention_grants": "累计授权发明专利（件）", "implemented_patents": "实施运用专利（件）",
     "implementation_rate": "专利实施运用率", "grant_rate": "发明专利授权率",
@@ -124,9 +133,43 @@ def _used(session: Session, org: Organization, patents: Iterable[Patent], start:
     return used
 
 
+def _family(org: Organization, everything: list[Patent], year: int) -> dict[str, Figure]:
+    """PCT and foreign figures; unknown unless every record of the organisation states its family."""
+    end = dt.date(year, 12, 31)
+    everything = [p for p in everything if p.application_date <= end]  # a later filing cannot change the year
+    unreported = sorted(p.application_number for p in everything if not p.family_reported)
+    if not everything or unreported:
+        why = (f"{_listed(unreported)} 的导入文件无国别/PCT申请号，无从得知其 PCT 及境外申请" if unreported
+               else f"截至 {end} 平台没有该单位的专利记录")
+        return {name: Figure(None, why) for name in
+                ("pct_applications", "foreign_inventions", "foreign_applications", "foreign_grants")}
+    abroad = [p for p in everything if p.jurisdiction != "CN" and p.patent_type is PatentType.INVENTION]
+    held = [p for p in abroad if _in_force(p, end) and _held(p, org.id, end)]
+    filed = [p for p in abroad if p.application_date.year == year and _held(p, org.id, p.application_date)]
+    granted = [p for p in abroad if p.grant_date is not None and p.grant_date.year == year
+               and _held(p, org.id, p.grant_date)]
+    pct: dict[str, list[str]] = {}
+    for p in everything:  # one PCT application can carry several rows (an invention and a utility model)
+        if p.pct_number and pct_year(p.pct_number) == year and _held(p, org.id, p.application_date):
+            pct.setdefault(p.pct_number, []).append(p.application_number)
+    records = "平台专利记录（含国别、PCT申请号）"
+    shown = [f"{number}（{'、'.join(rows)}）" for number, rows in sorted(pct.items())]
+    return {
+        "pct_applications": Figure(len(pct), f"{records}：{year} 年 PCT 申请 {_listed(shown)}"),
+        "foreign_inventions": Figure(len(held), f"{records}，{end} 有效：{_listed(_numbers(held))}"),
+        "foreign_applications": Figure(len(filed), f"{records}，{year} 年申请：{_listed(_numbers(filed))}"),
+        "foreign_grants": Figure(len(granted), f"{records}，{year} 年授权：{_listed(_numbers(granted))}"),
+    }
+
+
+def _numbers(rows: Iterable[Patent]) -> list[str]:
+    return sorted(p.application_number for p in rows)
+
+
 def _counted(session: Session, org: Organization, year: int) -> dict[str, Figure]:
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    patents = _candidates(session, org)
+    everything = _candidates(session, org)
+    patents = [p for p in everything if p.jurisdiction == "CN"]  # foreign rows count in _family only
     inventions = [p for p in patents if p.patent_type is PatentType.INVENTION]
     effective = [p for p in patents if _in_force(p, end) and _held(p, org.id, end)]
     effective_inv = [p for p in effective if p.patent_type is PatentType.INVENTION]
@@ -151,9 +194,7 @@ def _counted(session: Session, org: Organization, year: int) -> dict[str, Figure
         "cumulative_invention_grants": Figure(len(granted_by), f"截至 {end} 授权：{numbers(granted_by)}"),
         "implemented_patents": Figure(len(used), f"{year} 年实施、许可或转让："
                                                  f"{numbers(p for p in patents if p.id in used)}"),
-        "foreign_inventions": Figure(None, "平台专利记录只有中国专利，无法得知境外专利（同族数量不能说明有境外申请）"),
-        "pct_applications": Figure(None, "平台专利记录不含 PCT 申请"),
-    }
+    } | _family(org, everything, year)
     found["implementation_rate"] = (
         Figure((Decimal(len(used)) / base).quantize(Decimal("0.0001")), f"{len(used)} / {base}（实施运用 / 年末有效"
                                                                          "及当年转出的专利）")

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     query_adapter: str = Field(default="default", description="Correction of need vectors (matching/query_adapter.py): "
                                "'default' (the shipped one, for the encoder it was fitted in), 'none', or a directory")
     cluster_scheme: str = Field(default="jiangsu", description="Provincial industry-cluster table")
+    ipc_scheme: Path | None = Field(default=None, description="The full Chinese IPC scheme (TSV: code, level, "
+                                     "title_zh; e.g. the shared data's ipc/ipc_zh.tsv) so main groups show their own "
+                                     "title; unset: the shipped subclass titles only (data/ipc_scheme.py)")
+    topic_model: Path | None = Field(default=None, description="A fitted topic model (patent-match navigate topics "
+                                     "fit); default: `home`/models/topics")
     ann_factory: str | None = Field(default=None, description="FAISS factory string; default chosen by size")
     ann_nprobe: int = Field(default=32, ge=1, description="IVF lists probed per query")
     vector_uri: str | None = Field(default=None, description="Vectors in Milvus instead of FAISS: a local file "
@@ -52,6 +57,9 @@ class Settings(BaseSettings):
     open_licence_fee_reduction: float = Field(default=0.15, ge=0, le=1, description="Share of the annual fee "
                                               "waived while an open licence is in force (Patent Law Art. 51 ¶2)")
 
+    index_watch_seconds: float = Field(default=5.0, ge=0, description="How often each serving process reads the "
+                                       "index's manifest: a newer index (`index update` or `build` by any process) is "
+                                       "loaded in the background and swapped in (api/index_watch.py); 0: never")
     worker_loads: Path | None = Field(default=None, description="Set by `serve --workers N` for its workers: the "
                                       "file where each says how busy it is (api/balance.py); not for users")
     eval_sets: Path | None = Field(default=None, description="Folder of judged sets (BEIR layout) evaluators can run "

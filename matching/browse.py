@@ -39,6 +39,7 @@ class PatentFilters:
     holder: str | None = None  # part of a holder's name
     holder_id: int | None = None  # e.g. a TTO's own organisation
     status: LegalStatus | None = None
+    topic: str | None = None  # a learned topic's code (T03), as the landscape's topic sub-fields link to
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def patent_query(filters: PatentFilters, today: dt.date):  # noqa: ANN201
     if text:
         query = query.where(_text_condition(text))
     for dimension, value in ((TagDimension.CLUSTER, filters.cluster), (TagDimension.EFFECT, filters.effect),
-                             (TagDimension.PRODUCT, filters.product)):
+                             (TagDimension.PRODUCT, filters.product), (TagDimension.TOPIC, filters.topic)):
         if value and value.strip():
             query = query.where(_tagged(dimension, value.strip()))
     if filters.field and filters.field.strip():

@@ -11,10 +11,10 @@ def test_index_follows_the_database(tmp_path):
     db = ["--db", f"sqlite:///{tmp_path / 'cli.db'}"]
     demo = runner.invoke(main, [*db, "demo", "--as-of", "2026-11-21"])
     assert demo.exit_code == 0, demo.output
-    assert "163 patents (163 added, 0 changed, 0 removed)" in demo.output
+    assert "239 patents (239 added, 0 changed, 0 removed)" in demo.output
 
     status = runner.invoke(main, [*db, "index", "status"])
-    assert "rows 163 · encoder keyword-crc32-256" in status.output and "up to date" in status.output
+    assert "rows 239 · encoder keyword-crc32-256" in status.output and "up to date" in status.output
 
     extra = tmp_path / "extra.csv"
     extra.write_text("\n".join([HEADER, row(424242, title="一种新的光伏支架")]), encoding="utf-8")
@@ -24,7 +24,7 @@ def test_index_follows_the_database(tmp_path):
     assert "STALE: 1 new, 0 changed, 0 removed" in status.output
 
     update = runner.invoke(main, [*db, "index", "update"])
-    assert "164 patents (1 added, 0 changed, 0 removed)" in update.output
+    assert "240 patents (1 added, 0 changed, 0 removed)" in update.output
     assert "embeddings: 1 encoded, 0 from cache" in update.output
     assert "up to date" in runner.invoke(main, [*db, "index", "status"]).output
 

@@ -248,7 +248,7 @@ def test_the_cli_import_updates_an_existing_index_in_the_foreground(backend, tmp
         extra.write_text("\n".join([HEADER, row(424243, title="一种新的光伏支架")]), encoding="utf-8")
         imported = runner.invoke(main, ["--db", url, "import", "patents", str(extra)])
         assert imported.exit_code == 0, imported.output
-        assert "164 patents (1 added, 0 changed, 0 removed)" in imported.output
+        assert "240 patents (1 added, 0 changed, 0 removed)" in imported.output
         assert "up to date" in runner.invoke(main, ["--db", url, "index", "status"]).output
     finally:
         drop()

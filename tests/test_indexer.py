@@ -133,10 +133,10 @@ def test_an_interrupted_build_leaves_the_previous_index_whole(tmp_path, corpus, 
     build_index(directory, list(corpus[:10]), KeywordEncoder(), cache)
     built_at = json.loads((directory / "manifest.json").read_text())["built_at"]
 
-    def crash(self, path):
+    def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Bm25Index, "save", crash)  # dies after vectors and TF-IDF were written
+    monkeypatch.setattr(Bm25Index, "write", crash)  # dies after vectors and TF-IDF were written
     with pytest.raises(KeyboardInterrupt):
         build_index(directory, list(corpus), KeywordEncoder(), cache)
     monkeypatch.undo()

@@ -56,5 +56,5 @@ def test_cli_ipc_train_from_the_database(tmp_path):
     assert runner.invoke(main, [*db, "ipc", "train"]).exit_code == 2  # nothing to learn from yet
     assert runner.invoke(main, [*db, "demo"]).exit_code == 0
     result = runner.invoke(main, [*db, "ipc", "train"])
-    assert result.exit_code == 0 and "trained on 163 texts" in result.output
+    assert result.exit_code == 0 and "trained on 239 texts" in result.output
     assert (tmp_path / "home" / "models" / "ipc" / "coef.npy").exists()

@@ -34,11 +34,11 @@ def test_feedback_and_deals_become_qrels(sqlite_engine, tmp_path):
         report = export_judgments(session, tmp_path / "judged")
         expected = {"XQ-2026-01": {p1.application_number: 1, p2.application_number: 2},
                     "XQ-2026-02": {p2.application_number: 0, p3.application_number: 2, p1.application_number: 2}}
-    assert (report.queries, report.documents, report.from_feedback, report.from_deals) == (2, 163, 3, 2)
+    assert (report.queries, report.documents, report.from_feedback, report.from_deals) == (2, 239, 3, 2)
     dataset = load_dataset(tmp_path / "judged")
     assert dataset.qrels == expected
     assert dataset.queries["XQ-2026-01"].text.startswith("储能电站电池一致性差")
-    assert len(dataset.corpus) == 163
+    assert len(dataset.corpus) == 239
 
 
 def test_cli_export_on_an_empty_platform_says_what_to_do(tmp_path):

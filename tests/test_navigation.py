@@ -215,6 +215,26 @@ def test_the_report_opens_in_chromium_without_errors(demo, tmp_path, browser):
     assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     assert page.evaluate("document.images.length") == len(CHARTS)
     assert "新型电力(新能源)装备" in page.inner_text("h1 + .lead")
+    bubble = page.locator(".chart a[href*='effect=']").first  # bars and bubbles link to the patent list
+    assert "cluster=" in bubble.get_attribute("href") and bubble.bounding_box()["width"] > 0
     shot(page, "navigation-report", full_page=False)  # the top: the selection, the first chart and table
     assert errors == []
     context.close()
+
+
+def test_chart_links_cover_the_bars_and_bubbles_they_stand_for(demo):
+    from api.navigation_report import drawn
+
+    with transaction(demo) as s:
+        found = analyse(s, resolve(s, Selection(cluster=CLUSTER)), TODAY)
+    fields = drawn(found, "fields")
+    shown = [r for r in found.fields.rows[:15] if r.group != "未分类"]
+    assert [dict(a.filters)["field"] for a in fields.areas] == [f"{r.group}/" for r in shown][::-1]
+    assert all(dict(a.filters)["cluster"] == CLUSTER for a in fields.areas)
+    matrix = drawn(found, "matrix")
+    assert [a.filters for a in matrix.areas] == [c.filters for c in found.matrix.cells]
+    for area in (*fields.areas, *matrix.areas, *drawn(found, "holders").areas, *drawn(found, "gaps").areas):
+        left, top, width, height = area.box
+        assert 0 <= left and 0 <= top and left + width <= 100.01 and top + height <= 100.01 and width > 0 < height
+    bars = sorted(fields.areas, key=lambda a: a.box[1])  # top to bottom: most patents first, longest bar
+    assert bars[0].box[2] >= bars[-1].box[2]

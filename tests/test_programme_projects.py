@@ -266,7 +266,7 @@ def test_kpis_compare_the_latest_complete_year_with_the_baseline_and_unknown_is_
 
 # ---- the demo ----
 
-def test_demo_has_projects_at_every_stage_and_enterprises_in_the_reachable_tiers(engine):
+def test_demo_has_projects_at_every_stage_and_enterprises_in_every_tier(engine):
     load_demo(engine, today=TODAY)
     with transaction(engine) as s:
         stages = set(s.scalars(select(ProgrammeProject.stage)))
@@ -276,12 +276,27 @@ def test_demo_has_projects_at_every_stage_and_enterprises_in_the_reachable_tiers
             assert sum((x.amount for x in p.payments), Decimal(0)) <= (p.award or 0)
             assert p.stage is APPLIED or p.eligibility and (p.override_reason or p.eligibility == "符合申报条件")
             assert len(p.payments) <= len(rules.schedule(p, group))
+        zhejiang = {(p.group, p.stage) for p in s.scalars(select(ProgrammeProject).where(
+            ProgrammeProject.programme == "zhejiang_gaojiazhi"))}
+        assert {stage for group, stage in zhejiang if group == "project"} == set(ProjectStage)  # pass and fail
+        assert any(group == "base" for group, _ in zhejiang)
         orgs = s.scalars(select(Organization).where(Organization.name.in_(
-            ["苏州感知物联科技有限公司", "昆山视界光电有限公司", "昆山精塑科技有限公司", "吴江云锦丝绸有限公司"]))).all()
-        tiers = {o.name: programmes.check(s, FOUND["suzhou_qiangqi"], o, 2025).tier for o in orgs}
-        assert {n: t.code if t else None for n, t in tiers.items()} == {
-            "苏州感知物联科技有限公司": "growth", "昆山视界光电有限公司": "growth", "昆山精塑科技有限公司": "pool",
-            "吴江云锦丝绸有限公司": None}
+            ["苏州慧眼视觉科技有限公司", "苏州感知物联科技有限公司", "昆山视界光电有限公司", "昆山精塑科技有限公司",
+             "吴江云锦丝绸有限公司"]))).all()
+        results = {o.name: programmes.check(s, FOUND["suzhou_qiangqi"], o, 2025) for o in orgs}
+        assert {n: r.tier.code if r.tier else None for n, r in results.items()} == {
+            "苏州慧眼视觉科技有限公司": "leading", "昆山视界光电有限公司": "advantage",
+            "苏州感知物联科技有限公司": "growth", "昆山精塑科技有限公司": "pool", "吴江云锦丝绸有限公司": None}
+        leading = results["苏州慧眼视觉科技有限公司"]
+        assert all(o.status == MET for t in leading.tiers for o in t.outcomes)  # with the figure and its record
+        pct = next(o for o in leading.tiers[-1].outcomes if o.criterion.code == "leading.pct")
+        assert pct.value == 2 and "PCT/CN2025/031207" in pct.evidence
+        assert [p.status for p in leading.projects] == [MET]  # a 登峰 candidate: 有效发明专利 50 件以上
+        # 视界光电's older record came from a CNIPA-only export: its PCT figure is unknown, never 0
+        above = results["昆山视界光电有限公司"].tiers[-1].outcomes
+        assert next(o for o in above if o.criterion.code == "leading.pct").status == UNKNOWN
+        growth = results["昆山精塑科技有限公司"].tiers[1].outcomes  # one criterion short of 成长型: "close"
+        assert [o.criterion.code for o in growth if o.status != MET] == ["growth.revenue"]
         count = s.scalar(select(func.count()).select_from(ProgrammeProject))
     load_demo(engine, today=TODAY)  # again: the projects already there are kept, none added
     with transaction(engine) as s:
@@ -402,8 +417,17 @@ def test_cli_demo_summary_and_project_commands(tmp_path):
     demo = runner.invoke(main, [*db, "demo", "--as-of", "2026-11-21"])
     assert demo.exit_code == 0, demo.output
     assert "项目计划 Programmes（2025 年度" in demo.output
-    assert "档次：入库 " in demo.output and "成长型 2" in demo.output
-    assert "项目：申报 1，立项 1，中期检查 1，验收通过 1，验收不合格 1" in demo.output
+    assert "档次：入库 3，成长型 1，优势型 1，引领型 1，未入库 2" in demo.output  # every tier
+    assert "登峰计划项目申报条件符合：1 家（苏州慧眼视觉科技有限公司）" in demo.output
+    assert "项目：申报 1，立项 1，中期检查 1，验收通过 1，验收不合格 0" in demo.output  # 苏州登峰
+    assert "项目：申报 1，立项 1，中期检查 1，验收通过 1，验收不合格 2" in demo.output  # 浙江: a project and a base
+    leading = runner.invoke(main, [*db, "programmes", "check", "苏州慧眼视觉科技有限公司", "--programme",
+                                   "suzhou_qiangqi", "--year", "2025"])
+    assert leading.exit_code == 0 and "档次：引领型（按标准可达：引领型）" in leading.output
+    assert "[不符合]" not in leading.output and "[未知" not in leading.output  # every criterion met
+    assert "[符合] PCT 国际专利申请：2" in leading.output and "PCT/CN2025/031207（202410907224.4）" in leading.output
+    assert "[符合] 境外授权发明专利：3" in leading.output and "US17915634" in leading.output
+    assert "[符合] 有效发明专利：51" in leading.output and "等 51 件" in leading.output
 
     def run(*args: str):  # noqa: ANN202
         return runner.invoke(main, [*db, "programmes", "projects", *args])

@@ -43,7 +43,7 @@ def test_records_of_the_demo_equal_its_orm_objects(demo_db):
             selectinload(Patent.holders).selectinload(PatentHolder.organization))).all()
         assert any(p.transactions for p in patents) and any(active_offer(p) for p in patents)
         assert any(len(p.ipcs) > 1 for p in patents)  # several holders: the next test
-        assert _same(session, patents) == len(patents) == 163
+        assert _same(session, patents) == len(patents) == 239
 
 
 def test_records_keep_order_offers_and_deals_on_each_backend(engine):

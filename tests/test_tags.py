@@ -170,7 +170,7 @@ def test_tagging_is_incremental(demo_db):
         codes = set(session.scalars(select(Tag.code).where(Tag.entity == TagEntity.PATENT,
                                                            Tag.entity_id == patent.id)))
         assert "E10" in codes
-    assert "tagged 163 patents and 47 needs" in runner.invoke(main, ["--db", demo_db, "tag", "--all"]).output
+    assert "tagged 239 patents and 47 needs" in runner.invoke(main, ["--db", demo_db, "tag", "--all"]).output
 
 
 def test_facets_select_by_tag(demo_db):

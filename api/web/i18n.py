@@ -439,6 +439,12 @@ MESSAGES.update({  # 专利导航 (api/web/pages_navigation.py)
     "navigation.cluster": ("产业集群", "Cluster"), "navigation.holder": ("权利人", "Holder"),
     "navigation.region": ("地区", "Region"), "navigation.from": ("申请日自", "Filed from"),
     "navigation.to": ("至", "to"), "navigation.query": ("技术描述", "Technology"),
+    "navigation.subfields": ("技术分支", "Sub-fields"), "navigation.subfields_ipc": ("IPC 主组", "IPC main groups"),
+    "navigation.subfields_topics": ("学习主题", "Learned topics"),
+    "navigation.note_topics": ("技术分支为学习到的主题（patent-match navigate topics fit，名称由主题词生成）；交易仅计已生效交易；"
+                               "点击图中的柱、气泡或矩阵单元格查看对应专利列表。",
+                               "Sub-fields are learned topics (patent-match navigate topics fit, named from their terms); "
+                               "deals count in-force deals only; click a bar, bubble or matrix cell for its patents."),
     "navigation.scope": ("分析范围：", "Selection: "), "navigation.patents": ("专利数：", "Patents: "),
     "navigation.hits": ("技术检索命中 {n} 件", "{n} retrieval hits"), "navigation.none": ("所选范围内无数据。", "No data."),
     "navigation.note": ("技术分支为主分类号的 IPC 主组；交易仅计已生效交易；点击矩阵单元格、权利人或主组查看对应专利列表。",

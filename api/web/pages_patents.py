@@ -36,7 +36,8 @@ MAX_UPLOAD = 50 * 2**20  # an export of tens of thousands of rows; bigger files 
 
 def _filter_values(filters: PatentFilters, scope: str) -> dict[str, str]:
     """The facets as the form shows them again (blank: not set)."""
-    values = {name: getattr(filters, name) or "" for name in ("cluster", "effect", "product", "field", "holder")}
+    values = {name: getattr(filters, name) or "" for name in ("cluster", "effect", "product", "field", "holder",
+                                                              "topic")}
     return {**values, "q": filters.text, "status": filters.status.value if filters.status else "",
             "sleeping": "true" if filters.sleeping else "", "licence": "true" if filters.licence else "",
             "scope": scope}

@@ -18,6 +18,8 @@ from data.imports.loader import ImportReport, import_file
 DEMO_FILES = (
     ("orgs", "orgs.csv"),
     ("patents", "patents.csv"),
+    # Enterprises' portfolios from a worldwide export: 国别 and PCT申请号 columns, foreign family members as rows.
+    ("patents", "enterprise_patents.csv"),
     ("transactions", "transactions.csv"),
     ("offers", "offers.csv"),
     ("needs", "needs.csv"),

@@ -101,6 +101,9 @@ class OffersHandler:
             patent = known.get(v.get("application_number", ""))
             if "application_number" in v and patent is None:
                 errors.append(row.error(path, "application_number", "no such patent; import the patents first"))
+            elif patent is not None and patent.jurisdiction != "CN":  # 专利法第五十条: CNIPA's open licensing
+                errors.append(row.error(path, "application_number", f"{patent.application_number} 是境外专利"
+                                        f"（{patent.jurisdiction}），开放许可只适用于中国专利"))
             fee = v.get("fee_type")
             needed = self.FEE_FIELDS.get(fee) if fee else None
             if needed and needed not in v:

@@ -25,6 +25,7 @@ from data.imports.common import (
     sync_children,
 )
 from data.imports.errors import RowError
+from data.imports.values import country, jurisdiction_of, pct_number, pct_year
 from data.legal_status import EventsReading, StatusReading, TransferPlan, plan_transfers, read_events
 from data.models import OwnershipEvent, OwnershipEventHolder, Patent, PatentHolder, PatentIPC
 from data.normalize import patent_type_from_application_number
@@ -43,6 +44,12 @@ class PatentsHandler:
         for row in rows:
             v = row.values
             number = v.get("application_number")
+            errors += _family_errors(row, path, today)
+            if number and jurisdiction_of(number) != "CN":
+                if "patent_type" not in v:
+                    errors.append(row.error(path, "patent_type", "境外专利的类型不能从申请号看出，请填写专利类型"
+                                            "（发明 / 实用新型 / 外观设计）"))
+                number = None  # the CNIPA checks below read a CNIPA number
             implied = patent_type_from_application_number(number) if number else None
             if "patent_type" not in v and implied is None and number:
                 errors.append(row.error(path, "application_number", "the patent type cannot be read from "
@@ -120,6 +127,10 @@ class PatentsHandler:
                 counts.updated += 1
             patent.patent_type = v.get("patent_type") or patent_type_from_application_number(v["application_number"])
             assign(patent, v, self.FIELDS)
+            patent.jurisdiction = jurisdiction_of(patent.application_number)
+            if "jurisdiction" in v or "pct_number" in v:  # the row states its family: a blank PCT申请号 means none
+                patent.family_reported = True
+                patent.pct_number = pct_number(v["pct_number"]) if "pct_number" in v else None
             reading: StatusReading = v["legal_status"]
             patent.legal_status_raw = reading.raw[:500]  # the column is String(500); an export cell is shorter
             patent.legal_status_review = reading.review
@@ -162,6 +173,42 @@ class PatentsHandler:
         session.flush()
         counts.extra["sleeping"] = refresh_sleeping(session, today)
         return counts
+
+
+def _family_errors(row: ParsedRow, path, today: dt.date) -> list[RowError]:  # noqa: ANN001
+    """国别 must be the office of the 申请号 (and of the 公开号); a PCT application is filed in the year of the
+    申请日 or the next (a national-phase entry's 申请日 is the international filing date; a Chinese first
+    filing's PCT claims its priority within 12 months), and not in the future."""
+    v, errors = row.values, []
+    number = v.get("application_number")
+    office = jurisdiction_of(number) if number else None
+    if "jurisdiction" in v:
+        try:
+            stated = country(v["jurisdiction"])
+        except ValueError as exc:
+            errors.append(row.error(path, "jurisdiction", str(exc)))
+        else:
+            if office and stated != office:
+                errors.append(row.error(path, "jurisdiction", f"国别为 {stated}，但申请号 {number} 是 {office} "
+                                        "的申请号；国别须与申请号一致（境外专利的申请号带国别代码，如 US17123456）"))
+    published = v.get("publication_number")
+    if office and published and published[:2] != office:
+        errors.append(row.error(path, "publication_number", f"公开号 {published} 与申请号 {number} 不是同一国家或地区"
+                                "的专利"))
+    if "pct_number" in v:
+        try:
+            pct = pct_number(v["pct_number"])
+        except ValueError as exc:
+            errors.append(row.error(path, "pct_number", str(exc)))
+            return errors
+        year, filed = pct_year(pct), v.get("application_date")
+        if year > today.year:
+            errors.append(row.error(path, "pct_number", f"{pct} 的申请年份 {year} 在将来"))
+        elif filed and not filed.year <= year <= filed.year + 1:
+            errors.append(row.error(path, "pct_number", f"{pct} 的申请年份为 {year}，申请日为 {filed}：PCT 申请须在"
+                                    "申请日当年或次年提出（进入国家阶段的申请日即国际申请日；要求优先权的 PCT 申请在"
+                                    " 12 个月内）"))
+    return errors
 
 
 def _new_plan(events: EventsReading, holders: list[str], filed: dt.date) -> TransferPlan:

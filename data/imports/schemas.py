@@ -124,6 +124,12 @@ PATENTS = ImportSchema("patents", (
     Column("annual_fee_paid_until", "年费缴至", ("年费缴纳至", "fee paid until"), "date"),
     Column("has_evaluation_report", "专利权评价报告", ("评价报告", "evaluation report"), "bool"),
     Column("right_suspended", "权利中止", ("中止", "suspended"), "bool"),
+    # PCT and foreign filings (programme indicators). A row with either cell filled states its family, as a
+    # worldwide export does: a blank PCT申请号 beside a 国别 means none; foreign patents are rows (US17123456 …).
+    Column("jurisdiction", "国别", ("受理局", "申请地", "国家/地区", "申请国别", "公开国别", "jurisdiction", "country"),
+           max_chars=20),
+    Column("pct_number", "PCT申请号", ("PCT国际申请号", "国际申请号", "PCT申请号码", "pct number",
+                                      "pct application number"), max_chars=40),
 ))
 
 NEEDS = ImportSchema("needs", (

@@ -30,6 +30,13 @@ _KIND_NAMES = {"text": "文字", "int": "整数", "amount": "金额", "ratio": "
                "application_number": "申请号", "application_numbers": "申请号", "names": "名称"}
 _LIST_SEPARATORS = re.compile(r"[;；|\n、]+")
 _CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+# A foreign application or publication number carries its office's code: US17123456, EP21812345.6, JP2022123456.
+_FOREIGN_NUMBER = re.compile(r"([A-Z]{2})([0-9][0-9A-Z.]{3,17})")
+_FOREIGN_PUBLICATION = re.compile(r"([A-Z]{2})\d{4,12}[A-Z]\d?")
+_PCT = re.compile(r"PCT/([A-Z]{2})(\d{4}|\d{2})/(\d{5,6})")
+_COUNTRY_NAMES = {"中国": "CN", "美国": "US", "欧洲": "EP", "欧洲专利局": "EP", "欧专局": "EP", "日本": "JP",
+                  "韩国": "KR", "德国": "DE", "英国": "GB", "法国": "FR", "澳大利亚": "AU", "加拿大": "CA",
+                  "俄罗斯": "RU", "印度": "IN", "新加坡": "SG", "中国香港": "HK", "中国澳门": "MO", "中国台湾": "TW"}
 
 
 def split_list(text: str) -> list[str]:
@@ -116,6 +123,61 @@ def _credit_code(column: Column, text: str, header: str) -> str:
     return cleaned
 
 
+def patent_number(text: str) -> str:
+    """A CNIPA application number (normalised, no prefix) or a foreign one with its office's code (US17123456)."""
+    try:
+        return normalize_application_number(text)
+    except ValueError as cn_error:
+        packed = re.sub(r"[\s/,\-]+", "", halfwidth(text)).upper()
+        match = _FOREIGN_NUMBER.fullmatch(packed)
+        if match is None or match.group(1) in ("CN", "ZL"):
+            raise ValueError(f"{cn_error}；境外专利的申请号须以国别代码开头，如 US17123456、EP21812345.6") from None
+        if match.group(1) == "WO":
+            raise ValueError(f"“{text}”是 PCT 国际申请，不是某一国家或地区的专利：请写在其专利的 PCT申请号列") from None
+        return packed
+
+
+def jurisdiction_of(number: str) -> str:
+    """The office of a stored application number: a CNIPA number has no prefix."""
+    return "CN" if number[:1].isdigit() else number[:2]
+
+
+def country(text: str) -> str:
+    """国别 as a two-letter office code (CN, US, EP …), from the code or a Chinese name."""
+    cleaned = halfwidth(text).strip()
+    code = _COUNTRY_NAMES.get(cleaned, cleaned.upper())
+    if not re.fullmatch(r"[A-Z]{2}", code) or code == "WO":
+        raise ValueError(f"“{text}”不是国别；请写两位国别代码（CN、US、EP、JP …）或中文国名（中国、美国 …）")
+    return code
+
+
+def pct_number(text: str) -> str:
+    """A PCT application number, normalised (PCT/CN2024/123456)."""
+    packed = re.sub(r"\s+", "", halfwidth(text)).upper()
+    if not _PCT.fullmatch(packed):
+        raise ValueError(f"“{text}”不是 PCT 国际申请号；请写成 PCT/CN2024/123456（受理局、年份、序号）")
+    return packed
+
+
+def pct_year(number: str) -> int:
+    """The year a PCT application was filed, from its number (PCT/CN2024/123456; before 2004 PCT/CN03/00123)."""
+    match = _PCT.fullmatch(number)
+    assert match is not None, number
+    year = int(match.group(2))
+    return year if year >= 1000 else (2000 + year if year < 78 else 1900 + year)  # the PCT began in 1978
+
+
+def _publication_number(column: Column, text: str, header: str) -> str:
+    try:
+        return normalize_publication_number(text)
+    except ValueError as cn_error:
+        packed = re.sub(r"[\s/,\-]+", "", halfwidth(text)).upper()
+        match = _FOREIGN_PUBLICATION.fullmatch(packed)
+        if match is None or match.group(1) in ("CN", "WO"):
+            raise ValueError(f"{cn_error}；境外专利写其公开号，如 US11234567B2") from None
+        return packed
+
+
 _PARSERS = {
     "text": _text,
     "date": lambda c, t, h: parse_date(t),
@@ -126,9 +188,10 @@ _PARSERS = {
     "enums": _enums,
     "ipc": _main_ipc,
     "ipc_list": _ipc_list,
-    "application_number": lambda c, t, h: normalize_application_number(t),
+    "application_number": lambda c, t, h: patent_number(t),
     "application_numbers": lambda c, t, h: [normalize_application_number(p) for p in split_list(t)],
-    "publication_number": lambda c, t, h: normalize_publication_number(t),
+    "publication_number": _publication_number,
+
     "names": _names,
     "ratio": _ratio,
     "credit_code": _credit_code,

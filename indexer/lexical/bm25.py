@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import re
 from functools import lru_cache
 from importlib import resources
@@ -12,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import sparse
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
+from indexer.lexical.chunked import CHUNK_DOCS, PostingsFiles, count_chunks, write_postings
 from indexer.lexical.common_rows import CommonRows
-from indexer.lexical.postings import Postings
+from indexer.lexical.postings import COMMON_SHARE, PRUNE_FROM, Postings
 
 if TYPE_CHECKING:
     import bm25s
@@ -96,6 +99,43 @@ class Bm25Index:
         ids = [[vocabulary.setdefault(w, len(vocabulary)) for w in tokenizer(t)] or [0] for t in texts]
         model.index((ids, vocabulary), show_progress=False)
         return cls(list(doc_ids), model, tokenizer)
+
+    @staticmethod
+    def write(directory: Path, doc_ids: list[str], texts: list[str], tokenizer: JiebaTokenizer, k1: float = 1.2,
+              b: float = 0.75, chunk_docs: int = CHUNK_DOCS, prune_from: int = PRUNE_FROM) -> None:
+        """`build(...).save(directory)`, the same files, a chunk of documents at a time: memory does not grow
+        with the corpus (indexer/lexical/chunked.py). The weights are bm25s's ("lucene" BM25), computed as
+        bm25s computes them: idf with math.log in float64 stored as float32, each posting's score in float64
+        stored as float32, average length the mean of the token counts (an empty document is one token, "")."""
+        directory.mkdir(parents=True, exist_ok=True)
+        counted = count_chunks(texts, tokenizer, directory / ".chunks", chunk_docs, vocabulary={"": 0}, empty=("",))
+        n_docs = counted.n_docs
+        idf = np.asarray([math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
+                          for df in counted.df.tolist()], dtype=np.float32)
+        mean_length = counted.lengths.mean()
+
+        def weigh(counts: sparse.csr_matrix, lengths: np.ndarray) -> sparse.csr_matrix:
+            norm = k1 * ((1 - b) + b * lengths / mean_length)
+            tf = counts.data.astype(np.float64)
+            tfc = tf / (norm[np.repeat(np.arange(len(lengths)), np.diff(counts.indptr))] + tf)
+            counts.data = (idf[counts.indices].astype(np.float64) * tfc).astype(np.float32)
+            return counts
+
+        # bm25s writes its own parameters and vocabulary; the postings it would save empty are written below
+        model = _bm25s().BM25(k1=k1, b=b)
+        model.scores = {"data": np.zeros(0, np.float32), "indices": np.zeros(0, np.int32),
+                        "indptr": np.zeros(1, np.int64), "num_docs": n_docs}
+        model.vocab_dict, model.nonoccurrence_array = counted.vocabulary, None
+        model.save(str(directory), allow_pickle=False, show_progress=False)
+        common = None
+        if n_docs >= prune_from:  # as Postings.save_common: the dense common rows pruned searches read
+            common_terms = np.flatnonzero(counted.df > n_docs * COMMON_SHARE)
+            np.save(directory / "common-share.npy", np.asarray([COMMON_SHARE]), allow_pickle=False)
+            np.save(directory / "common-terms.npy", common_terms, allow_pickle=False)
+            common = (common_terms, directory / "common-matrix.npy")
+        files = PostingsFiles(*(directory / f"{part}.csc.index.npy" for part in ("indptr", "indices", "data")))
+        write_postings(counted, np.arange(len(idf)), weigh, files, common)
+        write_json(directory / "doc_ids.json", list(doc_ids))
 
     def document_frequency(self, token: str) -> int:
         """How many indexed documents contain `token` (0 when unknown)."""

@@ -12,8 +12,9 @@ from sklearn.preprocessing import normalize
 
 from indexer.hits import Hit
 from indexer.lexical import read_json, write_json
+from indexer.lexical.chunked import CHUNK_DOCS, PostingsFiles, count_chunks, write_postings
 from indexer.lexical.common_rows import CommonRows
-from indexer.lexical.postings import Postings
+from indexer.lexical.postings import COMMON_SHARE, PRUNE_FROM, Postings
 
 POSTINGS_PARTS = ("indptr", "indices", "data")
 
@@ -56,6 +57,51 @@ class CharTfidfIndex:
         postings.sort_indices()  # Postings.lookup binary-searches each row
         return cls(list(doc_ids), vocabulary, weighting.idf_.astype(np.float32),
                    (postings.indptr, postings.indices, postings.data), ngram_range, sublinear_tf)
+
+    @staticmethod
+    def write(directory: Path, doc_ids: list[str], texts: list[str], ngram_range: tuple[int, int] = (1, 2),
+              sublinear_tf: bool = True, chunk_docs: int = CHUNK_DOCS, prune_from: int = PRUNE_FROM) -> None:
+        """`build(...).save(directory)`, the same files, a chunk of documents at a time: memory does not grow
+        with the corpus (indexer/lexical/chunked.py). The weights are sklearn's, step by step: idf from the
+        document frequencies as TfidfTransformer fits it, then per document 1 + log tf, × idf, L2 norm."""
+        directory.mkdir(parents=True, exist_ok=True)
+        analyze = CountVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=True).build_analyzer()
+        counted = count_chunks(texts, analyze, directory / ".chunks", chunk_docs)
+        if not counted.vocabulary:
+            raise ValueError("every document text is empty: there are no characters to index")
+        terms = list(counted.vocabulary)
+        final_id = np.empty(len(terms), dtype=np.int64)  # CountVectorizer's columns are the terms sorted
+        final_id[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
+        df = np.empty(len(terms), dtype=np.int64)
+        df[final_id] = counted.df
+        smoothed = df.astype(np.float32)  # TfidfTransformer.fit's smooth idf, in float32, step by step
+        smoothed += 1.0
+        idf = np.full_like(smoothed, counted.n_docs + 1)
+        idf /= smoothed
+        np.log(idf, out=idf)
+        idf += 1.0
+        n_docs, nnz = counted.n_docs, int(df.sum())
+        index_type = np.int32 if max(nnz, n_docs, len(terms)) <= np.iinfo(np.int32).max else np.int64
+
+        def weigh(counts: sparse.csr_matrix, _: np.ndarray) -> sparse.csr_matrix:
+            if sublinear_tf:
+                np.log(counts.data, counts.data)
+                counts.data += 1.0
+            counts.data *= idf[counts.indices]
+            return normalize(counts, copy=False)
+
+        common = None
+        if n_docs >= prune_from:  # as Postings.save_common: the dense common rows pruned searches read
+            common_terms = np.flatnonzero(df > n_docs * COMMON_SHARE)
+            np.save(directory / "common-share.npy", np.asarray([COMMON_SHARE]), allow_pickle=False)
+            np.save(directory / "common-terms.npy", common_terms, allow_pickle=False)
+            common = (common_terms, directory / "common-matrix.npy")
+        files = PostingsFiles(*(directory / f"postings-{part}.npy" for part in POSTINGS_PARTS), index_type, index_type)
+        write_postings(counted, final_id, weigh, files, common)
+        write_json(directory / "vocabulary.json", {term: int(final_id[i]) for i, term in enumerate(terms)})
+        write_json(directory / "doc_ids.json", list(doc_ids))
+        write_json(directory / "params.json", {"ngram_range": list(ngram_range), "sublinear_tf": sublinear_tf})
+        np.save(directory / "idf.npy", idf, allow_pickle=False)
 
     def vectorize(self, queries: list[str]) -> sparse.csr_matrix:
         counts = self._counter.transform(queries).astype(np.float32)

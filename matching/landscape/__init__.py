@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from matching.landscape.selection import Resolved, Selection
+from matching.landscape.subfields import SubFields
 from matching.landscape.trade import Deals, Flows, Gaps, deals, flows, gaps
 from matching.landscape.views import (
     Fields,
@@ -47,12 +48,14 @@ class Landscape:
                                                self.deals, self.flows, self.gaps))
 
 
-def analyse(session: Session, resolved: Resolved, today: dt.date, top: int = TOP) -> Landscape:
-    field_view = fields(session, resolved)
+def analyse(session: Session, resolved: Resolved, today: dt.date, top: int = TOP,
+            sub: SubFields = SubFields()) -> Landscape:  # noqa: B008 (frozen)
+    """`sub`: the sub-fields of the matrix, shares and deals (IPC main groups, or learned topics)."""
+    field_view = fields(session, resolved, sub)
     return Landscape(resolved.selection, resolved.selection.describe(), resolved.count, resolved.query_hits, today,
                      years(session, resolved), holders(session, resolved), field_view,
                      matrix(session, resolved, field_view, top), shares(session, resolved, field_view, today, top),
-                     deals(session, resolved), flows(session, resolved), gaps(session, resolved))
+                     deals(session, resolved, sub), flows(session, resolved), gaps(session, resolved))
 
 
-__all__ = ["Landscape", "Resolved", "Selection", "TOP", "Table", "analyse"]
+__all__ = ["Landscape", "Resolved", "Selection", "SubFields", "TOP", "Table", "analyse"]

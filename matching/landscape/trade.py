@@ -13,7 +13,8 @@ from data.enums import DealStatus, NeedStatus, TagDimension, TagEntity, Transact
 from data.models import Need, Organization, Patent, Tag, Transaction, TransactionPatent
 from data.regions import region_of, scope_of
 from matching.landscape.selection import Resolved
-from matching.landscape.views import Table, _in, main_group
+from matching.landscape.subfields import SubFields
+from matching.landscape.views import Table, _in
 from matching.tags.effects import effect_labels
 
 KINDS = tuple(TransactionKind)
@@ -30,10 +31,11 @@ class DealRow:
 @dataclass(frozen=True)
 class Deals:
     rows: tuple[DealRow, ...]
+    sub: SubFields = SubFields()
 
     def table(self) -> Table:
         return Table("deals", "各技术分支年度交易（仅已生效交易）",
-                     ("IPC 主组", "年份", *(f"{label(k)}（项）" for k in KINDS)),
+                     (self.sub.heading, "年份", *(f"{label(k)}（项）" for k in KINDS)),
                      tuple((r.group, r.year, *r.counts) for r in self.rows))
 
 
@@ -46,19 +48,20 @@ def _in_force(resolved: Resolved):  # noqa: ANN202
     return (Transaction.status == DealStatus.IN_FORCE) & touching
 
 
-def deals(session: Session, resolved: Resolved) -> Deals:
+def deals(session: Session, resolved: Resolved, sub: SubFields = SubFields()) -> Deals:  # noqa: B008 (frozen)
     """A deal counts once in each sub-field its selected patents fall in, in the year it was signed."""
     year = extract("year", Transaction.signed_on)
-    query = (select(Transaction.id, Patent.main_ipc, year, Transaction.kind).distinct()
-             .join(TransactionPatent, TransactionPatent.transaction_id == Transaction.id)
-             .join(Patent, Patent.id == TransactionPatent.patent_id)
+    query, column = sub.grouped(select(Transaction.id).select_from(Transaction)
+                                .join(TransactionPatent, TransactionPatent.transaction_id == Transaction.id)
+                                .join(Patent, Patent.id == TransactionPatent.patent_id))
+    query = (query.with_only_columns(Transaction.id, column, year, Transaction.kind).distinct()
              .where(Transaction.status == DealStatus.IN_FORCE, _in(resolved, Patent.id)))
     seen: dict[tuple[str, int], dict[TransactionKind, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for deal_id, code, signed, kind in session.execute(query):  # deals are few beside patents
-        seen[(main_group(code), int(signed))][kind].add(deal_id)
+    for deal_id, value, signed, kind in session.execute(query):  # deals are few beside patents
+        seen[(sub.fold(value), int(signed))][kind].add(deal_id)
     rows = tuple(DealRow(g, y, tuple(len(seen[(g, y)][k]) for k in KINDS))
                  for g, y in sorted(seen, key=lambda key: (key[0], key[1])))
-    return Deals(rows)
+    return Deals(rows, sub)
 
 
 @dataclass(frozen=True)

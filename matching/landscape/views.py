@@ -2,8 +2,8 @@
 
 Everything is aggregated in SQL over the selection's id subquery (GROUP BY; no patent text is read): the
 Python side only folds grouped rows (a main IPC code into its main group, a city into its region), so a
-100k-patent selection costs a few grouped queries. Sub-fields are IPC main groups of the main IPC code
-(H02J 3/38 → H02J 3): one per patent, so the sub-field counts add up to the selection.
+100k-patent selection costs a few grouped queries. Sub-fields (subfields.py) are IPC main groups of the main
+IPC code (H02J 3/38 → H02J 3) or learned topics: one per patent, so the sub-field counts add up to the selection.
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, distinct, extract, func, select
+from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.orm import Session
 
-from data.enums import DealStatus, LegalStatus, OrgKind, TagDimension, TagEntity
-from data.ipc_scheme import subclass_titles
-from data.models import Organization, Patent, PatentHolder, Tag, Transaction, TransactionPatent
+from data.enums import LegalStatus, OrgKind, TagDimension, TagEntity
+from data.models import Organization, Patent, PatentHolder, Tag
 from matching.browse import open_offer_condition
-from matching.explain import short_title
 from matching.landscape.selection import RESEARCH, Resolved
+from matching.landscape.subfields import SubFields
 from matching.tags.effects import effect_labels
 
-UNCLASSIFIED = "未分类"
 ENTERPRISES = (OrgKind.SME, OrgKind.SOE, OrgKind.ENTERPRISE)
 GROUP_NAMES = {"research": "高校院所", "enterprise": "企业"}
 
@@ -34,18 +32,6 @@ class Table:
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
-
-
-def main_group(code: str | None) -> str:
-    """H02J 3/38 → H02J 3; a bare subclass stays as it is; no code → 未分类."""
-    if not code or not code.strip():
-        return UNCLASSIFIED
-    return code.split("/", 1)[0].strip()
-
-
-def group_title(group: str) -> str:
-    """The subclass's Chinese title, to its first clause (the scheme ships subclass titles only)."""
-    return short_title(subclass_titles().get(group[:4], ""), 30) if group != UNCLASSIFIED else ""
 
 
 def _in(resolved: Resolved, column):  # noqa: ANN001, ANN202
@@ -117,11 +103,12 @@ def holders(session: Session, resolved: Resolved, top: int = 10) -> Holders:
     return Holders(tuple(rows))
 
 
-def _by_main_code(session: Session, resolved: Resolved, *extra) -> Counter:  # noqa: ANN002
-    query = select(Patent.main_ipc, func.count()).where(_in(resolved, Patent.id), *extra).group_by(Patent.main_ipc)
+def _by_subfield(session: Session, resolved: Resolved, sub: SubFields, *extra) -> Counter:  # noqa: ANN002
+    query, column = sub.grouped(select(Patent.id).select_from(Patent))
+    query = query.with_only_columns(column, func.count(distinct(Patent.id))).where(_in(resolved, Patent.id), *extra)
     found: Counter = Counter()
-    for code, count in session.execute(query):
-        found[main_group(code)] += count
+    for value, count in session.execute(query.group_by(column)):
+        found[sub.fold(value)] += count
     return found
 
 
@@ -134,16 +121,23 @@ class FieldRow:
 
 @dataclass(frozen=True)
 class Fields:
-    rows: tuple[FieldRow, ...]  # every main group, most patents first
+    rows: tuple[FieldRow, ...]  # every sub-field, most patents first
+    sub: SubFields = SubFields()
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return {r.group: r.title for r in self.rows}
 
     def table(self) -> Table:
-        return Table("fields", "IPC 主组分布", ("IPC 主组", "小类名称", "专利数"),
+        return Table("fields", f"{self.sub.heading}分布", (self.sub.heading, self.sub.title_heading, "专利数"),
                      tuple((r.group, r.title, r.patents) for r in self.rows))
 
 
-def fields(session: Session, resolved: Resolved) -> Fields:
-    found = _by_main_code(session, resolved)
-    return Fields(tuple(FieldRow(g, group_title(g), n) for g, n in sorted(found.items(), key=lambda i: (-i[1], i[0]))))
+def fields(session: Session, resolved: Resolved, sub: SubFields = SubFields()) -> Fields:  # noqa: B008 (frozen)
+    found = _by_subfield(session, resolved, sub)
+    ordered = sorted(found.items(), key=lambda i: (-i[1], i[0]))
+    titles = sub.titles(session, [g for g, _ in ordered])
+    return Fields(tuple(FieldRow(g, titles.get(g, ""), n) for g, n in ordered), sub)
 
 
 @dataclass(frozen=True)
@@ -156,33 +150,35 @@ class Cell:
 
 @dataclass(frozen=True)
 class Matrix:
-    groups: tuple[str, ...]  # rows: the top main groups
+    groups: tuple[str, ...]  # rows: the top sub-fields
     effects: tuple[tuple[str, str], ...]  # columns: (code, label), all effect classes
     cells: tuple[Cell, ...]  # the non-empty cells
+    sub: SubFields = SubFields()
 
     def count(self, group: str, effect: str) -> int:
         return next((c.patents for c in self.cells if c.group == group and c.effect == effect), 0)
 
     def table(self) -> Table:
-        return Table("matrix", "技术功效矩阵（IPC 主组 × 技术功效，专利数）",
-                     ("IPC 主组", *(f"{code} {name}" for code, name in self.effects)),
+        return Table("matrix", f"技术功效矩阵（{self.sub.heading} × 技术功效，专利数）",
+                     (self.sub.heading, *(f"{code} {name}" for code, name in self.effects)),
                      tuple((g, *(self.count(g, code) for code, _ in self.effects)) for g in self.groups))
 
 
 def matrix(session: Session, resolved: Resolved, top_fields: Fields, top: int = 15) -> Matrix:
+    sub = top_fields.sub
     groups = tuple(r.group for r in top_fields.rows[:top])
-    query = (select(Patent.main_ipc, Tag.code, func.count(distinct(Patent.id)))
-             .join(Tag, (Tag.entity_id == Patent.id) & (Tag.entity == TagEntity.PATENT)
-                   & (Tag.dimension == TagDimension.EFFECT))
-             .where(_in(resolved, Patent.id)).group_by(Patent.main_ipc, Tag.code))
+    query, column = sub.grouped(select(Patent.id).select_from(Patent)
+                                .join(Tag, (Tag.entity_id == Patent.id) & (Tag.entity == TagEntity.PATENT)
+                                      & (Tag.dimension == TagDimension.EFFECT)))
+    query = (query.with_only_columns(column, Tag.code, func.count(distinct(Patent.id)))
+             .where(_in(resolved, Patent.id)).group_by(column, Tag.code))
     found: Counter = Counter()
-    for code, effect, count in session.execute(query):
-        if main_group(code) in groups:
-            found[(main_group(code), effect)] += count  # one main code per patent: the sum is exact
+    for value, effect, count in session.execute(query):
+        if sub.fold(value) in groups:
+            found[(sub.fold(value), effect)] += count  # one sub-field per patent: the sum is exact
     base = tuple(resolved.selection.facets().items())
-    cells = tuple(Cell(g, e, n, (*base, *((("field", f"{g}/"),) if g != UNCLASSIFIED else ()), ("effect", e)))
-                  for (g, e), n in sorted(found.items()))
-    return Matrix(groups, tuple(effect_labels().items()), cells)
+    cells = tuple(Cell(g, e, n, (*base, *sub.facet(g), ("effect", e))) for (g, e), n in sorted(found.items()))
+    return Matrix(groups, tuple(effect_labels().items()), cells, sub)
 
 
 @dataclass(frozen=True)
@@ -204,26 +200,19 @@ class ShareRow:
 @dataclass(frozen=True)
 class Shares:
     rows: tuple[ShareRow, ...]
+    sub: SubFields = SubFields()
 
     def table(self) -> Table:
         return Table("shares", "各技术分支的沉睡专利与开放许可占比",
-                     ("IPC 主组", "专利数", "沉睡专利", "沉睡占比", "开放许可专利", "开放许可占比"),
+                     (self.sub.heading, "专利数", "沉睡专利", "沉睡占比", "开放许可专利", "开放许可占比"),
                      tuple((r.group, r.patents, r.sleeping, round(r.sleeping_share, 4), r.open_licence,
                             round(r.open_share, 4)) for r in self.rows))
 
 
 def shares(session: Session, resolved: Resolved, top_fields: Fields, today: dt.date, top: int = 15) -> Shares:
-    sleeping = _by_main_code(session, resolved, Patent.is_sleeping.is_(True))
-    offered = _by_main_code(session, resolved, Patent.offers.any(open_offer_condition(today)))
+    sub = top_fields.sub
+    sleeping = _by_subfield(session, resolved, sub, Patent.is_sleeping.is_(True))
+    offered = _by_subfield(session, resolved, sub, Patent.offers.any(open_offer_condition(today)))
     return Shares(tuple(ShareRow(r.group, r.patents, sleeping[r.group], offered[r.group])
-                        for r in top_fields.rows[:top]))
-
-
-def in_force_deals(resolved: Resolved) -> Select:
-    """(transaction id, main IPC code) of in-force deals on the selection's patents (data/deals.py: only
-    in-force deals count; one awaiting its licence fee or cancelled does not)."""
-    return (select(Transaction.id, Patent.main_ipc).join(TransactionPatent, TransactionPatent.transaction_id ==
-                                                         Transaction.id)
-            .join(Patent, Patent.id == TransactionPatent.patent_id)
-            .where(Transaction.status == DealStatus.IN_FORCE, _in(resolved, Patent.id)))
+                        for r in top_fields.rows[:top]), sub)
 

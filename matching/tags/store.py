@@ -23,7 +23,9 @@ class TagRun:
 
 def _replace(session: Session, entity: TagEntity, entity_id: int, digest: str, tags: list[TagRecord],
              state: TagState | None, now: dt.datetime) -> None:
-    session.execute(delete(Tag).where(Tag.entity == entity, Tag.entity_id == entity_id))
+    # Topic tags come from `navigate topics assign`, not from the tagger: retagging keeps them.
+    session.execute(delete(Tag).where(Tag.entity == entity, Tag.entity_id == entity_id,
+                                      Tag.dimension != TagDimension.TOPIC))
     session.add_all(Tag(entity=entity, entity_id=entity_id, dimension=t.dimension, code=t.code, label=t.label[:200],
                         confidence=round(t.confidence, 4), source=t.source, evidence=t.evidence) for t in tags)
     if state is None:
