@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from pathlib import Path
 
@@ -92,19 +91,17 @@ def _model_dir(directory: Path | None) -> Path:
 
 def _read_corpus(path: Path) -> list[tuple[str, str]]:
     """(title, abstract) of each line of a JSONL corpus with `title` and `text` or `abstract`."""
+    from data.jsonl import read_jsonl
+
     found = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                raise click.ClickException(f"{path} 第 {number} 行：不是 JSON") from None
+    try:
+        for number, record in read_jsonl(path):
             title, text = record.get("title"), record.get("abstract", record.get("text"))
             if not isinstance(title, str) or not isinstance(text, str):
                 raise click.ClickException(f"{path} 第 {number} 行：须有文本字段 title 和 abstract（或 text）")
             found.append((title, text))
+    except ValueError as exc:  # read_jsonl names the file and line
+        raise click.ClickException(f"语料文件不是合法的 JSONL：{exc}") from None
     return found
 
 
