@@ -256,13 +256,13 @@ def _demo_matches(engine: Engine, need_id: str = "XQ-2026-01", top: int = 5) -> 
 
 
 def _demo_tags(engine: Engine) -> None:
-    """Tag the demo records (field, effect, product) with the IPC model the demo just trained."""
-    from api.cli_tags import make_tagger
-    from matching.tags.store import tag_records
+    """Tag the demo records (field, effect, product) with the IPC model the demo just trained; the effect
+    classifier as `patent-match tag` decides it (239 demo abstracts are too few: the cues alone, said so)."""
+    from api.cli_tags import tag_everything
 
-    with transaction(engine) as session:
-        run = tag_records(session, make_tagger())
-    click.echo(f"\n加工标引 Tagged {run.patents} patents and {run.needs} needs with technical field, effect and "
+    run, effects = tag_everything(engine)
+    click.echo(f"\n{effects.message}", err=effects.action == "failed")
+    click.echo(f"加工标引 Tagged {run.patents} patents and {run.needs} needs with technical field, effect and "
                "product category (patent-match tag; patent-match patents --effect 节能降耗)")
 
 

@@ -29,10 +29,15 @@ from api.cli_trainset import _full_rankers, _judged_sets
               help="Weight of the patent-title anchors that keep non-need queries in place (0: none).")
 @click.option("--exclude-qrels", "exclude", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Patents these qrels judge are never anchors (e.g. title2abstract's, so it stays unseen).")
+@click.option("--choose-gate", is_flag=True,
+              help="Choose the gate (queries already near a patent are left alone) on the training needs and corpus "
+                   "titles that the --exclude-qrels sets do not judge (eval/adapter_gate.py).")
 def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Path | None, folds: int, rank: int,
-                  steps: int, penalty: float, anchor_weight: float, exclude: tuple[Path, ...]) -> None:
+                  steps: int, penalty: float, anchor_weight: float, exclude: tuple[Path, ...],
+                  choose_gate: bool) -> None:
     """Fit the need-vector correction on judged needs: cross-validated by need first (dense alone and the full
-    ranker, without and with it), then fitted on all of them, then measured on the held-out sets."""
+    ranker, without and with it), then fitted on all of them, then its gate chosen (with --choose-gate), then
+    measured on the held-out sets."""
     from eval.adapter_cv import ANCHORS, DENSE_ALONE, adapter_data, adapter_rows, anchor_check, fit_on
     from eval.crossval import DEFAULT, FeaturePool
     from eval.dataset import load_qrels
@@ -66,6 +71,8 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
                    f"no adapter {before:.3f} · adapter {after:.3f}")
         metrics.update({"held-out title anchors, dense MRR@10, no adapter": before,
                         "held-out title anchors, dense MRR@10, adapter": after})
+        if choose_gate:
+            adapter = replace(adapter, gate=_chosen_gate(train, ranker, data, excluded, folds, settings, metrics))
         for dataset in held_out:
             held = full_ranker(dataset)
             pools = [FeaturePool(dataset, held.with_adapter(a)) for a in (None, adapter)]
@@ -78,6 +85,26 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
         adapter = replace(adapter, metrics=metrics)
         adapter.save(out_dir)
         click.echo(f"→ {out_dir} (adapter {adapter.id})")
+
+
+def _chosen_gate(train, ranker, data, excluded: set[str], folds: int, settings, metrics: dict) -> float | None:  # noqa: ANN001
+    from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries
+
+    titles = title_queries(train, excluded)
+    rows = gate_rows(train, ranker, data, titles, folds, settings)
+    best = chosen(rows)
+    click.echo(f"gate, chosen on {len(data.qids)} training needs ({folds}-fold) and {len(titles.queries)} corpus "
+               "titles no excluded set judges; criterion: mean of the two full-ranker figures")
+    click.echo(f"  {'gate':<10} {'needs nDCG@10 full / dense':>27} {'titles MRR@10 full / dense':>27} "
+               f"{'left alone: needs / titles':>27} {'criterion':>9}")
+    labelled = [("no adapter", no_adapter_row(train, ranker, titles))]
+    labelled += [("none" if row.gate is None else f"{row.gate:.2f}", row) for row in rows]
+    for label, row in labelled:
+        click.echo(f"  {label:<10} {row.needs_full:>18.3f} / {row.needs_dense:.3f} {row.titles_full:>18.3f} / "
+                   f"{row.titles_dense:.3f} {row.needs_kept:>18.2f} / {row.titles_kept:.2f} {row.criterion:>9.4f}"
+                   f"{' ←' if row is best else ''}")
+        metrics[f"gate {label}: criterion"] = row.criterion
+    return best.gate
 
 
 @models.command("fit-queries")

@@ -1,8 +1,9 @@
-"""`patent-match match need …`: ranked, explained patents for a need."""
+"""`patent-match match need|patent|challenge|learn`: ranked, explained matches in each direction."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict
 
@@ -95,6 +96,67 @@ def match_need(obj, need_id: str | None, text: str | None, top: int, include_ina
     _emit(as_json, [asdict(m) for m in matches], match_lines(matches, explain), "no matching patents")
 
 
+PATENT_FORMS = ("中国申请号（如 202110123456.7，可带 CN 或 ZL 前缀）、境外申请号（以国别代码开头，如 US17123456、"
+                "EP21812345.6）、PCT 国际申请号（如 PCT/CN2024/123456）或数据库编号")
+
+
+class PatentNotFound(LookupError):
+    """No patent for the number given, or no number of a known form; the message is in Chinese."""
+
+
+def find_patent(session, text: str):  # noqa: ANN001, ANN201
+    """A patent by the numbers the importer stores (data.imports.values): a Chinese or foreign application number
+    (US17123456), a PCT application number (the family member filed in the receiving office's country when the
+    PCT number is on several rows), or a database id."""
+    from sqlalchemy.orm import selectinload
+
+    from data.imports.values import patent_number, pct_number
+    from data.models import Patent, PatentHolder
+
+    def one(condition):  # noqa: ANN001, ANN202
+        return session.scalar(select(Patent).where(condition).options(
+            selectinload(Patent.holders).selectinload(PatentHolder.organization)))
+
+    raw = text.strip()
+    packed = re.sub(r"[\s/]+", "", raw).upper()
+    try:
+        number, problem = patent_number(raw), ""
+    except ValueError as exc:
+        number, problem = None, str(exc)
+    if number is not None:
+        found = one(Patent.application_number == number)
+        if found is None:
+            raise PatentNotFound(f"数据库中没有申请号为 {number} 的专利（输入“{raw}”）")
+        return found
+    if raw.isdigit():
+        found = one(Patent.id == int(raw))
+        if found is None:
+            raise PatentNotFound(f"数据库中没有编号为 {raw} 的专利，也不是有效的中国申请号（8 或 12 位数字加校验位）")
+        return found
+    if packed.startswith("PCT"):
+        try:
+            pct = pct_number(raw)
+        except ValueError as exc:
+            raise PatentNotFound(f"{exc}；可用的写法：{PATENT_FORMS}") from None
+        members = session.scalars(select(Patent).where(Patent.pct_number == pct)
+                                  .order_by(Patent.application_number)).all()
+        if not members:
+            raise PatentNotFound(f"数据库中没有 PCT 申请号为 {pct} 的专利（国际申请须有进入国家阶段的专利记录）")
+        office = pct.split("/")[1][:2]  # PCT/CN2024/… was filed at CNIPA: its Chinese member
+        chosen = members if len(members) == 1 else [m for m in members if m.jurisdiction == office]
+        numbers = "、".join(m.application_number for m in members)
+        if len(chosen) != 1:
+            raise PatentNotFound(f"PCT 申请号 {pct} 对应多件专利：{numbers}；请改用其中一件的申请号")
+        if len(members) > 1:  # on stderr, so --json output stays clean
+            click.echo(f"PCT 申请号 {pct} 对应 {len(members)} 件专利（{numbers}），取受理局 {office} 的 "
+                       f"{chosen[0].application_number}", err=True)
+        return one(Patent.id == chosen[0].id)
+    if packed.startswith("WO"):
+        raise PatentNotFound(f"“{raw}”是 PCT 国际公布号（WO），数据库按 PCT 国际申请号和各国申请号登记专利；"
+                             f"请改用其 PCT 申请号（如 PCT/CN2024/123456）或某一国家/地区的申请号")
+    raise PatentNotFound(f"“{raw}”不是可识别的专利号（{problem}）；可用的写法：{PATENT_FORMS}")
+
+
 @match.command("patent")
 @click.argument("patent_id")
 @top_option
@@ -102,24 +164,17 @@ def match_need(obj, need_id: str | None, text: str | None, top: int, include_ina
 @explain_option
 @click.pass_obj
 def match_patent(obj, patent_id: str, top: int, as_json: bool, explain: bool) -> None:  # noqa: ANN001
-    """Open needs and potential licensee enterprises for a patent (申请号 or database id)."""
-    from sqlalchemy.orm import selectinload
-
+    """Open needs and potential licensee enterprises for a patent (申请号 — Chinese, foreign such as US17123456,
+    or PCT/CN2024/123456 — or database id)."""
     from data.db import transaction
-    from data.models import Patent, PatentHolder
-    from data.normalize import normalize_application_number
     from matching.directions import PatentMatcher
 
     matcher = _matcher(obj)
     with transaction(obj.engine) as session:
         try:
-            condition = Patent.application_number == normalize_application_number(patent_id)
-        except ValueError:
-            condition = Patent.id == int(patent_id) if patent_id.isdigit() else None
-        patent = None if condition is None else session.scalar(select(Patent).where(condition).options(
-            selectinload(Patent.holders).selectinload(PatentHolder.organization)))
-        if patent is None:
-            _fail(f"no patent with application number or id {patent_id}")
+            patent = find_patent(session, patent_id)
+        except PatentNotFound as exc:
+            _fail(str(exc))
         result = PatentMatcher(matcher).match_patent(session, patent, k=top)
         title = patent.title
     lines = [f"{result.application_number}  {title}", "匹配需求 Needs:"]

@@ -40,7 +40,8 @@ def list_programmes() -> None:
 
     for programme in available().values():
         tiers = " → ".join(t.name for t in programme.tiers) or "无"
-        click.echo(f"{programme.code}  {programme.name}（{programme.path}）档次：{tiers}；"
+        click.echo(f"{programme.code}  {programme.name}（{programme.path}）"
+                   f"适用地区：{programme.area.label}；档次：{tiers}；"
                    f"项目：{'、'.join(p.name for p in programme.projects) or '无'}")
 
 
@@ -74,9 +75,15 @@ def check(obj, organization: str, codes: tuple[str, ...], year: int | None) -> N
         if org is None:
             click.echo(f"没有名为 {organization} 的单位", err=True)
             sys.exit(2)
+        refused = 0
         for code in codes or tuple(found):
-            result = programmes.check(session, found[code], org, year)
-            click.echo(f"{found[code].name}（{code}）— {org.name}，{year} 年度")
+            try:
+                result = programmes.check(session, found[code], org, year)
+            except programmes.NotInArea as exc:  # another region's enterprise is not graded
+                click.echo(f"{found[code].name}（{code}）— {exc}")
+                refused += 1
+                continue
+            click.echo(f"{found[code].name}（{code}）— {org.name}，{year} 年度（适用地区：{found[code].area.label}）")
             if found[code].tiers:
                 reached = result.reached.name if result.reached else "未达入库条件"
                 click.echo(f"  档次：{result.tier.name if result.tier else '无'}（按标准可达：{reached}）")
@@ -91,6 +98,8 @@ def check(obj, organization: str, codes: tuple[str, ...], year: int | None) -> N
             if result.kpis:
                 click.echo("  绩效指标：")
                 click.echo("\n".join(_outcome_lines(result.kpis)))
+    if refused == len(codes or found):  # nothing could be checked: say so in the exit status too
+        sys.exit(2)
 
 
 # ---- programme projects: 申报 → 立项 → 中期检查 → 验收, tranches, KPIs (data/programmes/projects.py) ----
@@ -297,8 +306,8 @@ def show_project(obj, number: str) -> None:  # noqa: ANN001
 
 
 def programme_summary(engine, year: int) -> None:  # noqa: ANN001
-    """Per programme: enterprises per tier and per project group met (of those with figures for `year`), and
-    projects per stage."""
+    """Per programme: its area and how many of the organisations with figures for `year` are inside, outside or
+    of unknown place; of those inside, enterprises per tier and per project group met; projects per stage."""
     from collections import Counter
 
     from sqlalchemy import select
@@ -306,6 +315,7 @@ def programme_summary(engine, year: int) -> None:  # noqa: ANN001
     from data import programmes
     from data.db import transaction
     from data.models import EnterpriseYear, Organization, ProgrammeProject
+    from data.programme_areas import INSIDE, OUTSIDE, UNKNOWN
     from data.programmes.projects import STAGE_LABELS
 
     with transaction(engine) as session:
@@ -315,14 +325,22 @@ def programme_summary(engine, year: int) -> None:  # noqa: ANN001
         click.echo(f"\n项目计划 Programmes（{year} 年度，{len(orgs)} 家单位填报了年度数据）:")
         for programme in programmes.available().values():
             click.echo(f"  {programme.name}（{programme.code}）")
-            results = [programmes.check(session, programme, org, year) for org in orgs]
+            verdicts = {org.id: programmes.admitted(programme, org) for org in orgs}
+            counts = Counter(v.status for v in verdicts.values())
+            unknown = [o.name for o in orgs if verdicts[o.id].status == UNKNOWN]
+            click.echo(f"    适用地区：{programme.area.label}；地区内 {counts[INSIDE]} 家，"
+                       f"地区外 {counts[OUTSIDE]} 家，地区未知 {counts[UNKNOWN]} 家"
+                       + (f"（{'、'.join(unknown)}）" if unknown else ""))
+            results = [programmes.check(session, programme, org, year) for org in orgs if verdicts[org.id].inside]
             if programme.tiers:
                 tiers = Counter(r.tier.name if r.tier else "未入库" for r in results)
                 shown = [f"{t.name} {tiers.get(t.name, 0)}" for t in programme.tiers] + [f"未入库 {tiers['未入库']}"]
                 click.echo(f"    档次：{'，'.join(shown)}")
             for index, group in enumerate(programme.projects):  # who could apply now (unknown is never eligible)
                 eligible = [r.organization for r in results if r.projects[index].status == programmes.MET]
-                click.echo(f"    {group.name}申报条件符合：{len(eligible)} 家" +
-                           (f"（{'、'.join(eligible)}）" if eligible else ""))
+                judged = Counter(r.projects[index].status for r in results)
+                click.echo(f"    {group.name}申报条件符合：{len(eligible)} 家"
+                           + (f"（{'、'.join(eligible)}）" if eligible else "")
+                           + f"；不符合 {judged[programmes.NOT_MET]} 家，未知（缺数据）{judged[programmes.UNKNOWN]} 家")
             click.echo("    项目：" + "，".join(f"{label} {stages.get((programme.code, stage), 0)}"
                                               for stage, label in STAGE_LABELS.items()))

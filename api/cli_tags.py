@@ -42,17 +42,44 @@ def tag_json(tag) -> dict[str, object]:  # noqa: ANN001
             "source": tag.source.value, "evidence": tag.evidence}
 
 
-def make_tagger():  # noqa: ANN201
+def make_tagger(effects=None):  # noqa: ANN001, ANN201
+    """The tagger with the settings' models; `effects` is what the auto path decided (effect_status),
+    by default the effect classifier on disk unless the settings turn it off."""
     from api.cli_match import load_models
     from matching.clusters import cluster_map
-    from matching.tags.effect_model import EffectClassifier
+    from matching.tags.effect_auto import load_effect_model
     from matching.tags.tagger import Tagger
 
     settings = get_settings()
     ipc_model, _ = load_models()
-    trained = (settings.effect_model_dir / "effect_model.json").exists()
-    effect_model = EffectClassifier.load(settings.effect_model_dir) if trained else None
+    effect_model = effects.model if effects is not None else load_effect_model(settings.effect_model_dir,
+                                                                                settings.effect_classifier)
     return Tagger(cluster_map(settings.cluster_scheme), ipc_model, settings.cluster_scheme, effect_model)
+
+
+def effect_status(engine):  # noqa: ANN001, ANN201
+    """Train (or retrain) the effect classifier first when the settings and the patents call for it."""
+    from data.db import transaction
+    from matching.tags.effect_auto import ensure_effect_model
+    from matching.tags.store import patent_abstracts
+
+    with transaction(engine) as session:  # read, then train outside the transaction
+        texts = patent_abstracts(session)
+    settings = get_settings()
+    return ensure_effect_model(texts, settings.effect_model_dir, settings.effect_classifier)
+
+
+def tag_everything(engine, force: bool = False):  # noqa: ANN001, ANN201
+    """What every path that tags calls (`patent-match tag`, the demo): the effect classifier first, then
+    the tags of what changed. Returns the TagRun and the classifier's status (its message is for the user)."""
+    from data.db import transaction
+    from matching.tags.store import tag_records
+
+    effects = effect_status(engine)
+    tagger = make_tagger(effects)
+    with transaction(engine) as session:
+        run = tag_records(session, tagger, force=force)
+    return run, effects
 
 
 @click.group("tag", invoke_without_command=True)
@@ -62,12 +89,8 @@ def tag(ctx: click.Context, force: bool) -> None:
     """Tag patents and needs with technical field, effect and product category (only what changed)."""
     if ctx.invoked_subcommand is not None:
         return
-    from data.db import transaction
-    from matching.tags.store import tag_records
-
-    tagger = make_tagger()
-    with transaction(ctx.obj.engine) as session:
-        run = tag_records(session, tagger, force=force)
+    run, effects = tag_everything(ctx.obj.engine, force)
+    click.echo(effects.message, err=effects.action == "failed")
     click.echo(f"tagged {run.patents} patents and {run.needs} needs; {run.unchanged} unchanged; "
                f"{run.removed} removed")
 
@@ -104,21 +127,23 @@ def tag_show(obj, record_id: str) -> None:  # noqa: ANN001
 @click.pass_obj
 def train_effects(obj, corpus: Path | None) -> None:  # noqa: ANN001
     """Train the effect classifier on the cue labels of the patents' sentences (then run patent-match tag)."""
-    from sqlalchemy import select
-
     from data.db import transaction
     from data.jsonl import read_jsonl
-    from data.models import Patent
-    from matching.tags.effect_model import EffectClassifier
+    from matching.tags.effect_auto import count_sentences, train_and_save
+    from matching.tags.store import patent_abstracts
 
     with transaction(obj.engine) as session:
-        texts = [a for a in session.scalars(select(Patent.abstract)) if a]
-    if corpus:
-        texts += [str(r.get("text") or "") for _, r in read_jsonl(corpus)]
+        texts = patent_abstracts(session)
+    patents, database_sentences = len(texts), count_sentences(texts)
+    extra = [str(r.get("text") or "") for _, r in read_jsonl(corpus)] if corpus else []
+    settings = get_settings()
     try:
-        model = EffectClassifier.train(texts)
+        model, manifest = train_and_save(texts + extra, settings.effect_model_dir, patents=patents,
+                                         database_sentences=database_sentences, trained_by="hand",
+                                         extra_texts=len(extra))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    directory = get_settings().effect_model_dir
-    model.save(directory)
-    click.echo(f"trained on {len(texts)} texts, {len(model.classes)} effect classes → {directory}")
+    click.echo(f"trained on {patents + len(extra)} texts ({manifest.sentences} sentences), {len(model.classes)} "
+               f"effect classes, model {model.version} → {settings.effect_model_dir}")
+    if settings.effect_classifier == "off":
+        click.echo("注意：effect_classifier=off，patent-match tag 不会使用此模型（改为 auto 或 manual 后生效）")

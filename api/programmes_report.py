@@ -4,9 +4,12 @@ XLSX workbook with Chinese headers and as a progress chart (matplotlib, the CJK 
 
 Every standing comes from the API's own route (api/routes_programmes.check), so the rules are evaluated in
 one place (data/programmes) and a principal sees what the same key could fetch over HTTP. The pool is every
-organisation with yearly profile data (enterprise_years) for the year; an SME's pool is its own organisation
-only, whatever data exists, so no other enterprise's name or figure reaches its page or export. Used by the
-web page (api/web/pages_programmes.py); importable without the web.
+organisation with yearly profile data (enterprise_years) for the year that is registered inside the programme's
+area (data/programme_areas.py); those with data outside it or of unknown place are listed apart with the reason,
+never graded. An SME's pool is its own organisation only, whatever data exists, and only when it is inside the
+area (otherwise its page says it is outside, or that its place is unknown), so no other enterprise's name or
+figure reaches its page or export. Used by the web page (api/web/pages_programmes.py); importable without the
+web.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from api.routes_programmes import check as check_route
 from data import programmes
 from data.enums import Role
 from data.models import EnterpriseYear, Organization
+from data.programme_areas import OUTSIDE, Verdict
+from data.programme_areas import STATUS_LABELS as AREA_LABELS
 from data.programmes import MET, STATUS_LABELS, UNKNOWN, Criterion, Programme
 from eval.plots import label, new_figure, styled
 
@@ -70,6 +75,14 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
+class Excluded:
+    """An organisation with yearly data that is not in the pool: outside the area, or its place unknown."""
+
+    organization: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
 class KpiPoint:
     organization: str
     year: int
@@ -83,7 +96,9 @@ class ProgrammeReport:
     year: int
     choices: tuple[int, ...]  # the years with data the viewer may choose
     scope: str  # who is in the pool, in Chinese
+    area_note: str  # for an SME not inside the area: why its standing is not shown, in Chinese; else ""
     pool: tuple[StandingOut, ...]
+    excluded: tuple[Excluded, ...]
     movements: tuple[Movement, ...]
     close: tuple[Shortfall, ...]
     kpis: tuple[KpiPoint, ...]
@@ -91,7 +106,8 @@ class ProgrammeReport:
     tier_history: tuple[tuple[str, tuple[int | None, ...]], ...]  # per organisation, the tier index per year
 
     def tables(self) -> list[Table]:
-        return [pool_table(self), criteria_table(self), movement_table(self), close_table(self), kpi_table(self)]
+        return [pool_table(self), criteria_table(self), movement_table(self), close_table(self), kpi_table(self),
+                area_table(self)]
 
 
 # ---- reading a standing ----
@@ -201,12 +217,25 @@ def data_years(db: Session, principal: Principal) -> list[int]:
     return sorted(db.scalars(query))
 
 
-def pool_ids(db: Session, principal: Principal, year: int) -> list[int]:
+def candidates(db: Session, principal: Principal, year: int) -> list[Organization]:
+    """Whom the pool is drawn from: an SME's own organisation; for others every one with data for the year."""
     if principal.role is Role.SME:
-        return [principal.organization_id] if principal.organization_id else []
-    query = (select(Organization.id).join(EnterpriseYear, EnterpriseYear.organization_id == Organization.id)
+        own = db.get(Organization, principal.organization_id) if principal.organization_id else None
+        return [own] if own is not None else []
+    query = (select(Organization).join(EnterpriseYear, EnterpriseYear.organization_id == Organization.id)
              .where(EnterpriseYear.year == year).order_by(Organization.name))
     return list(db.scalars(query))
+
+
+def pool_ids(db: Session, principal: Principal, year: int, programme: Programme) -> list[int]:
+    """The organisations graded: the candidates registered inside the programme's area (unknown is not)."""
+    return [o.id for o in candidates(db, principal, year) if programmes.admitted(programme, o).inside]
+
+
+def excluded(db: Session, principal: Principal, year: int, programme: Programme) -> list[Excluded]:
+    """The candidates not graded, with the verdict: outside the area, or of unknown place."""
+    found = [(o, programmes.admitted(programme, o)) for o in candidates(db, principal, year)]
+    return [Excluded(o.name, v) for o, v in found if not v.inside]
 
 
 def build(db: Session, principal: Principal, code: str, year: int | None) -> ProgrammeReport:
@@ -214,9 +243,11 @@ def build(db: Session, principal: Principal, code: str, year: int | None) -> Pro
     found = programmes.available()
     if code not in found:
         raise UnknownProgramme(f"没有编号为 {code} 的项目；可选：{'、'.join(found) or '无'}")
+    programme = found[code]
     choices = data_years(db, principal)
     year = year or (choices[-1] if choices else dt.date.today().year - 1)
-    ids = pool_ids(db, principal, year)
+    ids = pool_ids(db, principal, year, programme)
+    left_out = tuple(excluded(db, principal, year, programme))
     history = tuple(sorted({y for y in choices if year - HISTORY_YEARS < y <= year} | {year}))
     standings: dict[tuple[int, int], StandingOut] = {}
 
@@ -225,17 +256,23 @@ def build(db: Session, principal: Principal, code: str, year: int | None) -> Pro
             standings[(org_id, y)] = check_route(code, org_id, principal, db, y)
         return standings[(org_id, y)]
 
-    programme = found[code]
     pool = tuple(standing(i, year) for i in ids)
     kpis = tuple(KpiPoint(standing(i, y).organization, y, criteria_of(programme)[o.code], o)
                  for i in ids for y in history for o in standing(i, y).kpis)
     tier_history = tuple((standing(i, year).organization,
                           tuple(_tier_index(programme, standing(i, y).tier) for y in history)) for i in ids) \
         if programme.tiers else ()
-    scope = ("本单位" if principal.role is Role.SME
-             else f"{year} 年度有企业年度数据的 {len(ids)} 家单位")
+    area = programme.area.label
+    if principal.role is Role.SME:
+        scope = f"本单位（适用地区：{area}）"
+        area_note = left_out[0].verdict.message(programme.area, "本单位") if left_out else ""
+    else:
+        outside = sum(e.verdict.status == OUTSIDE for e in left_out)
+        scope = (f"{year} 年度有企业年度数据、登记在{area}的 {len(ids)} 家单位"
+                 f"（另有地区外 {outside} 家、地区未知 {len(left_out) - outside} 家未纳入）")
+        area_note = ""
     return ProgrammeReport(
-        programme, year, tuple(sorted(set(choices) | {year})), scope, pool,
+        programme, year, tuple(sorted(set(choices) | {year})), scope, area_note, pool, left_out,
         tuple(m for i in ids for m in movements(programme, standing(i, year), standing(i, year - 1))),
         tuple(s for p in pool for s in shortfalls(programme, p)), kpis, history, tier_history)
 
@@ -288,6 +325,12 @@ def kpi_table(report: ProgrammeReport) -> Table:
     return Table("kpis", "绩效指标逐年进展", ("单位", "绩效指标", "年度", "数值", "要求", "结果", "数据来源"), rows)
 
 
+def area_table(report: ProgrammeReport) -> Table:
+    rows = tuple((e.organization, AREA_LABELS[e.verdict.status], e.verdict.place, e.verdict.reason)
+                 for e in report.excluded)
+    return Table("area", "地区范围外或地区未知", ("单位", "地区判断", "登记地", "说明"), rows)
+
+
 def _cell(value: Any) -> Any:
     """A workbook cell: numbers as numbers, yes/no and unknown in Chinese; text that a spreadsheet would run as
     a formula is kept inert with a leading apostrophe."""
@@ -309,7 +352,8 @@ def workbook(report: ProgrammeReport) -> bytes:
     summary.title = "概况"
     for row in (("项目", report.programme.name), ("规则文件", report.programme.path), ("年度", report.year),
                 ("统计范围", report.scope), ("说明", report.programme.note or "—"),
-                ("口径", RULES_NOTE)):
+                ("口径", RULES_NOTE), ("适用地区", report.programme.area.label),
+                *((("地区", report.area_note),) if report.area_note else ())):
         summary.append(list(row))
     for table in report.tables():
         sheet = book.create_sheet(table.title)

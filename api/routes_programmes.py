@@ -2,7 +2,9 @@
 projects (data/programmes/projects.py): their stages, tranche payments and KPIs.
 
 Every criterion is met, not met or unknown (data missing), with the figure, the record it was read from and
-the policy sentence it comes from; unknown never counts as met. An SME sees its own organisation only
+the policy sentence it comes from; unknown never counts as met. Only an organisation registered inside the
+programme's area is evaluated: any other is refused (409) with the Chinese answer 「不在本项目地区范围（浙江省）内」
+or 「地区未知」 and the reason (data/programme_areas.py). An SME sees its own organisation only
 (another's is 404, as for any private record); operators, evaluators and admins any. Projects are read
 the same way and written by operators and admins only, through the rules every path shares.
 """
@@ -66,6 +68,8 @@ class GroupOut(BaseModel):
 class StandingOut(BaseModel):
     programme: str
     programme_name: str
+    area: str = Field(description="The programme's area, e.g. 江苏省苏州市 or 浙江省")
+    area_reason: str = Field(description="Why the organisation is inside it, e.g. “昆山市”属于江苏省苏州市")
     organization_id: int
     organization: str
     year: int
@@ -92,7 +96,10 @@ def _group(g: programmes.GroupResult) -> GroupOut:
 @router.get("/programmes/{code}/check/{org_id}", response_model=StandingOut,
             responses={403: {"model": Error, "description": "This key's role may not check programmes."},
                        404: {"model": Error, "description": "No such programme, or no such organisation (or "
-                                                            "another organisation's, for an SME key)."}},
+                                                            "another organisation's, for an SME key)."},
+                       409: {"model": Error, "description": "The organisation is not registered inside the "
+                                                            "programme's area, or its place is unknown: the "
+                                                            "Chinese answer names the area and the reason."}},
             summary="An organisation's standing in a programme",
             description="Each criterion of the programme file (data/programmes/{code}.json) as met, not_met or "
                         "unknown with its figure, evidence and source; the tier after the rolling review; "
@@ -107,8 +114,12 @@ def check(code: str, org_id: int, who: Principal = Depends(checkers), db: Sessio
     org = db.get(Organization, org_id)
     if org is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no organisation {org_id}")
-    result = programmes.check(db, found[code], org, year or dt.date.today().year - 1)
-    return StandingOut(programme=code, programme_name=found[code].name, organization_id=org.id,
+    try:
+        result = programmes.check(db, found[code], org, year or dt.date.today().year - 1)
+    except programmes.NotInArea as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return StandingOut(programme=code, programme_name=found[code].name, area=found[code].area.label,
+                       area_reason=programmes.admitted(found[code], org).reason, organization_id=org.id,
                        organization=org.name, year=result.year, tier=result.tier.code if result.tier else None,
                        reached=result.reached.code if result.reached else None,
                        declining_years=list(result.declining_years), tiers=[_group(t) for t in result.tiers],

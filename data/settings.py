@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     ipc_scheme: Path | None = Field(default=None, description="The full Chinese IPC scheme (TSV: code, level, "
                                      "title_zh; e.g. the shared data's ipc/ipc_zh.tsv) so main groups show their own "
                                      "title; unset: the shipped subclass titles only (data/ipc_scheme.py)")
+    effect_classifier: Literal["auto", "manual", "off"] = Field(
+        default="auto", description="The effect classifier (docs/tagging.md): 'auto' trains it on the patents' "
+        "abstracts once they hold 2,000 sentences and retrains it when they grow by 25%; 'manual' uses only a model "
+        "trained by `patent-match tag train-effects`; 'off' tags with the cue patterns alone")
     topic_model: Path | None = Field(default=None, description="A fitted topic model (patent-match navigate topics "
                                      "fit); default: `home`/models/topics")
     ann_factory: str | None = Field(default=None, description="FAISS factory string; default chosen by size")

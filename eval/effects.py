@@ -83,9 +83,16 @@ def evaluate_effects(gold_path: Path, patents_path: Path, split: str | None = No
 
 
 def silver_classifier(gold_path: Path, patents_path: Path):  # noqa: ANN201
-    """The effect classifier trained on the cue labels of every patent except the gold sample's."""
-    from matching.tags.effect_model import EffectClassifier
+    """The effect classifier as `patent-match tag` trains it on its own (matching/tags/effect_auto.py:
+    saved and loaded back, float16 weights), on the cue labels of every patent except the gold sample's."""
+    import tempfile
+
+    from matching.tags.effect_auto import count_sentences, train_and_save
 
     gold_ids = {pid for pid, _, _ in read_gold(gold_path)}
     texts = [str(r.get("text") or "") for _, r in read_jsonl(patents_path) if r.get("_id") not in gold_ids]
-    return EffectClassifier.train(texts)
+    texts = [t for t in texts if t]  # as the platform's abstracts are read (matching/tags/store.py)
+    with tempfile.TemporaryDirectory() as scratch:
+        model, _ = train_and_save(texts, Path(scratch) / "effects", patents=len(texts),
+                                  database_sentences=count_sentences(texts), trained_by="auto")
+    return model

@@ -12,7 +12,10 @@ grade. An L2 penalty on A and B keeps the map near the identity. The map also mo
 are not SME problem statements: short patent-like titles lose a little (title2abstract MRR@10
 −0.005). An optional second term (`anchor_weight`) pulls anchors, patent titles of the corpus, to
 their own patent. It was measured and is off by default (docs/matching.md): it halved the dense
-loss on titles but not the full ranker's, and cost the needs some of their gain. Only query vectors change:
+loss on titles but not the full ranker's, and cost the needs some of their gain. An optional `gate` leaves
+alone a query whose raw vector already lies within that cosine of some patent: a title-like query that
+nearly names a patent needs no bridge, and an SME problem statement rarely comes that close (its threshold
+is chosen on training needs and corpus titles, `patent-match models gate`). Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
 map is applied after).
 
@@ -54,23 +57,39 @@ class QueryAdapter:
     source: str  # what it was fitted on
     settings: AdapterSettings = field(default_factory=AdapterSettings)
     metrics: Mapping[str, float] = field(default_factory=dict)
+    gate: float | None = None  # raw top-1 cosine at or above which a query is left as it is; None: never
 
     @property
     def id(self) -> str:
-        """Names the map in caches of derived figures (calibrations): changes when the weights change."""
+        """Names the map in caches of derived figures (calibrations): changes when the weights or the gate change."""
         import hashlib
 
-        return hashlib.sha256(self.a.tobytes() + self.b.tobytes()).hexdigest()[:12]
+        gate = b"" if self.gate is None else f"gate={self.gate:.6f}".encode()
+        return hashlib.sha256(self.a.tobytes() + self.b.tobytes() + gate).hexdigest()[:12]
 
-    def apply(self, vectors: np.ndarray) -> np.ndarray:
+    def apply(self, vectors: np.ndarray, nearest: np.ndarray | None = None) -> np.ndarray:
+        """`nearest[i]`: query i's raw top-1 cosine over the documents; with a gate it is required."""
         vectors = np.asarray(vectors, dtype=np.float32)
-        return l2_normalize(vectors + (vectors @ self.a) @ self.b) if len(vectors) else vectors
+        if not len(vectors):
+            return vectors
+        adapted = l2_normalize(vectors + (vectors @ self.a) @ self.b)
+        if self.gate is not None:
+            if nearest is None:
+                raise ValueError("this query adapter has a gate: apply() needs each query's raw top-1 cosine")
+            kept = self.kept(nearest)
+            adapted[kept] = vectors[kept]
+        return adapted
+
+    def kept(self, nearest: np.ndarray) -> np.ndarray:
+        """Which queries the gate leaves as they are (all False without a gate)."""
+        nearest = np.asarray(nearest, dtype=np.float32)
+        return nearest >= self.gate if self.gate is not None else np.zeros(len(nearest), dtype=bool)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / "weights.npz", a=self.a, b=self.b)
         manifest = {"encoder_id": self.encoder_id, "source": self.source, "settings": asdict(self.settings),
-                    "metrics": dict(self.metrics), "id": self.id}
+                    "metrics": dict(self.metrics), "gate": self.gate, "id": self.id}
         (directory / "adapter.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                                 encoding="utf-8")
 
@@ -80,7 +99,7 @@ class QueryAdapter:
         with np.load(directory / "weights.npz") as weights:
             a, b = weights["a"].astype(np.float32), weights["b"].astype(np.float32)
         return cls(a, b, manifest["encoder_id"], manifest["source"], AdapterSettings(**manifest["settings"]),
-                   manifest.get("metrics", {}))
+                   manifest.get("metrics", {}), manifest.get("gate"))
 
 
 def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import numpy as np
+
 from indexer.cache import EmbeddingCache
 from indexer.embed import embed_queries
 from indexer.encoders import Encoder
@@ -78,9 +80,18 @@ class DenseRetriever:
         if not queries:
             return []
         vectors = embed_queries(self.encoder, [prepare_query(q) for q in queries], self.cache)
-        if self.adapter is not None:
-            vectors = self.adapter.apply(vectors)
-        return self.index.dense_search(vectors, k)
+        if self.adapter is None:
+            return self.index.dense_search(vectors, k)
+        if self.adapter.gate is None:
+            return self.index.dense_search(self.adapter.apply(vectors), k)
+        raw = self.index.dense_search(vectors, k)  # a gated query keeps these; the rest are searched again adapted
+        nearest = np.array([hits[0].score if hits else -1.0 for hits in raw], dtype=np.float32)
+        moved = np.flatnonzero(~self.adapter.kept(nearest))
+        if len(moved):
+            adapted = self.index.dense_search(self.adapter.apply(vectors[moved], nearest[moved]), k)
+            for row, hits in zip(moved, adapted, strict=True):
+                raw[row] = hits
+        return raw
 
 
 @dataclass

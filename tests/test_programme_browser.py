@@ -1,6 +1,6 @@
 """The programme page in Debian's Chromium (Playwright) against `patent-match demo` served on loopback: an operator
 opens it from the navigation, changes the year, sees the chart load and downloads the XLSX export; an SME
-sees its own organisation only."""
+sees its own organisation only, and that a programme of another area is not its area's."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)")
 
 PAGE = "/ui/programmes/suzhou_qiangqi"
-OTHER = "南京晶测半导体设备有限公司"  # another demo enterprise with yearly data
+OTHER = "南京晶测半导体设备有限公司"  # another demo enterprise with yearly data, outside 苏州
+INSIDE = "昆山视界光电有限公司"  # a demo enterprise in 昆山, a county-level city of 苏州
 
 
 def _chart_loaded(page) -> bool:  # noqa: ANN001
@@ -41,7 +42,8 @@ def test_an_operator_changes_the_year_sees_the_chart_and_exports(site, browser):
     assert page.locator("#f-year").input_value() == "2025"  # the latest year with data
     assert _chart_loaded(page)
     pool = page.locator("#programme-pool tbody")
-    assert OWN_SME in pool.inner_text() and OTHER in pool.inner_text()
+    assert INSIDE in pool.inner_text() and OWN_SME not in pool.inner_text() and OTHER not in pool.inner_text()
+    assert OTHER in page.locator("#programme-area tbody").inner_text()  # listed apart: outside the area
     shot(page, "programme-operator-2025")
 
     page.select_option("#f-year", "2023")
@@ -57,19 +59,20 @@ def test_an_operator_changes_the_year_sees_the_chart_and_exports(site, browser):
     download = caught.value
     assert download.suggested_filename == "programme-suzhou_qiangqi-2023.xlsx"
     book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
-    assert book.sheetnames == ["概况", "档次与申报资格", "逐项标准", "本年变动", "差一项达标", "绩效指标逐年进展"]
+    assert book.sheetnames == ["概况", "档次与申报资格", "逐项标准", "本年变动", "差一项达标", "绩效指标逐年进展",
+                               "地区范围外或地区未知"]
     assert (book["概况"]["A3"].value, book["概况"]["B3"].value) == ("年度", 2023)
     assert errors == []
     page.context.close()
 
 
-def test_an_sme_sees_its_own_standing_only(site, browser):
+def test_an_sme_outside_the_area_is_told_so(site, browser):
     base, keys, _ = site
-    page = sign_in(browser, base, keys["sme"])
+    page = sign_in(browser, base, keys["sme"])  # 南京储能云: 苏州's programme is not its area's
     page.goto(PAGE)
-    assert _chart_loaded(page)
     text = page.locator("main").inner_text()
-    assert OWN_SME in text and OTHER not in text
-    assert "档次：成长型" in page.locator("#programme-close").inner_text()  # what it lacks
+    assert OWN_SME in text and OTHER not in text and INSIDE not in text
+    assert "不在本项目地区范围（江苏省苏州市）内" in page.locator("#programme-area-note").inner_text()
+    assert page.locator("#programme-pool").count() == 0  # no tier shown
     shot(page, "programme-sme")
     page.context.close()

@@ -104,3 +104,34 @@ def test_a_record_without_family_data_makes_unknown_only_the_years_from_its_fili
     assert figures_of(engine, WORLD, 2025)["pct_applications"].value == 1
     later = figures_of(engine, WORLD, 2026)["pct_applications"]
     assert later.value is None and cn(2026, 8300) in later.source
+
+
+# ---- `patent-match match patent` with a foreign or PCT number (api/cli_match.py) ----
+
+def test_match_patent_takes_foreign_and_pct_numbers_and_names_the_accepted_forms(demo_db):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    runner = CliRunner()
+
+    def match(number: str):  # noqa: ANN202
+        return runner.invoke(main, ["--db", demo_db, "match", "patent", number, "--top", "2", "--no-explain"])
+
+    for number in ("US17915634", "us 17/915,634"):  # 苏州慧眼's US family member, as exports write it
+        found = match(number)
+        assert found.exit_code == 0, found.output
+        assert found.output.startswith("US17915634  一种芯片引脚共面度的激光三角测量方法") and "匹配需求" in found.output
+    # a PCT number on three rows (CN, EP, US): the member filed at the receiving office (CN)
+    pct = match("PCT/CN2021/087412")
+    assert pct.exit_code == 0 and pct.stdout.startswith("202010903251.6  一种芯片引脚共面度的激光三角测量方法")
+    assert "对应 3 件专利" in pct.stderr and "取受理局 CN 的 202010903251.6" in pct.stderr
+    assert match("PCT/CN2025/031207").output.startswith("202410907224.4")
+    missing = match("EP21812345.6")
+    assert missing.exit_code == 2 and "数据库中没有申请号为 EP21812345.6 的专利" in missing.output
+    wo = match("WO2024123456")
+    assert wo.exit_code == 2 and "PCT 国际公布号" in wo.output and "PCT/CN2024/123456" in wo.output
+    nonsense = match("ABC-12")
+    assert nonsense.exit_code == 2 and "“ABC-12”不是可识别的专利号" in nonsense.output
+    assert "境外申请号（以国别代码开头，如 US17123456" in nonsense.output and "PCT 国际申请号" in nonsense.output
+    assert match("201710483362.4").exit_code == 0  # a Chinese number as before

@@ -26,6 +26,9 @@ SUZHOU, ZHEJIANG = PROGRAMMES["suzhou_qiangqi"], PROGRAMMES["zhejiang_gaojiazhi"
 # The demo's other enterprises with yearly data, and figures only they report (2025 revenue, yuan).
 OTHERS = ("南京晶测半导体设备有限公司", "南京智冷链物流科技有限公司")
 OTHER_FIGURES = ("83,000,000", "9,200,000", "83000000", "9200000")
+# Demo enterprises registered in 苏州 (昆山 is a county-level city of 苏州), in the 苏州 programme's pool.
+IN_SUZHOU = ("苏州慧眼视觉科技有限公司", "昆山视界光电有限公司", "昆山精塑科技有限公司")
+SZ_SME = "昆山精塑科技有限公司"  # 2025 revenue 7,600,000: one criterion (营业收入) short of 成长型
 
 
 # ---- constructed standings: what the route returns, with chosen results ----
@@ -43,7 +46,8 @@ def standing(programme: programmes.Programme, tier: str | None = None, reached: 
             [programmes.Outcome(c, o.status, None, "") for c, o in zip(g.criteria, outcomes, strict=True)]),
             criteria=outcomes)
 
-    return StandingOut(programme=programme.code, programme_name=programme.name, organization_id=1,
+    return StandingOut(programme=programme.code, programme_name=programme.name, area=programme.area.label,
+                       area_reason="测试", organization_id=1,
                        organization="甲公司", year=2025, tier=tier, reached=reached if reached else tier,
                        declining_years=list(declining), tiers=[group(t) for t in programme.tiers],
                        projects=[group(p) for p in programme.projects], kpis=[])
@@ -115,7 +119,14 @@ def test_project_eligibility_movements():
 
 @pytest.fixture(scope="module")
 def clients(api):
-    return {role: sign_in(api, role) for role in ("sme", "other_sme", "tto", "operator", "evaluator", "admin")}
+    """A client per role; "sme" and "other_sme" are 南京's and 常州's (outside both programmes' areas), "sz_sme"
+    昆山精塑 (inside 苏州's)."""
+    from api.auth import create_key
+
+    with transaction(api[4]) as db:
+        api[1]["sz_sme"] = create_key(db, Role.SME, db.scalar(select(Organization).where(Organization.name == SZ_SME)))
+    return {role: sign_in(api, role) for role in ("sme", "other_sme", "sz_sme", "tto", "operator", "evaluator",
+                                                  "admin")}
 
 
 @pytest.mark.parametrize("path", ["/ui/programmes", "/ui/programmes/suzhou_qiangqi",
@@ -130,8 +141,10 @@ def test_roles_that_may_check_programmes_open_every_page_and_a_tto_gets_403(clie
 
 def test_the_operator_sees_the_pool_tiers_criteria_and_who_is_close(clients):
     page = clients["operator"].get("/ui/programmes/suzhou_qiangqi").text
-    for name in (OWN_SME, *OTHERS):
-        assert name in page
+    pool = page.split('id="programme-pool"')[1].split("</section>")[0]
+    assert all(name in pool for name in IN_SUZHOU) and not any(name in pool for name in (OWN_SME, *OTHERS))
+    left_out = page.split('id="programme-area"')[1].split("</section>")[0]  # listed apart, with the reason
+    assert all(name in left_out for name in (OWN_SME, *OTHERS)) and "不在地区范围内" in left_out
     assert 'option value="2025" selected' in page  # the latest year with data by default
     assert "差一项达标" in page and "档次：成长型" in page and "未知（缺数据）" in page
     assert "/ui/programmes/suzhou_qiangqi/progress.png?year=2025" in page
@@ -150,7 +163,7 @@ def _with_data(db, year: int) -> set[str]:  # noqa: ANN001
 def test_the_year_filter_changes_the_pool(api, clients):
     with transaction(api[4]) as db:
         then, now = _with_data(db, 2023), _with_data(db, 2025)
-    assert OTHERS[1] in now - then  # 南京智冷链 reports 2025 only
+    assert OTHERS[1] in now - then and "昆山精塑科技有限公司" in now - then  # they report 2025 only
     page = clients["evaluator"].get("/ui/programmes/suzhou_qiangqi", params={"year": "2023"}).text
     assert all(name in page for name in then) and not any(name in page for name in now - then)
     assert 'option value="2023" selected' in page
@@ -179,20 +192,26 @@ def test_the_export_has_a_sheet_per_table_with_chinese_headers(clients):
     assert answer.headers["content-type"] == report.XLSX
     assert "programme-suzhou_qiangqi-2025.xlsx" in answer.headers["content-disposition"]
     sheets = _cells(answer.content)
-    assert list(sheets) == ["概况", "档次与申报资格", "逐项标准", "本年变动", "差一项达标", "绩效指标逐年进展"]
+    assert list(sheets) == ["概况", "档次与申报资格", "逐项标准", "本年变动", "差一项达标", "绩效指标逐年进展",
+                            "地区范围外或地区未知"]
     assert sheets["档次与申报资格"][0] == ["单位", "档次（动态管理后）", "按标准可达档次", "指标连续下降年度",
                                         "登峰计划项目申报条件"]
     assert sheets["逐项标准"][0] == ["单位", "档次或项目", "标准编号", "标准", "要求", "结果", "数值", "数据来源", "政策依据"]
     assert sheets["本年变动"][0] == ["单位", "档次或项目", "2024 年度", "2025 年度", "变动", "说明"]
     assert sheets["差一项达标"][0] == ["单位", "目标", "所缺标准", "结果", "现值", "要求", "差距", "数据来源"]
     assert sheets["绩效指标逐年进展"][0] == ["单位", "绩效指标", "年度", "数值", "要求", "结果", "数据来源"]
-    assert {row[0] for row in sheets["档次与申报资格"][1:]} >= {OWN_SME, *OTHERS}
-    revenue = next(r for r in sheets["逐项标准"] if r[0] == OWN_SME and r[2] == "pool.revenue")
-    assert (revenue[5], revenue[6]) == ("符合", 26_900_000)  # a number, not text
-    close = next(r for r in sheets["差一项达标"] if r[0] == OWN_SME and r[1] == "档次：成长型")
-    assert (close[2], close[4], close[6]) == ("有效发明专利", 0, 1)
-    kpis = _cells(clients["operator"].get("/ui/programmes/zhejiang_gaojiazhi/export.xlsx").content)["绩效指标逐年进展"]
-    assert {row[2] for row in kpis[1:] if row[0] == OWN_SME} == {2022, 2023, 2024, 2025}
+    assert {row[0] for row in sheets["档次与申报资格"][1:]} >= set(IN_SUZHOU)
+    assert not {row[0] for row in sheets["档次与申报资格"][1:]} & {OWN_SME, *OTHERS}  # 南京: outside the area
+    left_out = {row[0]: row[1] for row in sheets["地区范围外或地区未知"][1:]}
+    assert set(left_out.values()) == {"不在地区范围内"} and set(left_out) >= {OWN_SME, *OTHERS, "杭州云途数据科技有限公司"}
+    revenue = next(r for r in sheets["逐项标准"] if r[0] == SZ_SME and r[2] == "pool.revenue")
+    assert (revenue[5], revenue[6]) == ("符合", 7_600_000)  # a number, not text
+    close = next(r for r in sheets["差一项达标"] if r[0] == SZ_SME and r[1] == "档次：成长型")
+    assert (close[2], close[4], close[6]) == ("营业收入", 7_600_000, 2_400_000)
+    zhejiang = _cells(clients["operator"].get("/ui/programmes/zhejiang_gaojiazhi/export.xlsx").content)
+    kpis = zhejiang["绩效指标逐年进展"]
+    assert {row[0] for row in kpis[1:]} == {"杭州云途数据科技有限公司", "宁波海工装备有限公司", "嘉兴锦程纺织有限公司"}
+    assert {row[2] for row in kpis[1:] if row[0] == "杭州云途数据科技有限公司"} == {2022, 2023, 2024, 2025}
     for row in kpis[1:]:  # a known figure is a number; an unknown one a dash, never a zero
         assert isinstance(row[3], int | float) if row[5] in ("符合", "不符合") else (row[5], row[3]) == ("未知（缺数据）",
                                                                                                    "—")
@@ -210,9 +229,10 @@ def _mentions_another(text: str, own: str, enterprises: set[str]) -> list[str]:
     return [n for n in (*sorted(enterprises - {own}), *OTHER_FIGURES) if n in text]
 
 
-@pytest.mark.parametrize("who, own", [("sme", OWN_SME), ("other_sme", OTHER_SME)])
+@pytest.mark.parametrize("who, own, inside", [("sme", OWN_SME, ()), ("other_sme", OTHER_SME, ()),
+                                              ("sz_sme", SZ_SME, ("suzhou_qiangqi",))])
 @pytest.mark.parametrize("code", ["suzhou_qiangqi", "zhejiang_gaojiazhi"])
-def test_an_sme_sees_only_its_own_standing_in_page_and_export(clients, enterprises, who, own, code):
+def test_an_sme_sees_only_its_own_standing_in_page_and_export(clients, enterprises, who, own, inside, code):
     client = clients[who]
     for year in ("", "2023", "2025"):
         page = client.get(f"/ui/programmes/{code}", params={"year": year} if year else {}).text
@@ -220,23 +240,32 @@ def test_an_sme_sees_only_its_own_standing_in_page_and_export(clients, enterpris
         book = _cells(client.get(f"/ui/programmes/{code}/export.xlsx", params={"year": year} if year else {}).content)
         text = "\n".join(str(v) for rows in book.values() for row in rows for v in row)
         assert own in text and _mentions_another(text, own, enterprises) == []
-        assert {row[0] for row in book["档次与申报资格"][1:]} == {own}
-    if who == "sme" and code == "suzhou_qiangqi":  # what it lacks: one invention patent for 成长型
+        standing, left_out = book["档次与申报资格"][1:], book["地区范围外或地区未知"][1:]
+        if code in inside:
+            assert {row[0] for row in standing} == {own} and left_out == []
+        else:  # another area's programme: told so, never given a tier
+            assert standing == [] and [row[:2] for row in left_out] == [[own, "不在地区范围内"]]
+            assert "不在本项目地区范围" in page and 'id="programme-pool"' not in page
+    if who == "sz_sme" and code == "suzhou_qiangqi":  # what it lacks: 营业收入 for 成长型
         assert "档次：成长型" in client.get(f"/ui/programmes/{code}").text
 
 
-def test_an_sme_report_and_chart_hold_its_organisation_only(api):
+def test_an_sme_report_and_chart_hold_its_organisation_only(api, clients):
     engine = api[4]
     with transaction(engine) as db:
-        org = db.scalar(select(Organization).where(Organization.name == OWN_SME))
+        org = db.scalar(select(Organization).where(Organization.name == SZ_SME))
         own_years = tuple(sorted(db.scalars(select(EnterpriseYear.year).where(EnterpriseYear.organization_id == org.id))))
         for code in PROGRAMMES:
             found = report.build(db, Principal(0, Role.SME, org.id), code, None)
             names = {s.organization for s in found.pool} | {m.organization for m in found.movements} | {
                 s.organization for s in found.close} | {k.organization for k in found.kpis} | {
-                n for n, _ in found.tier_history}
-            assert names == {OWN_SME}
+                n for n, _ in found.tier_history} | {e.organization for e in found.excluded}
+            assert names == {SZ_SME}
+            assert bool(found.pool) is (code == "suzhou_qiangqi") and bool(found.area_note) is (code != "suzhou_qiangqi")
             assert found.choices == own_years  # its own years with data
             assert report.progress_chart(found).startswith(b"\x89PNG")
         operator = report.build(db, Principal(0, Role.OPERATOR, None), "suzhou_qiangqi", 2024)
-        assert {s.organization for s in operator.pool} == _with_data(db, 2024) >= {OWN_SME, OTHERS[0]}
+        assert {s.organization for s in operator.pool} == {"苏州慧眼视觉科技有限公司", "昆山视界光电有限公司",
+                                                           "苏州感知物联科技有限公司"}
+        assert {e.organization for e in operator.excluded} == _with_data(db, 2024) - {
+            s.organization for s in operator.pool} >= {OWN_SME, OTHERS[0]}

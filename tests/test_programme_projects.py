@@ -24,7 +24,7 @@ from data.profiles import INDICATORS, Figure
 from data.programmes import MET, NOT_MET, UNKNOWN
 from data.programmes import projects as rules
 from data.project_models import ProjectStage
-from tests.api_support import OTHER_SME, OWN_SME, call
+from tests.api_support import OWN_SME, call
 from tests.conftest import TODAY
 
 APPLIED, APPROVED, MIDTERM = ProjectStage.APPLIED, ProjectStage.APPROVED, ProjectStage.MIDTERM
@@ -34,7 +34,7 @@ D = dt.date
 SPRING_2024 = D(2024, 3, 1)
 REASON = "申报材料载明有效发明专利 30 件，平台记录不全，经评审同意立项"
 # A programme written for the tests: its eligibility reads two reported figures, so "met" is reachable.
-PLAIN = {"code": "test_plain", "name": "测试计划", "tiers": [], "kpis": [], "projects": [
+PLAIN = {"code": "test_plain", "name": "测试计划", "area": {"province": "江苏省"}, "tiers": [], "kpis": [], "projects": [
     {"code": "plain", "name": "测试项目", "criteria": [
         {"code": "plain.revenue", "name": "营业收入", "indicator": "revenue", "op": ">=", "threshold": 20000000,
          "source": "test"},
@@ -63,9 +63,15 @@ def _org(session, name: str) -> Organization:  # noqa: ANN001
     return session.scalar(select(Organization).where(Organization.name == name))
 
 
-def _new(session, found, programme="zhejiang_gaojiazhi", group="project", org=OWN_SME,  # noqa: ANN001
+# A demo organisation inside each programme's area (an application from outside it is refused).
+ZJ_ORG, SZ_ORG = "杭州云途数据科技有限公司", "苏州感知物联科技有限公司"
+MEMBER = {"zhejiang_gaojiazhi": ZJ_ORG, "suzhou_qiangqi": SZ_ORG, "test_plain": OWN_SME}
+
+
+def _new(session, found, programme="zhejiang_gaojiazhi", group="project", org=None,  # noqa: ANN001
          number="T-1", applied_on=SPRING_2024) -> ProgrammeProject:
-    return rules.create(session, found, programme, group, _org(session, org), number, "测试项目", applied_on, TODAY)
+    return rules.create(session, found, programme, group, _org(session, org or MEMBER.get(programme, ZJ_ORG)), number, "测试项目",
+                        applied_on, TODAY)
 
 
 def _refused(call_, field: str, *texts: str, conflict: bool | None = None) -> None:  # noqa: ANN001
@@ -112,13 +118,21 @@ def test_a_project_names_a_known_group_and_a_unique_number(records, found):
         _refused(lambda: _new(s, found, applied_on=TODAY + dt.timedelta(days=1)), "applied_on", "晚于今天")
         _new(s, found)
         _refused(lambda: _new(s, found), "number", "项目编号 T-1 已存在", conflict=True)
+        # another province's enterprise, and one whose place is not registered, may not apply
+        _refused(lambda: _new(s, found, org=OWN_SME, number="T-2"), "organization_id",
+                 "南京储能云科技有限公司 不在本项目地区范围（浙江省）内")
+        _refused(lambda: _new(s, found, "suzhou_qiangqi", "dengfeng", org=ZJ_ORG, number="T-3"), "organization_id",
+                 "不在本项目地区范围（江苏省苏州市）内")
+        _org(s, SZ_ORG).city = None
+        _refused(lambda: _new(s, found, "suzhou_qiangqi", "dengfeng", number="T-4"), "organization_id",
+                 "地区未知", "未登记城市")
 
 
 # ---- eligibility at approval ----
 
 def test_approval_needs_eligibility_met_else_a_written_reason_which_is_stored(records, found):
     with transaction(records) as s:
-        p = _new(s, found)  # 南京储能云, baseline 2023: 0 effective inventions in these records
+        p = _new(s, found)  # 杭州云途, baseline 2023: 0 effective inventions in these records
         approve = dict(award=Decimal(500_000))
         _refused(lambda: rules.advance(s, found, p, APPROVED, D(2024, 6, 1), TODAY, **approve), "override_reason",
                  "2023 年度未确认符合高价值专利培育项目申报条件（未知（缺数据））", "有效发明专利不少于25件", "要求 >= 25", conflict=True)
@@ -144,6 +158,16 @@ def test_unknown_is_refused_like_not_met_and_met_needs_no_reason(records, found)
         rules.advance(s, found, unknown, APPROVED, D(2026, 4, 1), TODAY, award=Decimal(10),
                       override_reason="写了也不存：条件已符合")
         assert (unknown.eligibility, unknown.override_reason) == ("符合申报条件", "")
+
+
+def test_approval_rechecks_the_area_of_a_project_recorded_before(records, found):
+    with transaction(records) as s:
+        p = _new(s, found)
+        p.organization = _org(s, OWN_SME)  # as a project recorded before areas were checked would be
+        _refused(lambda: rules.advance(s, found, p, APPROVED, D(2024, 6, 1), TODAY, award=Decimal(500_000),
+                                       override_reason=REASON), "organization_id",
+                 "南京储能云科技有限公司 不在本项目地区范围（浙江省）内", conflict=True)
+        assert p.stage is APPLIED
 
 
 # ---- award, co-investment, tranches ----
@@ -276,6 +300,11 @@ def test_demo_has_projects_at_every_stage_and_enterprises_in_every_tier(engine):
             assert sum((x.amount for x in p.payments), Decimal(0)) <= (p.award or 0)
             assert p.stage is APPLIED or p.eligibility and (p.override_reason or p.eligibility == "符合申报条件")
             assert len(p.payments) <= len(rules.schedule(p, group))
+        for p in s.scalars(select(ProgrammeProject)):  # every demo project's organisation is in the area
+            assert programmes.admitted(FOUND[p.programme], p.organization).inside, (p.number, p.organization.name)
+        nanjing = s.scalar(select(Organization).where(Organization.name == OWN_SME))
+        with pytest.raises(programmes.NotInArea, match="不在本项目地区范围（江苏省苏州市）内"):
+            programmes.check(s, FOUND["suzhou_qiangqi"], nanjing, 2025)
         zhejiang = {(p.group, p.stage) for p in s.scalars(select(ProgrammeProject).where(
             ProgrammeProject.programme == "zhejiang_gaojiazhi"))}
         assert {stage for group, stage in zhejiang if group == "project"} == set(ProjectStage)  # pass and fail
@@ -320,7 +349,7 @@ def _post(api, who, path, **body):  # noqa: ANN001, ANN202
 
 
 def test_api_lifecycle_refusals_payments_and_kpis(api):
-    org = api[3][OWN_SME]
+    org = api[3][ZJ_ORG]
     made = _post(api, "operator", "/programmes/zhejiang_gaojiazhi/projects", group="project", organization_id=org,
                  number="API-ZJ-1", title="接口测试项目", applied_on="2024-03-01")
     assert made.status_code == 201, made.text
@@ -373,7 +402,7 @@ def test_api_eligible_project_is_approved_without_a_reason(api, found, monkeypat
 
 def test_api_dengfeng_co_investment(api):
     made = _post(api, "operator", "/programmes/suzhou_qiangqi/projects", group="dengfeng",
-                 organization_id=api[3][OTHER_SME], number="API-DF-1", title="登峰测试", applied_on="2025-03-01")
+                 organization_id=api[3][SZ_ORG], number="API-DF-1", title="登峰测试", applied_on="2025-03-01")
     stage = f"/projects/{made.json()['id']}/stage"
     short = _post(api, "operator", stage, stage="approved", on="2025-05-01", award="1000000",
                   co_investment="1999999.99", override_reason=REASON)
@@ -383,42 +412,55 @@ def test_api_dengfeng_co_investment(api):
     assert ok.status_code == 200 and ok.json()["co_investment"] == "2000000.00"
 
 
-@pytest.mark.parametrize("who, read, write", [("sme", 200, 403), ("other_sme", 404, 403), ("tto", 403, 403),
-                                              ("operator", 200, 201), ("evaluator", 200, 403), ("admin", 200, 201)])
-def test_api_roles(api, who, read, write):
+@pytest.fixture(scope="module")
+def zj_sme(api) -> str:
+    """A key for a Zhejiang SME (宁波海工), whose own projects the role test reads; the demo's "sme" key is 南京's."""
+    from api.auth import create_key
+    from data.enums import Role
+
     with transaction(api[4]) as s:
-        demo = s.scalar(select(ProgrammeProject.id).join(Organization).where(Organization.name == "杭州云途数据科技有限公司"))
-        org_id = s.scalar(select(Organization.id).where(Organization.name == "杭州云途数据科技有限公司"))
-    # a project of the "sme" key's organisation; the demo's belong to others
+        api[1]["zj_sme"] = create_key(s, Role.SME, _org(s, "宁波海工装备有限公司"))
+    return "宁波海工装备有限公司"
+
+
+@pytest.mark.parametrize("who, read, write", [("zj_sme", 200, 403), ("other_sme", 404, 403), ("tto", 403, 403),
+                                              ("operator", 200, 201), ("evaluator", 200, 403), ("admin", 200, 201)])
+def test_api_roles(api, zj_sme, who, read, write):
+    with transaction(api[4]) as s:
+        demo = s.scalar(select(ProgrammeProject.id).join(Organization).where(Organization.name == ZJ_ORG))
+        org_id = s.scalar(select(Organization.id).where(Organization.name == ZJ_ORG))
+    own = api[3][zj_sme]
+    # a project of the "zj_sme" key's organisation; the one read below belongs to another (杭州云途)
     made = _post(api, "admin", "/programmes/zhejiang_gaojiazhi/projects", group="project",
-                 organization_id=api[3][OWN_SME], number=f"ROLE-{who}", title="角色测试", applied_on="2025-03-01")
-    assert made.status_code == 201
+                 organization_id=own, number=f"ROLE-{who}", title="角色测试", applied_on="2025-03-01")
+    assert made.status_code == 201, made.text
     assert call(api, who, "GET", f"/projects/{made.json()['id']}").status_code == read
     listed = call(api, who, "GET", "/programmes/zhejiang_gaojiazhi/projects?limit=1000")
     assert listed.status_code == (403 if who == "tto" else 200)
     if listed.status_code == 200:
         orgs = {p["organization_id"] for p in listed.json()["items"]}
-        assert orgs == ({api[3][OWN_SME]} if who == "sme" else set() if who == "other_sme" else orgs | {org_id})
-    if who not in ("sme", "other_sme", "tto"):
+        assert orgs == ({own} if who == "zj_sme" else set() if who == "other_sme" else orgs | {org_id})
+    if who not in ("zj_sme", "other_sme", "tto"):
         assert call(api, who, "GET", f"/projects/{demo}").status_code == 200
     else:
         assert call(api, who, "GET", f"/projects/{demo}").status_code == (403 if who == "tto" else 404)
     attempt = _post(api, who, "/programmes/zhejiang_gaojiazhi/projects", group="project",
-                    organization_id=api[3][OWN_SME], number=f"ROLE-W-{who}", title="角色测试", applied_on="2025-03-01")
+                    organization_id=own, number=f"ROLE-W-{who}", title="角色测试", applied_on="2025-03-01")
     assert attempt.status_code == write
     assert call(api, "operator", "GET", "/programmes/nope/projects").status_code == 404
 
 
 # ---- the CLI ----
 
-def test_cli_demo_summary_and_project_commands(tmp_path):
+def test_cli_demo_summary_and_project_commands(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATENT_MATCH_HOME", str(tmp_path / "home"))
     db = ["--db", f"sqlite:///{tmp_path / 'demo.db'}"]
     runner = CliRunner()
     demo = runner.invoke(main, [*db, "demo", "--as-of", "2026-11-21"])
     assert demo.exit_code == 0, demo.output
     assert "项目计划 Programmes（2025 年度" in demo.output
-    assert "档次：入库 3，成长型 1，优势型 1，引领型 1，未入库 2" in demo.output  # every tier
-    assert "登峰计划项目申报条件符合：1 家（苏州慧眼视觉科技有限公司）" in demo.output
+    assert "档次：入库 1，成长型 1，优势型 1，引领型 1，未入库 1" in demo.output  # every tier, 苏州's enterprises only
+    assert "登峰计划项目申报条件符合：1 家（苏州慧眼视觉科技有限公司）；不符合 4 家" in demo.output
     assert "项目：申报 1，立项 1，中期检查 1，验收通过 1，验收不合格 0" in demo.output  # 苏州登峰
     assert "项目：申报 1，立项 1，中期检查 1，验收通过 1，验收不合格 2" in demo.output  # 浙江: a project and a base
     leading = runner.invoke(main, [*db, "programmes", "check", "苏州慧眼视觉科技有限公司", "--programme",
@@ -434,7 +476,7 @@ def test_cli_demo_summary_and_project_commands(tmp_path):
 
     listed = run("list", "--stage", "failed")
     assert listed.exit_code == 0 and "ZJ-GJZ-2022-02" in listed.output and "ZJ-GJZ-2022-01" not in listed.output
-    assert run("add", "zhejiang_gaojiazhi", "project", OWN_SME, "--number", "CLI-1", "--title", "命令行项目",
+    assert run("add", "zhejiang_gaojiazhi", "project", ZJ_ORG, "--number", "CLI-1", "--title", "命令行项目",
                "--applied-on", "2024-03-01").exit_code == 0
     refused = run("stage", "CLI-1", "approved", "--on", "2024-06-01", "--award", "500000")
     assert refused.exit_code == 2 and "override-reason：" in refused.output and "有效发明专利不少于25件" in refused.output

@@ -225,32 +225,42 @@ def test_profile_counts_come_from_the_records(engine):
         assert mine["ip_certified"].value is None and "未填报" in mine["ip_certified"].source
 
 
-def test_cli_check_prints_tier_criteria_and_unknowns(tmp_path):
+SUZHOU_SME = "昆山精塑科技有限公司"  # a demo enterprise inside 苏州 with 2025 figures
+
+
+def test_cli_check_prints_tier_criteria_and_unknowns(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATENT_MATCH_HOME", str(tmp_path / "home"))
     db = ["--db", f"sqlite:///{tmp_path / 'demo.db'}"]
     runner = CliRunner()
     assert runner.invoke(main, [*db, "demo", "--as-of", "2026-11-21"]).exit_code == 0
-    result = runner.invoke(main, [*db, "programmes", "check", OWN_SME, "--year", "2025"])
+    result = runner.invoke(main, [*db, "programmes", "check", SUZHOU_SME, "--year", "2025"])
     assert result.exit_code == 0, result.output
-    assert "档次：入库" in result.output and "[未知（缺数据）] 通过知识产权管理规范贯标" in result.output
-    assert "[不符合] 有效发明专利50件以上：0" in result.output and "高价值专利培育项目 申报条件：未知（缺数据）" in result.output
-    wrong = runner.invoke(main, [*db, "programmes", "check", OWN_SME, "--programme", "nope"])
+    assert "档次：入库" in result.output and "[未知（缺数据）] PCT 国际专利申请" in result.output
+    assert "[不符合] 有效发明专利50件以上：1" in result.output and "[不符合] 营业收入：7,600,000（要求 >= 10,000,000）" \
+        in result.output
+    # the other programme is another province's: not graded, said so
+    assert f"{SUZHOU_SME} 不在本项目地区范围（浙江省）内" in result.output and "高价值专利培育项目 申报条件" not in result.output
+    wrong = runner.invoke(main, [*db, "programmes", "check", SUZHOU_SME, "--programme", "nope"])
     assert wrong.exit_code == 2 and "没有项目 nope" in wrong.output
 
 
 # ---- the API per role ----
 
-@pytest.mark.parametrize("who, whose, status", [("sme", OWN_SME, 200), ("sme", OTHER_SME, 404),
-                                                ("tto", OWN_SME, 403), ("operator", OTHER_SME, 200),
-                                                ("evaluator", OWN_SME, 200), ("admin", OWN_SME, 200)])
+@pytest.mark.parametrize("who, whose, status", [("sme", OWN_SME, 409), ("sme", OTHER_SME, 404),
+                                                ("tto", SUZHOU_SME, 403), ("operator", SUZHOU_SME, 200),
+                                                ("evaluator", SUZHOU_SME, 200), ("admin", SUZHOU_SME, 200),
+                                                ("operator", OWN_SME, 409)])
 def test_api_check_per_role(api, who, whose, status):
     org_ids = api[3]
     response = call(api, who, "GET", f"/programmes/suzhou_qiangqi/check/{org_ids[whose]}?year=2025")
     assert response.status_code == status, response.text
-    if status == 200 and whose == OWN_SME:
+    if status == 409:  # 南京: another city's enterprise is not graded, whoever asks
+        assert "不在本项目地区范围（江苏省苏州市）内" in response.json()["detail"]
+    if status == 200:
         body = response.json()
-        assert body["tier"] == "pool" and body["tiers"][0]["status"] == "met"
-        certified = next(c for t in body["tiers"] for c in t["criteria"] if c["code"] == "advantage.certified")
-        assert certified["status"] == "unknown" and certified["value"] is None and certified["source"]
+        assert body["tier"] == "pool" and body["tiers"][0]["status"] == "met" and body["area"] == "江苏省苏州市"
+        pct = next(c for t in body["tiers"] for c in t["criteria"] if c["code"] == "leading.pct")
+        assert pct["status"] == "unknown" and pct["value"] is None and pct["source"]
 
 
 def test_api_figures_take_the_profile_and_refuse_negatives(api):

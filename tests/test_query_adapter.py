@@ -83,6 +83,46 @@ def test_the_dense_retriever_searches_with_the_corrected_vector(tmp_path, corpus
     assert adapted[0].doc_id == corpus[5].doc_id != plain[0].doc_id
 
 
+def test_the_gate_leaves_queries_already_near_a_patent_alone(tmp_path):
+    a, b = np.eye(4, 2, dtype=np.float32), np.ones((2, 4), dtype=np.float32)
+    plain = QueryAdapter(a, b, "enc-1", "test")
+    gated = QueryAdapter(a, b, "enc-1", "test", gate=0.9)
+    vectors = unit(np.arange(12, dtype=np.float32).reshape(3, 4) + 1)
+    moved = gated.apply(vectors, np.array([0.95, 0.9, 0.89]))
+    np.testing.assert_array_equal(moved[:2], vectors[:2])  # at or above the gate: untouched
+    np.testing.assert_allclose(moved[2], plain.apply(vectors)[2])
+    assert not np.allclose(moved[2], vectors[2])
+    with pytest.raises(ValueError, match="needs each query's raw top-1 cosine"):
+        gated.apply(vectors)
+    np.testing.assert_allclose(plain.apply(vectors, np.ones(3)), plain.apply(vectors))  # no gate: nearest ignored
+    assert gated.id != plain.id != QueryAdapter(a, b, "enc-1", "test", gate=0.91).id != gated.id
+    gated.save(tmp_path / "gated")
+    assert QueryAdapter.load(tmp_path / "gated").gate == 0.9 and QueryAdapter.load(tmp_path / "gated").id == gated.id
+
+
+def test_the_dense_retriever_keeps_a_gated_query_s_raw_hits(tmp_path, corpus):
+    from indexer.cache import EmbeddingCache
+    from indexer.encoders.keyword import KeywordEncoder
+    from indexer.store import build_index, load_index
+    from matching.retrievers import DenseRetriever
+
+    encoder = KeywordEncoder()
+    build_index(tmp_path / "index", list(corpus), encoder, EmbeddingCache(tmp_path / "cache.sqlite"))
+    index = load_index(tmp_path / "index", encoder)
+    need = corpus[0].text[:12]
+    plain = DenseRetriever(index, encoder).search(need, 3)
+    target = encoder.encode_documents([corpus[5].embed_text])[0]
+    query = encoder.encode_queries([need])[0]
+    weights = (query[:, None] / float(query @ query), (10 * target - query)[None, :])
+    nearest = plain[0].score
+    below = QueryAdapter(*weights, encoder.id, "t", gate=nearest + 0.01)  # the need is not that near: moved
+    above = QueryAdapter(*weights, encoder.id, "t", gate=nearest - 0.01)  # near enough: left alone
+    assert DenseRetriever(index, encoder, adapter=below).search(need, 3)[0].doc_id == corpus[5].doc_id
+    assert DenseRetriever(index, encoder, adapter=above).search(need, 3) == plain
+    both = DenseRetriever(index, encoder, adapter=above).search_many([need, "完全无关的词语组合"], 3)
+    assert both[0] == plain and both[1][0].doc_id == corpus[5].doc_id  # one batch, each query gated on its own
+
+
 def test_models_adapt_cross_validates_then_fits(small_graded_set, tmp_path):
     result = CliRunner().invoke(main, ["models", "adapt", "--train", str(small_graded_set), "--held-out",
                                        str(small_graded_set), "--folds", "4", "--steps", "20",

@@ -214,8 +214,8 @@ def test_explanations_cite_shared_effects_and_products_truthfully(demo_db):
 
 
 class _Model:
-    def predict(self, sentence: str) -> dict[str, float]:
-        return {"E10": 0.8} if "静谧" in sentence else {}
+    def predict_many(self, sentences: list[str]) -> list[dict[str, float]]:
+        return [{"E10": 0.8} if "静谧" in sentence else {} for sentence in sentences]
 
 
 def test_the_classifier_only_adds_effects_and_marks_them_inferred():
@@ -237,5 +237,5 @@ def test_effect_classifier_trains_saves_and_loads(tmp_path):
     sentence = ["本装置降低了噪声并减少了成本。"]
     assert loaded.classes == model.classes
     assert abs(loaded.probabilities(sentence) - model.probabilities(sentence)).max() < 1e-2  # float16 weights
-    with pytest.raises(ValueError, match="too few"):
+    with pytest.raises(ValueError, match="至少需要 2000 句"):
         EffectClassifier.train(texts[:10])

@@ -1,7 +1,9 @@
 """Programmes as data: each JSON file beside this module is one programme's rules (苏州强企培育, 浙江高价值专利
 培育 …); a province adds or changes one by adding or editing a file, with no code.
 
-A file names tiers (ordered lowest first; a tier is reached when its criteria and those of every tier below
+A file declares its area (`area`: a province, or a province and a prefecture-level city; data/programme_areas.py):
+only organisations registered inside it are evaluated, and `check` refuses any other (NotInArea). A file names
+tiers (ordered lowest first; a tier is reached when its criteria and those of every tier below
 are met), projects (eligibility criteria, funding tranches, an acceptance pass score), KPIs (a level or a
 growth over the year before) and, optionally, a rolling review (a tier moves down after N consecutive
 declining years). Each criterion names the indicator it reads (data/profiles.py INDICATORS), the comparison,
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from data.profiles import INDICATORS, Figure
+from data.programme_areas import Area, Verdict, area_of, organization_membership
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 UNVERIFIED = "未核对原文："  # how a criterion's source starts until it is checked against the policy text
@@ -35,6 +38,15 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {">=": operator.ge, ">": operator.g
 
 class ProgrammeError(ValueError):
     """A programme file that cannot be used; the message names the file and the criterion, in Chinese."""
+
+
+class NotInArea(LookupError):
+    """The organisation is not registered inside the programme's area (outside, or its place unknown): it is
+    not evaluated. The message says so in Chinese, naming the area and the reason."""
+
+    def __init__(self, programme: Programme, organization: str, verdict: Verdict) -> None:
+        self.programme, self.organization, self.verdict = programme, organization, verdict
+        super().__init__(verdict.message(programme.area, organization))
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class Programme:
     projects: tuple[Group, ...]
     kpis: tuple[Criterion, ...]
     review: Review | None
+    area: Area
     note: str = ""
 
 
@@ -180,6 +193,10 @@ def load(path: Path) -> Programme:
     codes = [c.code for g in (*tiers, *projects) for c in g.criteria] + [k.code for k in kpis]
     if len(codes) != len(set(codes)):
         raise ProgrammeError(f"{where}：标准编号重复：{'、'.join(sorted({c for c in codes if codes.count(c) > 1}))}")
+    try:
+        area = area_of(raw.get("area"))
+    except ValueError as exc:
+        raise ProgrammeError(f"{where} {exc}") from None
     review = None
     if raw.get("rolling_review"):
         r = raw["rolling_review"]
@@ -187,7 +204,8 @@ def load(path: Path) -> Programme:
         if unknown or not r.get("indicators") or not r.get("source"):
             raise ProgrammeError(f"{where} rolling_review：须列出已知指标和出处（未知：{'、'.join(unknown) or '无'}）")
         review = Review(tuple(r["indicators"]), int(r.get("years", 3)), int(r.get("move_down", 1)), str(r["source"]))
-    return Programme(str(raw["code"]), str(raw["name"]), where, tiers, projects, kpis, review, str(raw.get("note", "")))
+    return Programme(str(raw["code"]), str(raw["name"]), where, tiers, projects, kpis, review, area,
+                     str(raw.get("note", "")))
 
 
 def available(directory: Path | None = None) -> dict[str, Programme]:
@@ -333,10 +351,20 @@ def acceptance_passed(group: Group, score: Decimal) -> bool:
     return score >= group.pass_score
 
 
+def admitted(programme: Programme, org: Any) -> Verdict:
+    """Whether the organisation is registered inside the programme's area; unknown is never inside."""
+    return organization_membership(programme.area, org)
+
+
 def check(session: Any, programme: Programme, org: Any, year: int) -> Standing:
-    """An organisation's standing for a year from the records (data/profiles.py)."""
+    """An organisation's standing for a year from the records (data/profiles.py); NotInArea for an organisation
+    not registered inside the programme's area, so no path grades an enterprise of another region."""
     from data.enums import OrgKind
     from data.profiles import profile
+
+    verdict = admitted(programme, org)
+    if not verdict.inside:
+        raise NotInArea(programme, org.name, verdict)
 
     kind = "university" if org.kind is OrgKind.UNIVERSITY else "enterprise"
     return standing(programme, org.name, year, lambda y: profile(session, org, y), kind)

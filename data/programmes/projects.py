@@ -3,7 +3,8 @@
 These functions are the only way the API, the CLI and the demo loader write a project, so each rule holds on
 every path:
 
-- a project belongs to an organisation and to a project group of a programme file (`projects` entries);
+- a project belongs to an organisation and to a project group of a programme file (`projects` entries), and
+  the organisation is registered inside the programme's area (data/programme_areas.py; unknown is refused);
 - stages move forward one at a time (applied → approved → midterm → accepted or failed), each dated on or
   after the stage before it and not in the future;
 - approval needs the group's eligibility met on the baseline year's profile (the last complete year before
@@ -81,6 +82,9 @@ def create(session: Session, found: Mapping[str, programmes.Programme], programm
            actor: str = "") -> ProgrammeProject:
     """A project at 申报 under its 项目编号."""
     group_of(found, programme, group)
+    verdict = programmes.admitted(found[programme], org)
+    if not verdict.inside:
+        raise Refused([Refusal("organization_id", verdict.message(found[programme].area, org.name))])
     refusals = _dated("applied_on", "申报日期", applied_on, None, "", today)
     if not number.strip():
         refusals.append(Refusal("number", "项目编号：必须填写"))
@@ -200,6 +204,10 @@ def advance(session: Session, found: Mapping[str, programmes.Programme], project
     label = {ProjectStage.APPROVED: "立项日期", ProjectStage.MIDTERM: "中期检查日期"}.get(stage, "验收日期")
     _raise(_dated("on", label, on, last, last_label, today))
     if stage is ProjectStage.APPROVED:
+        verdict = programmes.admitted(found[project.programme], project.organization)
+        if not verdict.inside:  # recorded before areas were checked, or the organisation's place changed since
+            _raise([Refusal("organization_id", verdict.message(found[project.programme].area,
+                                                               project.organization.name), conflict=True)])
         _raise(_approval(session, project, group, award, co_investment, override_reason))
         project.approved_on = on
     elif stage is ProjectStage.MIDTERM:

@@ -107,7 +107,10 @@ def _tags(text: str, need: bool, model: EffectModel | None = None) -> list[Effec
     found: dict[str, EffectTag] = {}
     labels = effect_labels()
     cues = {c.code: c.need_cues if need else c.patent_cues for c in effect_classes()}
-    for number, sentence in enumerate(split_sentences(text)):
+    sentences = split_sentences(text)
+    # One call for all of a text's sentences: the classifier's cost is per call more than per sentence.
+    predicted = model.predict_many(sentences) if model and sentences else [{} for _ in sentences]
+    for number, sentence in enumerate(sentences):
         kept = _DECIMAL.sub("·", sentence)  # same length: positions still match
         masked = kept if need else mask_names(kept)
         for effect in effect_classes():
@@ -118,14 +121,14 @@ def _tags(text: str, need: bool, model: EffectModel | None = None) -> list[Effec
             if match:
                 found[effect.code] = EffectTag(effect.code, effect.label, _clause_at(sentence, match.start()),
                                                number)
-        for code, probability in (model.predict(sentence) if model else {}).items():
+        for code, probability in predicted[number].items():
             if code not in found:
                 found[code] = EffectTag(code, labels[code], sentence[:EVIDENCE_CHARS], number, probability, True)
     return sorted(found.values(), key=lambda t: t.code)
 
 
 class EffectModel(Protocol):
-    def predict(self, sentence: str) -> dict[str, float]: ...
+    def predict_many(self, sentences: list[str]) -> list[dict[str, float]]: ...  # effect → probability
 
 
 def patent_effects(text: str, model: EffectModel | None = None) -> list[EffectTag]:

@@ -59,6 +59,11 @@ def tag_records(session: Session, tagger: Tagger, force: bool = False) -> TagRun
     return TagRun(counts[TagEntity.PATENT], counts[TagEntity.NEED], unchanged, len(states))
 
 
+def patent_abstracts(session: Session) -> list[str]:
+    """The patents' non-empty abstracts: what the effect classifier learns from (matching/tags/effect_auto.py)."""
+    return [a for a in session.scalars(select(Patent.abstract).order_by(Patent.id)) if a]
+
+
 def tags_of(session: Session, entity: TagEntity, entity_ids: list[int]) -> dict[int, list[Tag]]:
     found: dict[int, list[Tag]] = {i: [] for i in entity_ids}
     query = select(Tag).where(Tag.entity == entity, Tag.entity_id.in_(entity_ids)).order_by(Tag.id)

@@ -44,9 +44,9 @@ class Tagger:
     def __init__(self, clusters: ClusterMap, ipc_model: IpcClassifier | None = None, scheme: str = "jiangsu",
                  effect_model: EffectClassifier | None = None) -> None:
         self.profiler, self.effect_model = Profiler(clusters, ipc_model), effect_model
-        # A retrained model changes its weights, and with them the stamp: every record is retagged.
+        # A (re)trained model changes its weights, and with them the stamp: every record is retagged.
         ipc = _fingerprint(ipc_model.intercept) if ipc_model else "none"
-        effects = _fingerprint(effect_model.intercept) if effect_model else "none"
+        effects = f"effects-{effect_model.version}" if effect_model else "none"
         self.stamp = f"{TAGGER_VERSION}|{scheme}|{ipc}|{effects}"
 
     def digest(self, *parts: object) -> str:

@@ -1,0 +1,105 @@
+"""Choosing the query adapter's gate (matching/query_adapter.py) on training data only.
+
+The adapter moves every query towards where judged SME needs should land, so a query that is already a
+patent's own wording (a title) can be moved away from its patent. The gate leaves a query alone when its raw
+vector lies within cosine `gate` of some patent. Two kinds of training query decide the threshold:
+- the training needs, each scored by the adapter of the fold that did not see it (as eval/adapter_cv.py);
+- corpus titles no reported set judges (`exclude`), each looking for its own patent.
+
+The criterion, fixed before any figure was seen: the mean of the needs' full-ranker nDCG@10 (out of fold)
+and the titles' full-ranker MRR@10. The sets a platform reports (needs-dev, problem2patent,
+title2abstract) play no part in the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from data.jsonl import read_jsonl
+from eval.adapter_cv import DENSE_ALONE, AdapterData, fit_on
+from eval.crossval import DEFAULT, FeaturePool, Setting, folds_of
+from eval.dataset import Dataset, Query, corpus_file
+from eval.rankers import FullRanker
+from indexer.embed import embed_queries
+from matching.query import prepare_query
+from matching.query_adapter import AdapterSettings
+
+GATES: tuple[float | None, ...] = (None, 0.86, 0.87, 0.88, 0.89, 0.90, 0.91, 0.92, 0.93)
+TITLES = 1500
+
+
+@dataclass(frozen=True)
+class GateRow:
+    gate: float | None
+    needs_full: float  # nDCG@10, each need ranked through the adapter of the fold that did not see it
+    needs_dense: float
+    titles_full: float  # MRR@10 of corpus titles finding their own patent
+    titles_dense: float
+    needs_kept: float  # share of needs the gate leaves alone (measured with the raw vectors)
+    titles_kept: float
+
+    @property
+    def criterion(self) -> float:
+        return (self.needs_full + self.titles_full) / 2
+
+
+def title_queries(dataset: Dataset, exclude: set[str], count: int = TITLES, seed: int = 7) -> Dataset:
+    """`count` corpus titles, none of a patent in `exclude`, each judged relevant to its own patent only."""
+    titles = {str(r["_id"]): str(r.get("title") or "") for _, r in read_jsonl(corpus_file(dataset.path))}
+    known = {d.doc_id for d in dataset.corpus}
+    eligible = sorted(d for d, title in titles.items() if title and d in known and d not in exclude)
+    np.random.default_rng(seed).shuffle(eligible)
+    chosen = eligible[:count]
+    queries = {f"title-{d}": Query(f"title-{d}", titles[d]) for d in chosen}
+    return Dataset(f"{dataset.name} (corpus titles)", dataset.path, dataset.corpus, queries,
+                   {f"title-{d}": {d: 1} for d in chosen})
+
+
+def _mean(per_query: dict[str, float]) -> float:
+    return float(np.mean(list(per_query.values()))) if per_query else 0.0
+
+
+def _left_alone(nearest: np.ndarray, gate: float | None) -> float:
+    return float(np.mean(nearest >= gate)) if gate is not None else 0.0
+
+
+def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
+    ranks = [next((1 / r for r, d in enumerate(pool.ranking(q, setting), start=1) if titles.qrels[q].get(d)), 0.0)
+             for q in pool.qids]
+    return float(np.mean(ranks)) if ranks else 0.0
+
+
+def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, folds: int = 5,
+              settings: AdapterSettings | None = None, gates: Sequence[float | None] = GATES) -> list[GateRow]:
+    """Each gate measured on the training needs (out of fold) and the corpus titles (adapter fitted on all needs)."""
+    splits = folds_of(data.qids, folds)
+    per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
+                for held in splits]
+    on_all = fit_on(data, data.qids, ranker.encoder.id, "all training needs", settings)
+    title_vectors = embed_queries(ranker.encoder, [prepare_query(q.text) for q in titles.queries.values()],
+                                  ranker.cache)
+    need_nearest = (data.queries @ data.documents.T).max(axis=1)
+    title_nearest = (title_vectors @ data.documents.T).max(axis=1)
+    rows = []
+    for gate in gates:
+        needs = FeaturePool.merged([FeaturePool(train, ranker.with_adapter(replace(adapter, gate=gate)), held)
+                                    for adapter, held in zip(per_fold, splits, strict=True)])
+        title_pool = FeaturePool(titles, ranker.with_adapter(replace(on_all, gate=gate)))
+        rows.append(GateRow(gate, _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE)),
+                            _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
+                            _left_alone(need_nearest, gate), _left_alone(title_nearest, gate)))
+    return rows
+
+
+def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset) -> GateRow:
+    needs, title_pool = FeaturePool(train, ranker.with_adapter(None)), FeaturePool(titles, ranker.with_adapter(None))
+    return GateRow(None, _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE)),
+                   _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE), 1.0, 1.0)
+
+
+def chosen(rows: Sequence[GateRow]) -> GateRow:
+    """The best criterion; on a tie the gate that leaves fewer needs alone (the adapter was fitted for them)."""
+    return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept))
