@@ -134,8 +134,10 @@ PROJECT_ERRORS = {403: {"model": Error, "description": "This key's role may not 
                   404: {"model": Error, "description": "No such programme or project (or another organisation's, "
                                                        "for an SME key)."},
                   409: {"model": Error, "description": "Against the project's stage or records (out of order, "
-                                                       "not eligible without a reason, a tranche paid or not due), "
-                                                       "naming the field and the rule in Chinese."}}
+                                                       "not eligible without a reason, a tranche paid or not due, "
+                                                       "the organisation not registered inside the programme's "
+                                                       "area, at 申报 and at every later step), naming the field "
+                                                       "and the rule in Chinese."}}
 
 
 def today() -> dt.date:

@@ -15,7 +15,9 @@ their own patent. It was measured and is off by default (docs/matching.md): it h
 loss on titles but not the full ranker's, and cost the needs some of their gain. An optional `gate` leaves
 alone a query whose raw vector already lies within that cosine of some patent: a title-like query that
 nearly names a patent needs no bridge, and an SME problem statement rarely comes that close (its threshold
-is chosen on training needs and corpus titles, `patent-match models gate`). Only query vectors change:
+is chosen on training needs and corpus titles, `patent-match models adapt --choose-gate`). The gate reads
+the index's top-1 inner product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16,
+approximate for PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
 map is applied after).
 

@@ -34,21 +34,67 @@ NOWHERE = "无地址测试科技有限公司"  # added by this module: yearly da
 @pytest.mark.parametrize("area, province, city, expected", [
     (SUZHOU_AREA, "江苏省", "昆山市", IN), (SUZHOU_AREA, None, "昆山", IN), (SUZHOU_AREA, "江苏", "苏州", IN),
     (SUZHOU_AREA, "江苏省", "苏州市吴江区", IN), (SUZHOU_AREA, None, "张家港市", IN), (SUZHOU_AREA, None, "太仓", IN),
-    (SUZHOU_AREA, None, "常熟市", IN), (SUZHOU_AREA, None, "苏州工业园区", IN), (SUZHOU_AREA, None, "相城区", IN),
+    (SUZHOU_AREA, None, "常熟市", IN), (SUZHOU_AREA, None, "苏州工业园区", IN), (SUZHOU_AREA, "江苏省", "相城区", IN),
     (SUZHOU_AREA, None, "杭州", OUT), (SUZHOU_AREA, "浙江省", "杭州市", OUT), (SUZHOU_AREA, "江苏省", "南京", OUT),
-    (SUZHOU_AREA, "上海市", "上海", OUT), (SUZHOU_AREA, None, "鼓楼区", OUT),  # 南京 and 徐州 both: outside
-    (ZHEJIANG_AREA, None, "余杭区", IN), (ZHEJIANG_AREA, "浙江", None, IN), (ZHEJIANG_AREA, None, "义乌", IN),
+    (SUZHOU_AREA, "上海市", "上海", OUT), (SUZHOU_AREA, "江苏省", "鼓楼区", OUT),  # 南京 and 徐州 both: outside
+    (ZHEJIANG_AREA, "浙江省", "余杭区", IN), (ZHEJIANG_AREA, "浙江", None, IN), (ZHEJIANG_AREA, None, "义乌", IN),
     (ZHEJIANG_AREA, "浙江省", "景宁畲族自治县", IN), (ZHEJIANG_AREA, None, "苏州", OUT),
-    (ZHEJIANG_AREA, "安徽省", "合肥", OUT),
+    (ZHEJIANG_AREA, "安徽省", "合肥", OUT), (ZHEJIANG_AREA, None, "北京", OUT),  # a municipality places itself
+    (SUZHOU_AREA, None, "沛县", OUT),  # a 县 name is unique nationwide: no province needed
     (SUZHOU_AREA, "江苏省", None, UNKNOWN),  # which prefecture?
     (SUZHOU_AREA, None, None, UNKNOWN), (ZHEJIANG_AREA, "", " ", UNKNOWN),
     (SUZHOU_AREA, "浙江省", "苏州", UNKNOWN),  # contradicts itself
-    (ZHEJIANG_AREA, None, "北京", UNKNOWN),  # not in the table, no province
+    (ZHEJIANG_AREA, None, "南昌", UNKNOWN),  # not in the table, no province
 ])
 def test_membership(area, province, city, expected):
     verdict = areas.membership(area, province, city)
     assert verdict.status == expected, verdict
     assert verdict.reason and verdict.inside is (expected == IN)
+
+
+JIANGSU_AREA = areas.Area("江苏省")
+
+
+@pytest.mark.parametrize("area, province, city, expected, reason", [
+    # the province written before 市 decides, or the parts must agree (issue 20 review, item 1)
+    (ZHEJIANG_AREA, None, "上海市普陀区", OUT, "“上海市普陀区”属于上海市"),
+    (ZHEJIANG_AREA, "", "重庆市江北区", OUT, "“重庆市江北区”属于重庆市"),
+    (ZHEJIANG_AREA, None, "南昌市西湖区", UNKNOWN, "“南昌市”不在地区对照表（data/reference/admin_areas.tsv）中，请登记省份"),
+    (SUZHOU_AREA, "江西省", "南昌市西湖区", OUT, "登记省份为江西省"),  # with a province cell, it decides
+    (ZHEJIANG_AREA, "浙江省", "南昌市西湖区", UNKNOWN, "不是浙江省的地级市或县级市"),
+    (SUZHOU_AREA, None, "南京市昆山市", UNKNOWN, "自相矛盾：南京市属于江苏省南京市，昆山市属于江苏省苏州市"),
+    (SUZHOU_AREA, "江苏省", "南京市吴江区", UNKNOWN, "自相矛盾：南京市属于江苏省南京市，吴江区属于江苏省苏州市"),
+    (SUZHOU_AREA, None, "苏州市鼓楼区", UNKNOWN, "自相矛盾：苏州市属于江苏省苏州市，鼓楼区属于江苏省南京市、江苏省徐州市"),
+    (SUZHOU_AREA, None, "苏州市吴江区", IN, "属于江苏省苏州市"),
+    (SUZHOU_AREA, "安徽省", "苏州", UNKNOWN, "与登记的省份“安徽省”不一致"),  # 苏州 is a name unique nationwide
+    # a district alone does not place an organisation (item 2); its prefecture or province does
+    (ZHEJIANG_AREA, "", "普陀区", UNKNOWN, "“普陀区”是市辖区，全国多地有同名的区"),
+    (ZHEJIANG_AREA, None, "西湖区", UNKNOWN, "请登记省份"), (ZHEJIANG_AREA, None, "江北区", UNKNOWN, "请登记省份"),
+    (SUZHOU_AREA, None, "通州区", UNKNOWN, "请登记省份"), (SUZHOU_AREA, None, "鼓楼区", UNKNOWN, "请登记省份"),
+    (SUZHOU_AREA, None, "相城区", UNKNOWN, "请登记省份"), (ZHEJIANG_AREA, None, "余杭区", UNKNOWN, "请登记省份"),
+    (JIANGSU_AREA, None, "徐州市鼓楼区", IN, "“徐州市鼓楼区”属于江苏省徐州市"),  # item 5: not 南京
+    (SUZHOU_AREA, None, "徐州市鼓楼区", OUT, "“徐州市鼓楼区”属于江苏省徐州市"),
+    (JIANGSU_AREA, "江苏省", "鼓楼区", IN, "“鼓楼区”属于江苏省南京市、江苏省徐州市"),
+    # a combined province cell, a leading province in the city cell, a name that is no province (item 4)
+    (SUZHOU_AREA, "江苏省苏州市", None, IN, "属于江苏省苏州市"), (ZHEJIANG_AREA, "浙江省杭州市", "", IN, "浙江省杭州市"),
+    (SUZHOU_AREA, "江苏省", "江苏省苏州市", IN, "属于江苏省苏州市"), (SUZHOU_AREA, "江苏", "江苏苏州", IN, "属于江苏省苏州市"),
+    (SUZHOU_AREA, "江苏省苏州市", "昆山市", IN, "属于江苏省苏州市"),
+    (SUZHOU_AREA, "浙江省", "江苏省苏州市", UNKNOWN, "与登记的省份“浙江省”不一致"),
+    (SUZHOU_AREA, "Jiangsu", "苏州", UNKNOWN, "登记的省份“Jiangsu”不是我国 34 个省级行政区的名称"),
+    (SUZHOU_AREA, "江蘇", None, UNKNOWN, "登记的省份“江蘇”不是我国 34 个省级行政区的名称"),
+    (SUZHOU_AREA, "吉林省", "吉林市", OUT, "登记省份为吉林省"), (SUZHOU_AREA, None, "吉林市", UNKNOWN, "不在地区对照表"),
+    (ZHEJIANG_AREA, "广西", None, OUT, "登记省份为广西壮族自治区"), (SUZHOU_AREA, None, "上海浦东新区", OUT, "属于上海市"),
+])
+def test_membership_reads_every_part_of_the_place(area, province, city, expected, reason):
+    verdict = areas.membership(area, province, city)
+    assert verdict.status == expected, verdict
+    assert reason in verdict.reason, verdict
+
+
+def test_the_province_list_holds_the_34_provincial_level_units():
+    assert len(set(areas.PROVINCIAL)) == 34 and set(areas.provinces()) <= set(areas.PROVINCIAL)
+    assert areas.split_province("江苏省苏州市") == ("江苏省", "苏州市") and areas.split_province("黑龙江") == ("黑龙江省", "")
+    assert areas.split_province("Jiangsu") == (None, "Jiangsu")
 
 
 def test_unknown_is_never_inside_and_says_why():
@@ -171,19 +217,56 @@ def test_an_sme_inside_sees_its_tier_and_the_operator_page_lists_who_is_left_out
     operator = sign_in(served, "operator").get("/ui/programmes/suzhou_qiangqi").text
     assert 'id="programme-area"' in operator and "地区未知" in operator and NOWHERE in operator
     assert "适用地区：</b>江苏省苏州市" in sign_in(served, "operator").get("/ui/programmes").text
+    english = sign_in(served, "operator")
+    english.cookies.set("pm_lang", "en")  # the label goes through t() like the others
+    listed = english.get("/ui/programmes").text
+    assert "<b>Area: </b>江苏省苏州市" in listed and "适用地区" not in listed
 
 
 def test_a_project_application_outside_the_area_is_refused_on_the_api(served):
     body = {"group": "project", "organization_id": served[3][OWN_SME], "number": "AREA-1", "title": "地区测试",
             "applied_on": "2025-03-01"}
     refused = call(served, "operator", "POST", "/programmes/zhejiang_gaojiazhi/projects", json=body)
-    assert refused.status_code == 422 and "不在本项目地区范围（浙江省）内" in refused.text
+    assert refused.status_code == 409 and "不在本项目地区范围（浙江省）内" in refused.text  # 409, as at 立项
     unknown = call(served, "operator", "POST", "/programmes/zhejiang_gaojiazhi/projects",
                    json=body | {"organization_id": served[3][NOWHERE]})
-    assert unknown.status_code == 422 and "地区未知" in unknown.text
+    assert unknown.status_code == 409 and "地区未知" in unknown.text
     ok = call(served, "operator", "POST", "/programmes/zhejiang_gaojiazhi/projects",
               json=body | {"organization_id": served[3]["宁波海工装备有限公司"]})
     assert ok.status_code == 201, ok.text
+
+
+def _move(engine, name: str, province: str | None, city: str | None) -> None:  # noqa: ANN001
+    """Change an organisation's registered place, as a later import of the organisations file would."""
+    with transaction(engine) as s:
+        org = s.scalar(select(Organization).where(Organization.name == name))
+        org.province, org.city = province, city
+
+
+def test_payments_and_later_stages_recheck_the_area_on_the_api(served):
+    name = "区域复核测试有限公司"  # added here so that moving it changes no other test's organisation
+    with transaction(served[4]) as s:
+        org = Organization(name=name, kind=OrgKind.SME, province="浙江省", city="杭州市")
+        s.add(org)
+        s.flush()
+        org_id = org.id
+    made = call(served, "operator", "POST", "/programmes/zhejiang_gaojiazhi/projects",
+                json={"group": "project", "organization_id": org_id, "number": "AREA-MOVE", "title": "地区复核",
+                      "applied_on": "2024-03-01"})
+    assert made.status_code == 201, made.text
+    pid, reason = made.json()["id"], "申报材料经评审同意立项"
+    approved = call(served, "operator", "POST", f"/projects/{pid}/stage",
+                    json={"stage": "approved", "on": "2024-06-01", "award": "500000", "override_reason": reason})
+    assert approved.status_code == 200, approved.text
+    _move(served[4], name, "江苏省", "南京市")
+    outside = f"{name} 不在本项目地区范围（浙江省）内：“南京市”属于江苏省南京市"
+    paid = call(served, "operator", "POST", f"/projects/{pid}/payments", json={"tranche": 1, "paid_on": "2024-07-01"})
+    assert paid.status_code == 409 and outside in paid.json()["detail"], paid.text
+    midterm = call(served, "operator", "POST", f"/projects/{pid}/stage", json={"stage": "midterm", "on": "2025-01-10"})
+    assert midterm.status_code == 409 and outside in midterm.json()["detail"], midterm.text
+    shown = call(served, "operator", "GET", f"/projects/{pid}").json()
+    assert shown["stage"] == "approved" and shown["paid"] == "0"
+    assert shown["kpis"] and all(k["status"] == "unknown" and outside in k["evidence"] for k in shown["kpis"])
 
 
 # ---- the CLI: check and the demo summary ----
@@ -209,3 +292,40 @@ def test_cli_check_refuses_outside_and_the_demo_summary_counts_by_area(tmp_path,
     project = runner.invoke(main, [*db, "programmes", "projects", "add", "suzhou_qiangqi", "dengfeng", OWN_SME,
                                    "--number", "CLI-AREA", "--title", "地区测试", "--applied-on", "2025-03-01"])
     assert project.exit_code == 2 and "organization-id：南京储能云科技有限公司 不在本项目地区范围（江苏省苏州市）内" in project.output
+
+    # a project approved inside the area, whose organisation then registers elsewhere: no payment, no next stage
+    def run(*args: str):  # noqa: ANN202
+        return runner.invoke(main, [*db, "programmes", "projects", *args])
+
+    mover = "昆山精塑科技有限公司"
+    assert run("add", "suzhou_qiangqi", "dengfeng", mover, "--number", "CLI-MOVE", "--title", "地区复核",
+               "--applied-on", "2025-03-01").exit_code == 0
+    approved = run("stage", "CLI-MOVE", "approved", "--on", "2025-05-01", "--award", "1000000",
+                   "--co-investment", "2000000", "--reason", "经评审同意立项")
+    assert approved.exit_code == 0, approved.output
+    from data.db import make_engine
+
+    _move(make_engine(db[1]), mover, "上海市", "上海市普陀区")
+    outside = f"organization-id：{mover} 不在本项目地区范围（江苏省苏州市）内：登记省份为上海市"
+    paid = run("pay", "CLI-MOVE", "1", "--on", "2025-05-02")
+    assert paid.exit_code == 2 and outside in paid.output, paid.output
+    midterm = run("stage", "CLI-MOVE", "midterm", "--on", "2025-06-01")
+    assert midterm.exit_code == 2 and outside in midterm.output, midterm.output
+    assert "第 1 期 立项后拨付：应拨 300,000.00 元，未拨付" in run("show", "CLI-MOVE").output
+
+
+def test_an_orgs_file_with_a_combined_province_column_is_placed_by_it(engine, tmp_path):
+    """The importer takes the header 「省市」 for the province column; 江苏省苏州市 there is 苏州, not outside."""
+    from data.imports.loader import import_file
+    from tests.conftest import TODAY
+
+    path = tmp_path / "orgs.csv"
+    path.write_text("单位名称,单位类型,城市,省市\n甲科技有限公司,sme,,江苏省苏州市\n乙科技有限公司,sme,,Jiangsu\n"
+                    "丙科技有限公司,sme,普陀区,\n", encoding="utf-8")
+    import_file(engine, "orgs", path, today=TODAY)
+    found = programmes.available()["suzhou_qiangqi"]
+    with transaction(engine) as s:
+        verdicts = {o.name: programmes.admitted(found, o) for o in s.scalars(select(Organization))}
+    assert verdicts["甲科技有限公司"].status == IN and "属于江苏省苏州市" in verdicts["甲科技有限公司"].reason
+    assert verdicts["乙科技有限公司"].status == UNKNOWN and "“Jiangsu”不是我国 34 个省级行政区" in verdicts["乙科技有限公司"].reason
+    assert verdicts["丙科技有限公司"].status == UNKNOWN and "请登记省份" in verdicts["丙科技有限公司"].reason

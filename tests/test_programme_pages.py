@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from api import programmes_export as export
 from api import programmes_report as report
 from api.auth import Principal
 from api.routes_programmes import GroupOut, OutcomeOut, StandingOut
@@ -189,7 +190,7 @@ def _cells(content: bytes) -> dict[str, list[list]]:
 
 def test_the_export_has_a_sheet_per_table_with_chinese_headers(clients):
     answer = clients["operator"].get("/ui/programmes/suzhou_qiangqi/export.xlsx", params={"year": "2025"})
-    assert answer.headers["content-type"] == report.XLSX
+    assert answer.headers["content-type"] == export.XLSX
     assert "programme-suzhou_qiangqi-2025.xlsx" in answer.headers["content-disposition"]
     sheets = _cells(answer.content)
     assert list(sheets) == ["概况", "档次与申报资格", "逐项标准", "本年变动", "差一项达标", "绩效指标逐年进展",
@@ -263,7 +264,7 @@ def test_an_sme_report_and_chart_hold_its_organisation_only(api, clients):
             assert names == {SZ_SME}
             assert bool(found.pool) is (code == "suzhou_qiangqi") and bool(found.area_note) is (code != "suzhou_qiangqi")
             assert found.choices == own_years  # its own years with data
-            assert report.progress_chart(found).startswith(b"\x89PNG")
+            assert export.progress_chart(found).startswith(b"\x89PNG")
         operator = report.build(db, Principal(0, Role.OPERATOR, None), "suzhou_qiangqi", 2024)
         assert {s.organization for s in operator.pool} == {"苏州慧眼视觉科技有限公司", "昆山视界光电有限公司",
                                                            "苏州感知物联科技有限公司"}

@@ -120,7 +120,7 @@ def test_a_project_names_a_known_group_and_a_unique_number(records, found):
         _refused(lambda: _new(s, found), "number", "项目编号 T-1 已存在", conflict=True)
         # another province's enterprise, and one whose place is not registered, may not apply
         _refused(lambda: _new(s, found, org=OWN_SME, number="T-2"), "organization_id",
-                 "南京储能云科技有限公司 不在本项目地区范围（浙江省）内")
+                 "南京储能云科技有限公司 不在本项目地区范围（浙江省）内", conflict=True)  # 409, as at 立项
         _refused(lambda: _new(s, found, "suzhou_qiangqi", "dengfeng", org=ZJ_ORG, number="T-3"), "organization_id",
                  "不在本项目地区范围（江苏省苏州市）内")
         _org(s, SZ_ORG).city = None
@@ -168,6 +168,29 @@ def test_approval_rechecks_the_area_of_a_project_recorded_before(records, found)
                                        override_reason=REASON), "organization_id",
                  "南京储能云科技有限公司 不在本项目地区范围（浙江省）内", conflict=True)
         assert p.stage is APPLIED
+
+
+def test_every_later_stage_and_payment_rechecks_the_area_and_kpis_are_not_graded_outside(records, found):
+    outside = "南京储能云科技有限公司 不在本项目地区范围（浙江省）内"
+    with transaction(records) as s:
+        p = _new(s, found)
+        rules.advance(s, found, p, APPROVED, D(2024, 6, 1), TODAY, award=Decimal(500_000), override_reason=REASON)
+        assert {o.status for o in rules.project_kpis(s, found, p, TODAY).outcomes} <= {MET, NOT_MET, UNKNOWN}
+        p.organization = _org(s, OWN_SME)  # the organisation's registered place changed after 立项
+        _refused(lambda: rules.pay(s, found, p, 1, D(2024, 7, 1), TODAY), "organization_id", outside, conflict=True)
+        _refused(lambda: rules.advance(s, found, p, MIDTERM, D(2025, 1, 1), TODAY), "organization_id", outside,
+                 conflict=True)
+        assert (p.stage, p.payments) == (APPROVED, [])
+        kpis = rules.project_kpis(s, found, p, TODAY).outcomes
+        assert kpis and all(o.status == UNKNOWN and o.value is None and outside in o.evidence for o in kpis)
+        p.organization = _org(s, ZJ_ORG)
+        rules.advance(s, found, p, MIDTERM, D(2025, 1, 1), TODAY)
+        p.organization.city, p.organization.province = "普陀区", None  # a district alone: unknown
+        for stage, score in ((ACCEPTED, Decimal(80)), (FAILED, Decimal(50))):
+            _refused(lambda stage=stage, score=score: rules.advance(s, found, p, stage, D(2025, 6, 1), TODAY,
+                                                                    score=score),
+                     "organization_id", "地区未知", "请登记省份", conflict=True)
+        assert p.stage is MIDTERM
 
 
 # ---- award, co-investment, tranches ----

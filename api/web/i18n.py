@@ -464,6 +464,7 @@ MESSAGES.update({  # 项目培育 (api/web/pages_programmes.py)
                            "No programme “{code}”; choose one from the programme list."),
     "programmes.tiers": ("档次：", "Tiers: "), "programmes.projects": ("项目：", "Projects: "),
     "programmes.kpis": ("绩效指标：", "KPIs: "), "programmes.file": ("规则文件：", "Rules file: "),
+    "programmes.area": ("适用地区：", "Area: "),
     "programmes.no_files": ("没有项目规则文件。", "No programme files."),
     "programmes.year": ("年度", "Year"), "programmes.show": ("查看", "Show"),
     "programmes.export": ("导出 XLSX", "Export XLSX"), "programmes.scope": ("统计范围：", "Scope: "),

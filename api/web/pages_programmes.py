@@ -14,7 +14,7 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from api import programmes_report
+from api import programmes_export, programmes_report
 from api.deps import session
 from api.web.core import Problem, WebError, WebUser, pages_for, render
 from api.web.i18n import translator
@@ -89,8 +89,8 @@ def programme_page(request: Request, code: str, user: WebUser = Depends(programm
 def programme_export(code: str, user: WebUser = Depends(programme_pages), db: Session = Depends(session),
                      year: str = Query("", max_length=10)) -> Response:
     report = _report(user, db, code, year)
-    name = programmes_report.export_name(report)
-    return Response(programmes_report.workbook(report), media_type=programmes_report.XLSX,
+    name = programmes_export.export_name(report)
+    return Response(programmes_export.workbook(report), media_type=programmes_export.XLSX,
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
@@ -98,5 +98,5 @@ def programme_export(code: str, user: WebUser = Depends(programme_pages), db: Se
 def programme_chart(code: str, user: WebUser = Depends(programme_pages), db: Session = Depends(session),
                     year: str = Query("", max_length=10)) -> Response:
     report = _report(user, db, code, year)
-    return Response(programmes_report.progress_chart(report), media_type="image/png",
+    return Response(programmes_export.progress_chart(report), media_type="image/png",
                     headers={"Cache-Control": "no-cache"})

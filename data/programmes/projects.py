@@ -4,7 +4,9 @@ These functions are the only way the API, the CLI and the demo loader write a pr
 every path:
 
 - a project belongs to an organisation and to a project group of a programme file (`projects` entries), and
-  the organisation is registered inside the programme's area (data/programme_areas.py; unknown is refused);
+  the organisation is registered inside the programme's area (data/programme_areas.py; unknown is refused) at
+  申报 and again at every stage change and every payment, since its registered place may change (or the project
+  was recorded before areas were checked); the KPIs of a project outside the area are unknown, never graded;
 - stages move forward one at a time (applied → approved → midterm → accepted or failed), each dated on or
   after the stage before it and not in the future;
 - approval needs the group's eligibility met on the baseline year's profile (the last complete year before
@@ -17,7 +19,9 @@ every path:
   each no more than its share, and the sum never above the award (Decimal, yuan).
 
 Refusals are data.enterprise.Refused: each names the field and the rule in Chinese; `conflict` marks those
-that conflict with the stored project (409) rather than bad input (422).
+that conflict with the stored project or organisation (409) rather than bad input (422). An organisation outside
+the area is a conflict wherever it is found, at 申报 as at 立项: the request names an existing organisation
+correctly, and it is the organisation's stored place that the rule refuses.
 """
 
 from __future__ import annotations
@@ -77,14 +81,19 @@ def find(session: Session, number: str) -> ProgrammeProject | None:
     return session.scalar(select(ProgrammeProject).where(ProgrammeProject.number == number))
 
 
+def _in_area(found: Mapping[str, programmes.Programme], programme: str, org: Organization) -> None:
+    """Refuse (conflict) an organisation not registered inside the programme's area; unknown is not inside."""
+    verdict = programmes.admitted(found[programme], org)
+    if not verdict.inside:
+        _raise([Refusal("organization_id", verdict.message(found[programme].area, org.name), conflict=True)])
+
+
 def create(session: Session, found: Mapping[str, programmes.Programme], programme: str, group: str,
            org: Organization, number: str, title: str, applied_on: dt.date, today: dt.date,
            actor: str = "") -> ProgrammeProject:
     """A project at 申报 under its 项目编号."""
     group_of(found, programme, group)
-    verdict = programmes.admitted(found[programme], org)
-    if not verdict.inside:
-        raise Refused([Refusal("organization_id", verdict.message(found[programme].area, org.name))])
+    _in_area(found, programme, org)
     refusals = _dated("applied_on", "申报日期", applied_on, None, "", today)
     if not number.strip():
         refusals.append(Refusal("number", "项目编号：必须填写"))
@@ -200,14 +209,12 @@ def advance(session: Session, found: Mapping[str, programmes.Programme], project
         following = "、".join(f"{STAGE_LABELS[s]}（{s.value}）" for s in allowed) or "无（项目已验收结束）"
         _raise([Refusal("stage", f"项目 {project.number} 现处于{STAGE_LABELS[project.stage]}阶段，"
                                  f"不能转为{STAGE_LABELS[stage]}；下一阶段只能是：{following}", conflict=True)])
+    # every stage, not only 立项: the organisation's place may have changed since (or predate the area check)
+    _in_area(found, project.programme, project.organization)
     last, last_label = _last_date(project)
     label = {ProjectStage.APPROVED: "立项日期", ProjectStage.MIDTERM: "中期检查日期"}.get(stage, "验收日期")
     _raise(_dated("on", label, on, last, last_label, today))
     if stage is ProjectStage.APPROVED:
-        verdict = programmes.admitted(found[project.programme], project.organization)
-        if not verdict.inside:  # recorded before areas were checked, or the organisation's place changed since
-            _raise([Refusal("organization_id", verdict.message(found[project.programme].area,
-                                                               project.organization.name), conflict=True)])
         _raise(_approval(session, project, group, award, co_investment, override_reason))
         project.approved_on = on
     elif stage is ProjectStage.MIDTERM:
@@ -248,6 +255,7 @@ def pay(session: Session, found: Mapping[str, programmes.Programme], project: Pr
         paid_on: dt.date, today: dt.date, amount: Decimal | None = None, actor: str = "") -> ProjectPayment:
     """Record tranche `tranche` (from 1) paid on `paid_on`; `amount` defaults to the tranche's share."""
     _, group = group_of(found, project.programme, project.group)
+    _in_area(found, project.programme, project.organization)
     if project.stage is ProjectStage.APPLIED or project.award is None:
         _raise([Refusal("tranche", f"项目 {project.number} 尚未立项（或未定资助额），不能拨付", conflict=True)])
     dues = schedule(project, group)
@@ -312,6 +320,12 @@ def project_kpis(session: Session, found: Mapping[str, programmes.Programme], pr
     the baseline year; with no complete year after the baseline a growth KPI is unknown, never met."""
     programme, group = group_of(found, project.programme, project.group)
     latest = (project.concluded_on or today).year - 1
+    verdict = programmes.admitted(programme, project.organization)
+    if not verdict.inside:  # an organisation of another region is not graded: each KPI unknown, saying why
+        why = verdict.message(programme.area, project.organization.name)
+        return Kpis(project.baseline_year, latest, tuple(
+            programmes.Outcome(c, programmes.UNKNOWN, None, why)
+            for c in kpi_criteria(programme, group, _kind(project.organization))))
     figures = profile(session, project.organization, latest)
     start = profile(session, project.organization, project.baseline_year) if latest > project.baseline_year else {}
     outcomes = []
