@@ -261,7 +261,7 @@ def _demo_tags(engine: Engine) -> None:
     from api.cli_tags import tag_everything
 
     run, effects = tag_everything(engine)
-    click.echo(f"\n{effects.message}", err=effects.action == "failed")
+    click.echo(f"\n{effects.message}", err=effects.is_warning)  # failed training, or a model it may not use
     click.echo(f"加工标引 Tagged {run.patents} patents and {run.needs} needs with technical field, effect and "
                "product category (patent-match tag; patent-match patents --effect 节能降耗)")
 

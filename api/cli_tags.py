@@ -90,9 +90,10 @@ def tag(ctx: click.Context, force: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     run, effects = tag_everything(ctx.obj.engine, force)
-    click.echo(effects.message, err=effects.action == "failed")
-    click.echo(f"tagged {run.patents} patents and {run.needs} needs; {run.unchanged} unchanged; "
-               f"{run.removed} removed")
+    click.echo(effects.message, err=effects.is_warning)
+    click.echo(f"加工标引：专利 {run.patents} 件、需求 {run.needs} 项已标引，{run.unchanged} 项未变，"
+               f"{run.removed} 项已删除 Tagged {run.patents} patents and {run.needs} needs; {run.unchanged} "
+               f"unchanged; {run.removed} removed")
 
 
 @tag.command("show")
@@ -111,11 +112,12 @@ def tag_show(obj, record_id: str) -> None:  # noqa: ANN001
         patent = session.scalar(select(Patent).where(Patent.application_number == record_id))
         need = None if patent else find_need(session, record_id)
         if patent is None and need is None:
-            raise click.ClickException(f"no patent or need with id {record_id}")
+            raise click.ClickException(f"没有申请号或需求编号为 {record_id} 的专利或需求 "
+                                       f"No patent or need with id {record_id}")
         entity, entity_id = (TagEntity.PATENT, patent.id) if patent else (TagEntity.NEED, need.id)
         tags = tags_of(session, entity, [entity_id])[entity_id]
         if not tags:
-            click.echo("no tags yet: run patent-match tag")
+            click.echo("尚未标引：请运行 patent-match tag  No tags yet: run patent-match tag")
         for t in tags:
             click.echo(f"{t.dimension.value:<8} {t.code:<14} {t.label[:30]:<30} {t.confidence:.2f} "
                        f"{t.source.value:<9} {t.evidence}")
@@ -143,7 +145,9 @@ def train_effects(obj, corpus: Path | None) -> None:  # noqa: ANN001
                                          extra_texts=len(extra))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"trained on {patents + len(extra)} texts ({manifest.sentences} sentences), {len(model.classes)} "
-               f"effect classes, model {model.version} → {settings.effect_model_dir}")
+    trained_on = patents + len(extra)
+    click.echo(f"技术功效分类器：已用 {trained_on} 篇文本的 {manifest.sentences} 句训练，{len(model.classes)} 个"
+               f"功效类别，模型 {model.version} → {settings.effect_model_dir} Trained on {trained_on} texts "
+               f"({manifest.sentences} sentences), {len(model.classes)} effect classes, model {model.version}")
     if settings.effect_classifier == "off":
         click.echo("注意：effect_classifier=off，patent-match tag 不会使用此模型（改为 auto 或 manual 后生效）")

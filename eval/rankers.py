@@ -59,6 +59,9 @@ class FullRanker:
         self.patents = {}
         for document, ipc in zip(context.corpus, inferred, strict=True):
             clusters = self.profiler.patent_clusters([], ipc)
+            # Effects from the cues alone, on purpose: a judged set has no stored tags and no trained effect
+            # classifier, unlike the platform's matcher (stored tags, matching/profiles.py `with_tags`), so
+            # the evaluation figures (tests/test_quality.py) do not depend on what a database once trained.
             self.patents[document.doc_id] = PatentProfile(
                 document.doc_id, ipc_inferred=ipc, clusters=tuple(e.cluster for e in clusters),
                 effects={e.code: e.evidence for e in patent_effects(document.text)},

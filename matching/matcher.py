@@ -43,6 +43,7 @@ from matching.query import prepare_query
 from matching.query_adapter import QueryAdapter
 from matching.ranker import LinearRanker
 from matching.records import PatentRecord, legal_statuses, patent_records
+from matching.tags.store import stored_effects
 
 EXCLUDED_BY_DEFAULT = (LegalStatus.LAPSED, LegalStatus.INVALID)
 STRONGEST = 3
@@ -75,6 +76,7 @@ class Ranked:
     candidate: Candidate
     score: float
     features: dict[str, float]
+    stored_effects: Mapping[str, str] | None = None  # as `patent-match tag` stored them; None: not tagged yet
 
 
 @dataclass(frozen=True)
@@ -190,14 +192,18 @@ class NeedMatcher:
             batch = order[done:done + step]
             done += len(batch)
             records = patent_records(session, [ids[candidates[i].doc_id] for i in batch])
+            # The effects the patent page shows, read once per batch, for the feature and the explanation alike
+            effects = stored_effects(session, [ids[candidates[i].doc_id] for i in batch])
             for i in batch:
                 patent = records.get(candidates[i].doc_id)
                 if patent is None:  # removed since its status was read
                     continue
-                profile, clusters = self.profiler.profile_of_patent(patent, self.today, tags=self._weighs_tags)
+                stored = effects.get(patent.id)
+                profile, clusters = self.profiler.profile_of_patent(patent, self.today, tags=self._weighs_tags,
+                                                                    stored_effects=stored)
                 features = retrieval[i] | policy_features(need, profile)
                 score = self.ranker.score(features)
-                scored.append((score, i, Ranked(patent, profile, clusters, candidates[i], score, features)))
+                scored.append((score, i, Ranked(patent, profile, clusters, candidates[i], score, features, stored)))
             if depth is not None and len(scored) >= depth and done < len(order):
                 if heapq.nlargest(depth, (s for s, _, _ in scored))[-1] > partial[order[done]] + ceiling:
                     break
@@ -206,7 +212,7 @@ class NeedMatcher:
 
     def explain(self, ranking: Ranking, entries: list[Ranked]) -> list[Match]:
         return [self._explain(e.patent, e.profile, e.clusters, e.candidate, e.score, e.features, ranking.need,
-                              ranking.query_tokens) for e in entries]
+                              ranking.query_tokens, e.stored_effects) for e in entries]
 
     def match_text(self, session: Session, text: str, k: int = 10, include_inactive: bool = False,
                    need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> list[Match]:
@@ -226,9 +232,9 @@ class NeedMatcher:
 
     def _explain(self, patent: PatentRecord, profile: PatentProfile, clusters: list[ClusterEvidence],
                  candidate: Candidate, score: float, features: dict[str, float], need: NeedProfile,
-                 query_tokens: list[str]) -> Match:
+                 query_tokens: list[str], stored_effects: Mapping[str, str] | None = None) -> Match:
         if not self._weighs_tags:  # rank() left them out; memoised per text, so shown patents pay once
-            profile = with_tags(profile, patent)
+            profile = with_tags(profile, patent, stored_effects)
             features = features | {"effect": effect_agreement(need, profile),
                                    "product": product_agreement(need, profile)}
         shared = tuple(c for c in profile.clusters if c in need.clusters)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -79,9 +80,10 @@ class Profiler:
                                  need.title)
 
     def profile_of_patent(self, patent: PatentLike, today: dt.date, inferred: tuple[tuple[str, float], ...] = (),
-                          tags: bool = True) -> tuple[PatentProfile, list[ClusterEvidence]]:
+                          tags: bool = True, stored_effects: Mapping[str, str] | None = None,
+                          ) -> tuple[PatentProfile, list[ClusterEvidence]]:
         """`tags=False` leaves effects and products out (see `with_tags`): a ranker that does not weigh them
-        need not read them for candidates that are never shown."""
+        need not read them for candidates that are never shown. `stored_effects`: see `with_tags`."""
         codes = patent_codes(patent)
         evidence = self.patent_clusters(codes, inferred)
         offer = active_offer(patent)
@@ -91,20 +93,31 @@ class Profiler:
             {}, {},
             value_score(patent, today).overall, patent.is_sleeping, LicenceTerms.from_offer(offer) if offer else None,
             frozenset(o.kind for o in holders), tuple((o.city, o.province) for o in holders))
-        return (with_tags(profile, patent) if tags else profile), evidence
+        return (with_tags(profile, patent, stored_effects) if tags else profile), evidence
 
 
-def with_tags(profile: PatentProfile, patent: PatentLike) -> PatentProfile:
-    effects, products = text_tags(patent.title, patent_text(patent))
-    return replace(profile, effects=dict(effects), products=dict(products))
+def with_tags(profile: PatentProfile, patent: PatentLike,
+              stored_effects: Mapping[str, str] | None = None) -> PatentProfile:
+    """Effects and product categories on the profile. On the platform the effects are the ones `patent-match
+    tag` stored (`stored_effects`, code → evidence): they include the effect classifier's, so a match cites
+    the effects the patent page shows, and the classifier need not run at match time (on 200 candidates it
+    costs about 0.5 s against 0.07 s for the cues; docs/tagging.md). A patent not tagged yet, and a judged
+    set's (no database, no trained classifier: eval/rankers.py), get the cues of the text. Products are
+    read from the text: the tagger stores exactly what `product_tags` finds there."""
+    effects = dict(text_effects(patent_text(patent)) if stored_effects is None else stored_effects)
+    return replace(profile, effects=effects, products=dict(text_products(patent.title, patent_text(patent))))
+
+
+# Every match re-profiles its candidates, and the cue patterns cost about half a millisecond a patent, so
+# unchanged texts are read once per process. The cues alone: no model, so the text is the whole key.
+@lru_cache(maxsize=65_536)
+def text_effects(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((e.code, e.evidence) for e in patent_effects(text))
 
 
 @lru_cache(maxsize=65_536)
-def text_tags(title: str, text: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[float, str]], ...]]:
-    """A patent text's effects and product categories. Every match re-profiles its ~200 candidates, and the
-    cue patterns cost about half a millisecond a patent, so unchanged texts are read once per process."""
-    return (tuple((e.code, e.evidence) for e in patent_effects(text)),
-            tuple((p.code, (p.confidence, p.evidence)) for p in product_tags(title, text)))
+def text_products(title: str, text: str) -> tuple[tuple[str, tuple[float, str]], ...]:
+    return tuple((p.code, (p.confidence, p.evidence)) for p in product_tags(title, text))
 
 
 def patent_codes(patent: PatentLike) -> list[str]:

@@ -100,7 +100,7 @@ def test_enough_sentences_train_once_and_tags_carry_the_models_version(sqlite_en
     files = model_files(directory)
 
     again = tag(sqlite_engine).output  # nothing grew: no retraining, nothing retagged
-    assert "沿用模型" in again and f"tagged 0 patents and 0 needs; {ENOUGH} unchanged" in again
+    assert "沿用模型" in again and f"加工标引：专利 0 件、需求 0 项已标引，{ENOUGH} 项未变" in again
     assert model_files(directory) == files and read_manifest(directory) == manifest and digests(sqlite_engine) == stamped
 
 
@@ -112,14 +112,14 @@ def test_growth_past_the_factor_retrains_and_retags_everything(sqlite_engine):
     below_factor = int(ENOUGH * (RETRAIN_GROWTH - 1)) - 10  # grows, but by less than the factor
     add_patents(sqlite_engine, ENOUGH, below_factor)
     small = tag(sqlite_engine).output
-    assert read_manifest(directory) == first and f"tagged {below_factor} patents" in small
+    assert read_manifest(directory) == first and f"加工标引：专利 {below_factor} 件" in small
     add_patents(sqlite_engine, ENOUGH + below_factor, 20)
     total = ENOUGH + below_factor + 20
     grown = tag(sqlite_engine).output
     second = read_manifest(directory)
     assert second.database_sentences == 3 * total >= RETRAIN_GROWTH * first.database_sentences
     assert second.model != first.model and "重新训练" in grown
-    assert f"tagged {total} patents" in grown  # a new model: every patent's tags are redone
+    assert f"加工标引：专利 {total} 件" in grown  # a new model: every patent's tags are redone
     assert digests(sqlite_engine) == expected_digests(sqlite_engine)
 
 
@@ -131,13 +131,14 @@ def test_off_never_trains_and_ignores_a_model_trained_by_hand(sqlite_engine, mon
     db = ["--db", sqlite_engine.url.render_as_string(hide_password=False)]
     by_hand = CliRunner().invoke(main, [*db, "tag", "train-effects"])
     assert by_hand.exit_code == 0 and "effect_classifier=off" in by_hand.output
+    assert f"技术功效分类器：已用 {ENOUGH} 篇文本的 {3 * ENOUGH} 句训练" in by_hand.output  # Chinese first
     manifest = read_manifest(get_settings().effect_model_dir)
     assert manifest.trained_by == "hand"
-    assert "tagged 0 patents" in tag(sqlite_engine).output  # still the cues' stamp
+    assert "加工标引：专利 0 件" in tag(sqlite_engine).output  # still the cues' stamp
     monkeypatch.setenv("PATENT_MATCH_EFFECT_CLASSIFIER", "manual")
     get_settings.cache_clear()
     manual = tag(sqlite_engine).output
-    assert "手动训练" in manual and f"tagged {ENOUGH} patents" in manual
+    assert "手动训练" in manual and f"加工标引：专利 {ENOUGH} 件" in manual
     assert digests(sqlite_engine) == expected_digests(sqlite_engine)
 
 
@@ -170,7 +171,8 @@ def test_a_failed_training_leaves_the_model_and_the_tags_as_they_were(sqlite_eng
     monkeypatch.setattr(EffectClassifier, "save", save_half)
     assert "磁盘已满（模拟）" in tag(sqlite_engine).stderr
     assert model_files(directory) == files and digests(sqlite_engine) == now
-    assert [p.name for p in directory.parent.iterdir()] == [directory.name]  # no half-written directory left
+    # no half-written directory left, only the lock file (matching/tags/model_dir.py)
+    assert sorted(p.name for p in directory.parent.iterdir()) == [".effects.lock", directory.name]
 
 
 def _manifest(**changes: object) -> EffectManifest:
@@ -187,3 +189,107 @@ def test_retraining_follows_growth_rules_and_versions_and_spares_a_model_trained
     assert retrain_reason(_manifest(trained_by="hand"), 5000) is not None
     assert retrain_reason(_manifest(trained_by="hand", extra_texts=300), 50_000) is None
     assert retrain_reason(None, 50_000) is None  # a model trained by hand before manifests existed
+
+
+def test_retraining_checks_the_classifier_version_before_sparing_a_corpus_model():
+    assert "分类器版本" in retrain_reason(_manifest(trained_by="hand", extra_texts=300, classifier_version="0"), 4000)
+
+
+def _db(engine: Engine) -> list[str]:
+    return ["--db", engine.url.render_as_string(hide_password=False)]
+
+
+def test_a_corpus_model_of_an_older_classifier_version_is_not_used(sqlite_engine, write, monkeypatch):
+    import matching.tags.effect_auto as effect_auto
+
+    add_patents(sqlite_engine, 0, 100)  # too few to retrain from the database alone
+    corpus = write("extra.jsonl", "\n".join(json.dumps({"text": abstract(i)}, ensure_ascii=False)
+                                            for i in range(100, 100 + ENOUGH)))
+    by_hand = CliRunner().invoke(main, [*_db(sqlite_engine), "tag", "train-effects", "--corpus", str(corpus)])
+    assert by_hand.exit_code == 0, by_hand.output
+    assert read_manifest(get_settings().effect_model_dir).extra_texts == ENOUGH
+    tag(sqlite_engine)
+    monkeypatch.setattr(effect_auto, "CLASSIFIER_VERSION", "99")  # the features changed since it was trained
+    result = tag(sqlite_engine)
+    assert "分类器版本 1" in result.stderr and "当前版本为 99" in result.stderr and "仅用线索规则" in result.stderr
+    assert "加工标引：专利 100 件" in result.output  # retagged with the cues
+    from api.cli_tags import make_tagger
+
+    assert make_tagger().stamp.endswith("|none") and digests(sqlite_engine) == expected_digests(sqlite_engine)
+
+    add_patents(sqlite_engine, 100, ENOUGH)  # now auto mode can retrain, from the database
+    retrained = tag(sqlite_engine)
+    manifest = read_manifest(get_settings().effect_model_dir)
+    assert manifest.classifier_version == "99" and manifest.extra_texts == 0 and "已用" in retrained.output
+
+
+def test_a_model_that_does_not_load_falls_back_to_the_cues_with_a_warning(sqlite_engine, monkeypatch):
+    monkeypatch.setenv("PATENT_MATCH_EFFECT_CLASSIFIER", "manual")
+    get_settings.cache_clear()
+    add_patents(sqlite_engine, 0, ENOUGH)
+    assert CliRunner().invoke(main, [*_db(sqlite_engine), "tag", "train-effects"]).exit_code == 0
+    tag(sqlite_engine)
+    directory = get_settings().effect_model_dir
+    (directory / "coef.npy").write_bytes(b"not numpy")
+    broken = tag(sqlite_engine)  # crashed before
+    assert "无法加载" in broken.stderr and str(directory) in broken.stderr and "仅用线索规则" in broken.stderr
+    from api.cli_tags import make_tagger
+
+    assert make_tagger().stamp.endswith("|none") and digests(sqlite_engine) == expected_digests(sqlite_engine)
+
+    monkeypatch.setenv("PATENT_MATCH_EFFECT_CLASSIFIER", "auto")  # auto retrains over the broken model
+    get_settings.cache_clear()
+    assert "已用" in tag(sqlite_engine).output and EffectClassifier.load(directory).version == \
+        read_manifest(directory).model
+
+
+def test_an_orphaned_old_model_is_put_back_on_start(sqlite_engine, monkeypatch):
+    monkeypatch.setenv("PATENT_MATCH_EFFECT_CLASSIFIER", "manual")  # nothing may retrain over the gap
+    get_settings.cache_clear()
+    add_patents(sqlite_engine, 0, ENOUGH)
+    assert CliRunner().invoke(main, [*_db(sqlite_engine), "tag", "train-effects"]).exit_code == 0
+    tag(sqlite_engine)
+    directory = get_settings().effect_model_dir
+    files, stamped = model_files(directory), digests(sqlite_engine)
+    # A run killed between the swap's two renames: the model aside, the new one beside it, no model directory.
+    directory.replace(directory.with_name(f".{directory.name}.old-4194301"))
+    half = directory.with_name(f".{directory.name}.new-4194301")
+    half.mkdir()
+    (half / "coef.npy").write_bytes(b"")
+    result = tag(sqlite_engine)
+    assert "手动训练" in result.output and "加工标引：专利 0 件" in result.output
+    assert model_files(directory) == files and digests(sqlite_engine) == stamped
+    assert sorted(p.name for p in directory.parent.iterdir()) == [".effects.lock", directory.name]
+
+
+def test_two_concurrent_runs_train_once_the_second_waits_and_keeps_the_model(sqlite_engine, monkeypatch):
+    import threading
+
+    from matching.tags.effect_auto import ensure_effect_model
+
+    texts = [abstract(i) for i in range(ENOUGH)]
+    directory = get_settings().effect_model_dir
+    real_train, started, trainings = EffectClassifier.train.__func__, threading.Event(), []
+
+    def slow_train(cls, texts, **kwargs):  # noqa: ANN001, ANN202
+        trainings.append(threading.current_thread().name)
+        started.set()
+        threading.Event().wait(1.0)  # long enough for the second run to reach the model directory
+        return real_train(cls, texts, **kwargs)
+
+    monkeypatch.setattr(EffectClassifier, "train", classmethod(slow_train))
+    statuses: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        statuses[name] = ensure_effect_model(texts, directory, "auto")
+
+    first = threading.Thread(target=run, args=("first",), name="first")
+    second = threading.Thread(target=run, args=("second",), name="second")
+    first.start()
+    assert started.wait(30)
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert trainings == ["first"]
+    assert statuses["first"].action == "trained" and statuses["second"].action == "kept"
+    assert statuses["second"].model.version == statuses["first"].model.version == read_manifest(directory).model

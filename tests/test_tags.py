@@ -157,7 +157,7 @@ def test_every_demo_patent_and_need_carries_three_kinds_of_tags(demo_db):
 
 def test_tagging_is_incremental(demo_db):
     runner = CliRunner()
-    assert "tagged 0 patents and 0 needs" in runner.invoke(main, ["--db", demo_db, "tag"]).output
+    assert "加工标引：专利 0 件、需求 0 项已标引" in runner.invoke(main, ["--db", demo_db, "tag"]).output
     engine = make_engine(demo_db)
     with transaction(engine) as session:
         patent = session.scalar(select(Patent).where(Patent.application_number == "201710483362.4"))
@@ -165,12 +165,13 @@ def test_tagging_is_incremental(demo_db):
         need = session.scalar(select(Need).where(Need.external_id == "XQ-2026-48"))
         session.delete(need)
     output = runner.invoke(main, ["--db", demo_db, "tag"]).output
-    assert "tagged 1 patents and 0 needs" in output and "1 removed" in output
+    assert "加工标引：专利 1 件、需求 0 项已标引" in output and "1 项已删除" in output
+    assert "Tagged 1 patents and 0 needs" in output  # and in English after it
     with transaction(engine) as session:
         codes = set(session.scalars(select(Tag.code).where(Tag.entity == TagEntity.PATENT,
                                                            Tag.entity_id == patent.id)))
         assert "E10" in codes
-    assert "tagged 239 patents and 47 needs" in runner.invoke(main, ["--db", demo_db, "tag", "--all"]).output
+    assert "加工标引：专利 239 件、需求 47 项已标引" in runner.invoke(main, ["--db", demo_db, "tag", "--all"]).output
 
 
 def test_facets_select_by_tag(demo_db):
@@ -211,6 +212,70 @@ def test_explanations_cite_shared_effects_and_products_truthfully(demo_db):
                     assert shared.patent_evidence in patent_text
                     checked += 1
     assert checked > 10
+
+
+class _EveryEffect:
+    """A stand-in for a trained effect classifier: every effect in every sentence, so the stored tags differ
+    from the cues' wherever a patent is matched."""
+
+    version = "every-effect"
+
+    def predict_many(self, sentences: list[str]) -> list[dict[str, float]]:
+        return [{c.code: 0.6 for c in effect_classes()} for _ in sentences]
+
+
+def _stored_effects(session, patent_id: int) -> dict[str, str]:  # noqa: ANN001
+    from matching.tags.store import tags_of
+
+    return {t.code: t.evidence for t in tags_of(session, TagEntity.PATENT, [patent_id])[patent_id]
+            if t.dimension is TagDimension.EFFECT}
+
+
+def test_matching_reads_the_effects_the_tagger_stored_as_the_patent_page_does(demo_db):
+    """Issue 21 review: explanations (技术功效) and the effect feature use the stored tags, classifier's included;
+    a patent not tagged yet falls back on the cues of its text."""
+    from dataclasses import replace
+
+    from sqlalchemy import delete
+
+    from api.cli_match import load_matcher
+    from data.models import TagState
+    from indexer.sources import need_text
+    from matching.clusters import cluster_map
+    from matching.loading import load_models
+    from matching.tags.store import tag_records
+    from matching.tags.tagger import Tagger
+
+    engine = make_engine(demo_db)
+    with transaction(engine) as session:  # what `patent-match tag` stores once a classifier is trained
+        tag_records(session, Tagger(cluster_map(), load_models()[0], effect_model=_EveryEffect()))
+    default = load_matcher(engine)
+    weighing = load_matcher(engine)  # a ranker that weighs effects reads them for every candidate
+    weighing.ranker = replace(weighing.ranker, weights={**weighing.ranker.weights, "effect": 0.05})
+    with transaction(engine) as session:
+        checked = 0
+        for need in session.scalars(select(Need).order_by(Need.id)).all()[:8]:
+            wanted = {e.code for e in need_effects(need_text(need))}
+            for matcher in (default, weighing):
+                for m in matcher.match_need(session, need, k=5):
+                    patent = session.scalar(select(Patent).where(Patent.application_number == m.application_number))
+                    stored = _stored_effects(session, patent.id)
+                    shared = {s.code: s.patent_evidence for s in m.explanation.shared_effects}
+                    assert shared == {c: stored[c] for c in wanted & stored.keys()}
+                    assert m.features["effect"] == pytest.approx(len(wanted & stored.keys()) / len(wanted)
+                                                                 if wanted else 0.0)
+                    checked += bool(shared)
+        assert checked > 10
+        need = session.scalars(select(Need).order_by(Need.id)).all()[0]
+        first = default.match_need(session, need, k=1)[0]
+        patent = session.scalar(select(Patent).where(Patent.application_number == first.application_number))
+        session.execute(delete(Tag).where(Tag.entity == TagEntity.PATENT, Tag.entity_id == patent.id))
+        session.execute(delete(TagState).where(TagState.entity == TagEntity.PATENT, TagState.entity_id == patent.id))
+        untagged = default.match_need(session, need, k=1)[0]
+        wanted = {e.code for e in need_effects(need_text(need))}
+        cues = {t.code: t.evidence for t in patent_effects(f"{patent.abstract}。{patent.first_claim}")}
+        assert {s.code: s.patent_evidence for s in untagged.explanation.shared_effects} == \
+            {c: cues[c] for c in wanted & cues.keys()}
 
 
 class _Model:

@@ -1,4 +1,5 @@
-"""Tags in the database: (re)tag what changed, read tags back, and find records by facet."""
+"""Tags in the database: (re)tag what changed, read tags back (the matcher reads the effects), and find records
+by facet."""
 
 from __future__ import annotations
 
@@ -62,6 +63,22 @@ def tag_records(session: Session, tagger: Tagger, force: bool = False) -> TagRun
 def patent_abstracts(session: Session) -> list[str]:
     """The patents' non-empty abstracts: what the effect classifier learns from (matching/tags/effect_auto.py)."""
     return [a for a in session.scalars(select(Patent.abstract).order_by(Patent.id)) if a]
+
+
+def stored_effects(session: Session, patent_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Effect code → evidence as `patent-match tag` stored them (the classifier's included), for each of these
+    patents it has tagged; a patent never tagged is absent (one tagged without an effect maps to {})."""
+    if not patent_ids:
+        return {}
+    found: dict[int, dict[str, str]] = {i: {} for i in session.scalars(
+        select(TagState.entity_id).where(TagState.entity == TagEntity.PATENT, TagState.entity_id.in_(patent_ids)))}
+    rows = session.execute(select(Tag.entity_id, Tag.code, Tag.evidence).where(
+        Tag.entity == TagEntity.PATENT, Tag.dimension == TagDimension.EFFECT, Tag.entity_id.in_(patent_ids))
+        .order_by(Tag.id))
+    for patent_id, code, evidence in rows:
+        if patent_id in found:
+            found[patent_id][code] = evidence
+    return found
 
 
 def tags_of(session: Session, entity: TagEntity, entity_ids: list[int]) -> dict[int, list[Tag]]:
