@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +14,14 @@ from data.settings import get_settings
 
 if TYPE_CHECKING:
     from eval.dataset import Dataset
-    from eval.rankers import FullRanker
 
 POOL_RANKERS = ("char_tfidf", "bm25", "dense", "full")
+
+
+def _full_rankers():  # noqa: ANN202  (eval.runner.full_rankers, imported when a command runs, not at start-up)
+    from eval.runner import full_rankers
+
+    return full_rankers()
 
 
 @eval_group.command("sample-sources")
@@ -184,7 +187,7 @@ def calibrate_command(train_dir: Path, held_out_dirs: tuple[Path, ...], folds: i
         if adapter:
             anchors = ANCHORS if adapter.settings.anchor_weight > 0 else 0
             pool = out_of_fold(train, ranker, adapter_data(train, ranker, anchors=anchors, checked=0), folds,
-                               adapter.settings)
+                               adapter.settings, adapter.gate)
         else:
             pool = FeaturePool(train, ranker)
         show(f"{train.name}, {folds}-fold by need, top {TOP}", cross_validate_bands(pool, folds))
@@ -215,36 +218,4 @@ def _judged_sets(train_dir: Path, held_out_dirs: tuple[Path, ...]) -> tuple[Data
         sys.exit(2)
 
 
-@contextmanager
-def _full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
-    """The platform's full ranker over each set's corpus; sets over the same corpus share one."""
-    from eval.rankers import FullRanker, RankerContext
-    from eval.runner import dataset_index_dir, ensure_index
-    from indexer.cache import EmbeddingCache
-    from indexer.encoders import load_encoder
-    from indexer.store import IndexConfig
-    from indexer.text import BEIR_VIEW
-    from matching.clusters import cluster_map
-    from matching.loading import load_adapter, load_models
-
-    settings = get_settings()
-    ipc_model, ranker = load_models()
-    encoder = load_encoder(settings.encoder)
-    cache = EmbeddingCache(settings.cache_path)
-    built: dict[Path, FullRanker] = {}
-
-    def full_ranker(dataset: Dataset) -> FullRanker:
-        directory = dataset_index_dir(settings.home / "eval-indexes", dataset)
-        if directory not in built:
-            index = ensure_index(directory, dataset, encoder, cache,
-                                 IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW), progress=True)
-            context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme), ranker,
-                                    load_adapter(encoder.id))
-            built[directory] = FullRanker(index, encoder, cache, context)
-        return built[directory]
-
-    try:
-        yield full_ranker
-    finally:
-        cache.close()
 

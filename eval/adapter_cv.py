@@ -9,7 +9,7 @@ is then fitted on all the training needs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -82,12 +82,13 @@ def anchor_check(data: AdapterData, adapter: QueryAdapter | None) -> float:
 
 
 def out_of_fold(dataset: Dataset, ranker: FullRanker, data: AdapterData, folds: int = 5,
-                settings: AdapterSettings | None = None) -> FeaturePool:
-    """Every need's candidates and features with the dense part coming through an adapter that did not see it."""
+                settings: AdapterSettings | None = None, gate: float | None = None) -> FeaturePool:
+    """Every need's candidates and features with the dense part coming through an adapter that did not see it
+    (with the shipped adapter's `gate`, so the scores are those the shipped adapter gives)."""
     pools = []
     for held_out in folds_of(data.qids, folds):
         train = [q for q in data.qids if q not in set(held_out)]
-        adapter = fit_on(data, train, ranker.encoder.id, "fold", settings)
+        adapter = replace(fit_on(data, train, ranker.encoder.id, "fold", settings), gate=gate)
         pools.append(FeaturePool(dataset, ranker.with_adapter(adapter), held_out))
     return FeaturePool.merged(pools)
 

@@ -25,7 +25,7 @@ from eval.dataset import Dataset, Query, corpus_file
 from eval.rankers import FullRanker
 from indexer.embed import embed_queries
 from matching.query import prepare_query
-from matching.query_adapter import AdapterSettings
+from matching.query_adapter import AdapterSettings, QueryAdapter
 
 GATES: tuple[float | None, ...] = (None, 0.86, 0.87, 0.88, 0.89, 0.90, 0.91, 0.92, 0.93)
 TITLES = 1500
@@ -103,3 +103,50 @@ def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset) -> GateR
 def chosen(rows: Sequence[GateRow]) -> GateRow:
     """The best criterion; on a tie the gate that leaves fewer needs alone (the adapter was fitted for them)."""
     return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept))
+
+
+def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapter) -> list[str]:
+    """MRR@10 of the full ranker and dense alone on a known-item set: no adapter, the adapter without its gate,
+    and with it, each paired against no adapter (randomisation test, wins/ties/losses)."""
+    from eval.crossval import CrossValidated
+    from eval.tuning import paired
+
+    pools = {"no adapter": FeaturePool(dataset, ranker.with_adapter(None)),
+             "adapter, no gate": FeaturePool(dataset, ranker.with_adapter(replace(adapter, gate=None))),
+             f"adapter, gate {adapter.gate}": FeaturePool(dataset, ranker.with_adapter(adapter))}
+    lines = []
+    for setting in (DEFAULT, DENSE_ALONE):
+        rows = {name: CrossValidated(name, _reciprocal_ranks(pool, dataset, setting), [])
+                for name, pool in pools.items()}
+        base = rows["no adapter"]
+        lines.append(f"{dataset.name}, {setting.name}, MRR@10: no adapter {base.mean:.3f}")
+        for name, row in list(rows.items())[1:]:
+            versus = paired(row, base)
+            lines.append(f"  {name:<22} {row.mean:.3f}  (Δ {versus.mean_difference:+.3f}, randomisation p "
+                         f"{versus.randomisation_p:.2g}, W/T/L {versus.wins}/{versus.ties}/{versus.losses})")
+    return lines
+
+
+def _reciprocal_ranks(pool: FeaturePool, dataset: Dataset, setting: Setting) -> dict[str, float]:
+    return {q: next((1 / r for r, d in enumerate(pool.ranking(q, setting), start=1) if dataset.qrels[q].get(d)), 0.0)
+            for q in pool.qids}
+
+
+def main() -> None:
+    """python -m eval.adapter_gate DATASET_DIR…: the shipped adapter against none on known-item sets."""
+    import sys
+    from pathlib import Path
+
+    from eval.dataset import load_dataset
+    from eval.runner import full_rankers
+    from matching.query_adapter import SHIPPED
+
+    adapter = QueryAdapter.load(SHIPPED)
+    with full_rankers() as full_ranker:
+        for directory in sys.argv[1:]:
+            dataset = load_dataset(Path(directory))
+            print("\n".join(against_no_adapter(dataset, full_ranker(dataset), adapter)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from eval.compare import Comparison, compare
 from eval.dataset import Dataset
 from eval.metrics import RUN_DEPTH, Evaluation, QueryMismatch, evaluate
-from eval.rankers import RankerContext, build_ranker
+from eval.rankers import FullRanker, RankerContext, build_ranker
 from eval.runs import Run, write_trec
 from indexer.cache import EmbeddingCache
 from indexer.encoders import Encoder
@@ -94,3 +96,33 @@ def write_runs(result: EvalResult, out: Path) -> list[Path]:
         write_trec(path, run, name)
         paths.append(path)
     return paths
+
+
+@contextmanager
+def full_rankers() -> Iterator[Callable[[Dataset], FullRanker]]:
+    """The platform's full ranker over each set's corpus; sets over the same corpus share one."""
+    from data.settings import get_settings
+    from indexer.encoders import load_encoder
+    from matching.clusters import cluster_map
+    from matching.loading import load_adapter, load_models
+
+    settings = get_settings()
+    ipc_model, ranker = load_models()
+    encoder = load_encoder(settings.encoder)
+    cache = EmbeddingCache(settings.cache_path)
+    built: dict[Path, FullRanker] = {}
+
+    def full_ranker(dataset: Dataset) -> FullRanker:
+        directory = dataset_index_dir(settings.home / "eval-indexes", dataset)
+        if directory not in built:
+            index = ensure_index(directory, dataset, encoder, cache,
+                                 IndexConfig(nprobe=settings.ann_nprobe, document_view=BEIR_VIEW), progress=True)
+            context = RankerContext(dataset.corpus, ipc_model, cluster_map(settings.cluster_scheme), ranker,
+                                    load_adapter(encoder.id))
+            built[directory] = FullRanker(index, encoder, cache, context)
+        return built[directory]
+
+    try:
+        yield full_ranker
+    finally:
+        cache.close()
