@@ -64,22 +64,29 @@ def test_the_shipped_adapter_applies_only_to_its_encoder(monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
-def test_the_dense_retriever_searches_with_the_corrected_vector(tmp_path, corpus):
+@pytest.fixture
+def keyword_index(tmp_path, corpus):
+    """A keyword-encoder index of the demo patents, a need (corpus[0]'s opening words), and the weights of a
+    rank-one map that sends that need to corpus[5]'s vector."""
     from indexer.cache import EmbeddingCache
     from indexer.encoders.keyword import KeywordEncoder
     from indexer.store import build_index, load_index
-    from matching.retrievers import DenseRetriever
 
     encoder = KeywordEncoder()
     build_index(tmp_path / "index", list(corpus), encoder, EmbeddingCache(tmp_path / "cache.sqlite"))
-    index = load_index(tmp_path / "index", encoder)
     need = corpus[0].text[:12]
-    plain = DenseRetriever(index, encoder).search(need, 3)
-    # A map that sends every need to corpus[5]'s vector: the adapted search must find corpus[5] first
     target = encoder.encode_documents([corpus[5].embed_text])[0]
     query = encoder.encode_queries([need])[0]
-    rank_one = QueryAdapter(query[:, None] / float(query @ query), (10 * target - query)[None, :], encoder.id, "t")
-    adapted = DenseRetriever(index, encoder, adapter=rank_one).search(need, 3)
+    weights = (query[:, None] / float(query @ query), (10 * target - query)[None, :])
+    return load_index(tmp_path / "index", encoder), encoder, need, weights
+
+
+def test_the_dense_retriever_searches_with_the_corrected_vector(keyword_index, corpus):
+    from matching.retrievers import DenseRetriever
+
+    index, encoder, need, weights = keyword_index
+    plain = DenseRetriever(index, encoder).search(need, 3)
+    adapted = DenseRetriever(index, encoder, adapter=QueryAdapter(*weights, encoder.id, "t")).search(need, 3)
     assert adapted[0].doc_id == corpus[5].doc_id != plain[0].doc_id
 
 
@@ -100,20 +107,11 @@ def test_the_gate_leaves_queries_already_near_a_patent_alone(tmp_path):
     assert QueryAdapter.load(tmp_path / "gated").gate == 0.9 and QueryAdapter.load(tmp_path / "gated").id == gated.id
 
 
-def test_the_dense_retriever_keeps_a_gated_query_s_raw_hits(tmp_path, corpus):
-    from indexer.cache import EmbeddingCache
-    from indexer.encoders.keyword import KeywordEncoder
-    from indexer.store import build_index, load_index
+def test_the_dense_retriever_keeps_a_gated_query_s_raw_hits(keyword_index, corpus):
     from matching.retrievers import DenseRetriever
 
-    encoder = KeywordEncoder()
-    build_index(tmp_path / "index", list(corpus), encoder, EmbeddingCache(tmp_path / "cache.sqlite"))
-    index = load_index(tmp_path / "index", encoder)
-    need = corpus[0].text[:12]
+    index, encoder, need, weights = keyword_index
     plain = DenseRetriever(index, encoder).search(need, 3)
-    target = encoder.encode_documents([corpus[5].embed_text])[0]
-    query = encoder.encode_queries([need])[0]
-    weights = (query[:, None] / float(query @ query), (10 * target - query)[None, :])
     nearest = plain[0].score
     below = QueryAdapter(*weights, encoder.id, "t", gate=nearest + 0.01)  # the need is not that near: moved
     above = QueryAdapter(*weights, encoder.id, "t", gate=nearest - 0.01)  # near enough: left alone
