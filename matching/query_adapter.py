@@ -10,14 +10,15 @@ It is fitted on judged (need, patent) pairs. The loss is the softmax over every 
 the corpus, with each need's relevant patents as the target distribution, weighted by their
 grade. An L2 penalty on A and B keeps the map near the identity. The map also moves queries that
 are not SME problem statements: short patent-like titles lose a little (title2abstract MRR@10
-−0.005 without the gate below, −0.004 with it). An optional second term (`anchor_weight`) pulls anchors, patent titles of the corpus, to
-their own patent. It was measured and is off by default (docs/matching.md): it halved the dense
-loss on titles but not the full ranker's, and cost the needs some of their gain. An optional `gate` leaves
-alone a query whose raw vector already lies within that cosine of some patent: a title-like query that
-nearly names a patent needs no bridge, and an SME problem statement rarely comes that close (its threshold
-is chosen on training needs and corpus titles, `patent-match models adapt --choose-gate`). The gate reads
-the index's top-1 inner product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16,
-approximate for PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
+−0.005 without the gate below, −0.004 with it). An optional second term (`anchor_weight`) pulls
+anchors, patent titles of the corpus, to their own patent. It was measured and is off by default
+(docs/matching.md): it halved the dense loss on titles but not the full ranker's, and cost the
+needs some of their gain. An optional `gate` leaves alone a query whose raw vector already lies
+within that cosine of some patent: a title-like query that nearly names a patent needs no bridge,
+and an SME problem statement rarely comes that close (its threshold is chosen on training needs and
+corpus titles, `patent-match models adapt --choose-gate`). The gate reads the index's top-1 inner
+product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16, approximate for
+PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
 map is applied after).
 
