@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 import numpy as np
@@ -72,6 +72,13 @@ class DenseRetriever:
     cache: EmbeddingCache | None = None
     name: str = "dense"
     adapter: QueryAdapter | None = None  # applied to need vectors after the (raw) cache (matching/query_adapter.py)
+
+    def __post_init__(self) -> None:
+        # A gate is chosen on its encoder's own query vectors. A query model fitted into that encoder's space
+        # (configuration c, indexer/encoders/mapped.py) gives other cosines, so there the map applies ungated.
+        if self.adapter is not None and self.adapter.gate is not None and \
+                getattr(self.encoder, "query_role", "query") != "query":
+            self.adapter = replace(self.adapter, gate=None)
 
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_many([query], k)[0]

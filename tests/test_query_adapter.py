@@ -150,3 +150,21 @@ def test_anchors_keep_title_like_queries_on_their_own_patent():
     anchored = fit_adapter(queries, documents, targets, "enc", "t",
                            AdapterSettings(**{**settings.__dict__, "anchor_weight": 1.0}), anchors, own)
     assert kept(anchored) >= 0.9 and kept(anchored) > kept(free)
+
+
+def test_a_fitted_query_model_gets_the_map_without_its_gate(keyword_index):
+    """The gate's threshold was chosen on the encoder's own query cosines; a query model fitted into its space
+    (configuration c) has other cosines, so the retriever applies the map ungated there."""
+    from matching.retrievers import DenseRetriever
+
+    index, encoder, need, weights = keyword_index
+
+    class FittedQueries:  # what indexer/encoders/mapped.py looks like to the retriever
+        id, dim, query_role = encoder.id, encoder.dim, "query@fitted"
+
+        def encode_queries(self, texts):  # noqa: ANN001, ANN202
+            return encoder.encode_queries(texts)
+
+    gated = QueryAdapter(*weights, encoder.id, "t", gate=0.5)
+    assert DenseRetriever(index, encoder, adapter=gated).adapter.gate == 0.5
+    assert DenseRetriever(index, FittedQueries(), adapter=gated).adapter.gate is None
