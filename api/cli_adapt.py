@@ -73,8 +73,8 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
                         "held-out title anchors, dense MRR@10, adapter": after})
         if choose_gate:  # titles fitted as anchors are not titles the gate may be chosen on
             anchored = {train.corpus[row].doc_id for row in data.anchor_rows}
-            adapter = replace(adapter, gate=_chosen_gate(train, ranker, data, excluded | anchored, folds, settings,
-                                                         metrics))
+            adapter = replace(adapter, gate=_chosen_gate(train, ranker, data, adapter, excluded | anchored, folds,
+                                                         settings, metrics))
             gated = anchor_check(data, adapter)
             click.echo(f"the same titles with the gate {adapter.gate}: dense MRR@10 {gated:.3f}")
             metrics["held-out title anchors, dense MRR@10, adapter with its gate"] = gated
@@ -92,11 +92,12 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
         click.echo(f"→ {out_dir} (adapter {adapter.id})")
 
 
-def _chosen_gate(train, ranker, data, excluded: set[str], folds: int, settings, metrics: dict) -> float | None:  # noqa: ANN001
+def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, settings,  # noqa: ANN001
+                 metrics: dict) -> float | None:
     from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries
 
     titles = title_queries(train, excluded)
-    rows = gate_rows(train, ranker, data, titles, folds, settings)
+    rows = gate_rows(train, ranker, data, titles, adapter, folds, settings)
     best = chosen(rows)
     click.echo(f"gate, chosen on {len(data.qids)} training needs ({folds}-fold) and {len(titles.queries)} corpus "
                "titles no excluded set judges; criterion: mean of the two full-ranker figures")

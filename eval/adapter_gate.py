@@ -72,13 +72,14 @@ def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
     return float(np.mean(ranks)) if ranks else 0.0
 
 
-def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, folds: int = 5,
-              settings: AdapterSettings | None = None, gates: Sequence[float | None] = GATES) -> list[GateRow]:
-    """Each gate measured on the training needs (out of fold) and the corpus titles (adapter fitted on all needs)."""
+def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, on_all: QueryAdapter,
+              folds: int = 5, settings: AdapterSettings | None = None,
+              gates: Sequence[float | None] = GATES) -> list[GateRow]:
+    """Each gate measured on the training needs (out of fold) and the corpus titles (through `on_all`, the adapter
+    fitted on all the needs, which the caller has already fitted)."""
     splits = folds_of(data.qids, folds)
     per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
                 for held in splits]
-    on_all = fit_on(data, data.qids, ranker.encoder.id, "all training needs", settings)
     title_vectors = embed_queries(ranker.encoder, [prepare_query(q.text) for q in titles.queries.values()],
                                   ranker.cache)
     need_nearest = (data.queries @ data.documents.T).max(axis=1)

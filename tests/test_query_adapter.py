@@ -134,6 +134,19 @@ def test_models_adapt_cross_validates_then_fits(small_graded_set, tmp_path):
     assert adapter.settings.steps == 20 and any("4-fold" in k for k in adapter.metrics)
 
 
+def test_models_adapt_chooses_a_gate_on_training_needs_and_titles(small_graded_set, tmp_path):
+    result = CliRunner().invoke(main, ["models", "adapt", "--train", str(small_graded_set), "--folds", "4",
+                                       "--steps", "20", "--choose-gate", "--out", str(tmp_path / "adapter")])
+    assert result.exit_code == 0, result.output
+    assert "gate, chosen on 40 training needs (4-fold)" in result.output and " ←" in result.output
+    adapter = QueryAdapter.load(tmp_path / "adapter")
+    criteria = {k: v for k, v in adapter.metrics.items() if k.startswith("gate ") and k.endswith(": criterion")}
+    assert {"gate no adapter: criterion", "gate none: criterion", "gate 0.92: criterion"} <= set(criteria)
+    label = "none" if adapter.gate is None else f"{adapter.gate:.2f}"
+    best = max(v for k, v in criteria.items() if k != "gate no adapter: criterion")
+    assert round(criteria[f"gate {label}: criterion"], 4) == round(best, 4)  # chosen() compares at 4 decimals
+
+
 def test_anchors_keep_title_like_queries_on_their_own_patent():
     rng = np.random.default_rng(1)
     documents = unit(rng.normal(size=(60, 16)))
