@@ -47,13 +47,13 @@ def build_or_update(
     factory: str | None = None,  # noqa: ANN001
     rebuild: bool = False,
 ) -> None:
-    from indexer.freshness import update_lock
+    from indexer.directory_swap import locked
     from indexer.store import build_index, update_index
 
     encoder, cache, config = _index_parts(encoder_name, factory)
     directory = get_settings().index_dir
     try:
-        with update_lock(directory):  # one update at a time per index, with serving processes' background ones
+        with locked(directory):  # one update at a time per index, with serving processes' background ones
             documents = _documents(engine)
             if rebuild or not (directory / "manifest.json").exists():
                 report = build_index(directory, documents, encoder, cache, config, progress=True)

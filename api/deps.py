@@ -98,7 +98,7 @@ def refresh_matcher(app, changed_only: bool = True, wait: bool = True) -> bool: 
     ranker are kept; a match already running finishes on the matcher it started with. True: a new one is served.
     Nothing loaded yet, no newer index, or (wait=False) an update writing it now: False. A failed load raises and
     leaves the old matcher in place."""
-    from api.index_watch import index_reading
+    from indexer.directory_swap import locked
     from indexer.freshness import generation
     from indexer.store import IndexConfig, load_index
 
@@ -107,7 +107,8 @@ def refresh_matcher(app, changed_only: bool = True, wait: bool = True) -> bool: 
         if old is None:
             return False
         directory = old.index.directory
-        with index_reading(directory, wait) as free:  # no update swaps the directory while its files are read
+        # Shared: no update swaps the directory while its files are read
+        with locked(directory, shared=True, wait=wait) as free:
             now = generation(directory)
             if not free or now is None or (changed_only and now == getattr(app.state, "index_generation", None)):
                 return False

@@ -10,39 +10,18 @@ keeps the old index, is logged, and shows on /health until a later index loads.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 from fastapi import FastAPI
 
 logger = logging.getLogger(__name__)
 RETRY_FAILED = dt.timedelta(minutes=5)  # a generation that failed to load is tried again after this (the cause,
 # e.g. the database during the warm-up match, may have passed); a newer generation is tried at once
-
-
-@contextlib.contextmanager
-def index_reading(directory: Path, wait: bool = True) -> Iterator[bool]:
-    """A shared hold on the index's update lock (the file of indexer/freshness.py `update_lock`) while its files are
-    read: updates hold it exclusively until their swap is done, so a load never mixes two generations' files.
-    Yields False instead of waiting when wait=False and an update holds it (the caller tries again later)."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with (directory.parent / f".{directory.name}.lock").open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Poll(StrEnum):

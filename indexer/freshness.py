@@ -6,18 +6,17 @@ index update` and `patent-match import` run the same update in the foreground.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.cache import EmbeddingCache
+from indexer.directory_swap import locked, recover
 from indexer.embed import embed_documents
 from indexer.encoders import Encoder
 from indexer.manifest import MANIFEST, Manifest
-from indexer.store import BuildReport, IdMap, IndexConfig, _recover, build_index, update_index
+from indexer.store import BuildReport, IdMap, IndexConfig, build_index, update_index
 from indexer.text import Document
 
 EMBED_STEP = 64  # documents embedded between two progress reports; each step is committed to the cache
@@ -50,7 +49,7 @@ class Staleness:
 
 def staleness(directory: Path, documents: list[Document], now: dt.datetime | None = None) -> Staleness:
     """Exact: every document's text digest against the one the index stored (reads ids.json)."""
-    _recover(directory)
+    recover(directory)
     Manifest.load(directory)  # IndexMismatch when there is no index
     return _diff(IdMap.load(directory), documents, now)[0]
 
@@ -83,19 +82,6 @@ def generation(directory: Path) -> tuple[int, int] | None:
     return found.st_ino, found.st_mtime_ns
 
 
-@contextlib.contextmanager
-def update_lock(directory: Path) -> Iterator[None]:
-    """One update at a time per index directory, across processes (several serving workers, the CLI):
-    two updates read at different moments, and the one swapped in last could be the older."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with (directory.parent / f".{directory.name}.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 @dataclass(frozen=True)
 class UpdateOutcome:
     before: Staleness  # what the update found to do
@@ -111,9 +97,11 @@ def incremental_update(directory: Path, read_documents: Callable[[], list[Docume
     The documents are read after the lock is taken, so a waiting update sees what the running one missed."""
     report = progress or (lambda done, total: None)
     config = config or IndexConfig()
-    with update_lock(directory):
+    # One update at a time per index, across processes (serving workers, the CLI): two updates read at
+    # different moments, and the one swapped in last could be the older. Loads wait for the swap.
+    with locked(directory):
         documents = read_documents()
-        _recover(directory)
+        recover(directory)
         if not (directory / MANIFEST).exists():
             report(0, len(documents))
             built = build_index(directory, documents, encoder, cache, config)

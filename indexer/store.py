@@ -1,9 +1,9 @@
 """An index directory: manifest, vectors (FAISS, or a pointer to Milvus), id map and lexical indexes,
 always written whole (a Milvus collection is changed in place by updates; see indexer/vectors).
 
-Builds and updates write a fresh temporary directory beside the target and swap it in with two
-renames, so a crash leaves either the old index or the new one, never a mixture. A crash between
-the two renames leaves `.NAME.old-*`, which the next load restores.
+Builds and updates write a fresh directory beside the target and swap it in with two renames
+(indexer/directory_swap.py), so a crash leaves either the old index or the new one, never a
+mixture. A crash between the two renames leaves `.NAME.old-*`, which the next load restores.
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import shutil
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from indexer.cache import EmbeddingCache
+from indexer.directory_swap import recover, write_and_swap
 from indexer.embed import EmbedStats, embed_documents
 from indexer.encoders import Encoder
 from indexer.hits import Hit
@@ -114,32 +112,6 @@ class LoadedIndex:
         ]
 
 
-def _swap_in(directory: Path, write: Callable[[Path], None]) -> None:
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = directory.with_name(f".{directory.name}.tmp-{token}")
-    old = directory.with_name(f".{directory.name}.old-{token}")
-    tmp.mkdir()
-    try:
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if directory.exists():
-        directory.rename(old)
-    tmp.rename(directory)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(directory: Path) -> None:
-    if directory.exists():
-        return
-    leftovers = sorted(directory.parent.glob(f".{directory.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if leftovers:
-        logger.warning("restoring %s from %s left by an interrupted swap", directory, leftovers[-1])
-        leftovers[-1].rename(directory)
-
-
 def _write_all(
     tmp: Path,
     manifest: Manifest,
@@ -223,7 +195,7 @@ def build_index(
     windowed = sum(len(windows(d.embed_text)) > 1 for d in documents)
     manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
     replaced = replaced_collection(directory)  # a Milvus collection this build supersedes
-    _swap_in(directory, lambda tmp: _write_all(tmp, manifest, index, ids, documents, config, tokenizer))
+    write_and_swap(directory, lambda tmp: _write_all(tmp, manifest, index, ids, documents, config, tokenizer))
     drop_replaced(replaced, index)
     return BuildReport(len(documents), len(documents), 0, 0, stats, time.perf_counter() - start)
 
@@ -240,7 +212,7 @@ def update_index(
     Lexical indexes are refitted over the whole corpus (seconds per 10k documents)."""
     start = time.perf_counter()
     _check_unique(documents)
-    _recover(directory)
+    recover(directory)
     manifest = Manifest.load(directory)
     manifest.check_encoder(encoder.id, encoder.dim)
     ids = IdMap.load(directory)
@@ -278,13 +250,13 @@ def update_index(
     new_manifest = _manifest(encoder, manifest.factory, documents, manifest.source, config, tokenizer, windowed)
     new_manifest.built_at = manifest.built_at
     new_manifest.updated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    _swap_in(directory, lambda tmp: _write_all(tmp, new_manifest, vectors, ids, documents, config, tokenizer))
+    write_and_swap(directory, lambda tmp: _write_all(tmp, new_manifest, vectors, ids, documents, config, tokenizer))
     return BuildReport(len(documents), len(added), len(changed), len(removed), stats, time.perf_counter() - start)
 
 
 def load_index(directory: Path, encoder: Encoder, config: IndexConfig = IndexConfig()) -> LoadedIndex:
     """Load and verify: refuses another encoder's index and any count mismatch between the parts."""
-    _recover(directory)
+    recover(directory)
     manifest = Manifest.load(directory)
     manifest.check_encoder(encoder.id, encoder.dim)
     ids = IdMap.load(directory, digests=False)
@@ -332,7 +304,7 @@ class IndexStatus:
 
 
 def index_status(directory: Path, documents: list[Document]) -> IndexStatus:
-    _recover(directory)
+    recover(directory)
     manifest = Manifest.load(directory)
     ids = IdMap.load(directory)
     stored = dict(zip(ids.doc_ids, ids.digests, strict=True))

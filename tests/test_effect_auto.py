@@ -171,7 +171,7 @@ def test_a_failed_training_leaves_the_model_and_the_tags_as_they_were(sqlite_eng
     monkeypatch.setattr(EffectClassifier, "save", save_half)
     assert "磁盘已满（模拟）" in tag(sqlite_engine).stderr
     assert model_files(directory) == files and digests(sqlite_engine) == now
-    # no half-written directory left, only the lock file (matching/tags/model_dir.py)
+    # no half-written directory left, only the lock file (indexer/directory_swap.py)
     assert sorted(p.name for p in directory.parent.iterdir()) == [".effects.lock", directory.name]
 
 

@@ -14,8 +14,8 @@ from api.deps import load_matcher_into, matcher
 from api.index_watch import IndexWatch, Poll, attach, served
 from data.db import session_factory
 from data.settings import get_settings
+from indexer.directory_swap import locked
 from indexer.encoders import load_encoder
-from indexer.freshness import update_lock
 from indexer.manifest import Manifest
 from indexer.store import build_index
 
@@ -94,7 +94,7 @@ def test_an_update_holding_the_index_or_a_missing_manifest_keeps_the_loaded_one(
     watch, old = _watch(app), app.state.matcher
     directory = get_settings().index_dir
     _build(corpus[:40])
-    with update_lock(directory):  # another process is writing: its swap may not be finished
+    with locked(directory):  # another process is writing: its swap may not be finished
         assert watch.poll() is Poll.BUSY and app.state.matcher is old
     (directory / "manifest.json").rename(directory.parent / "manifest.aside")  # mid-swap: no manifest for a moment
     assert watch.poll() is Poll.ABSENT and app.state.matcher is old

@@ -10,7 +10,7 @@ trained by hand), `off` (cues alone, a trained model is ignored).
 A model directory is replaced whole: the new one is written beside it, with manifest.json last, and
 swapped in only when complete, so a failed training leaves the previous model (and with it the
 stamp and every tag) as it was; deciding, training and swapping hold a lock, and a model a killed
-run left aside is put back (matching/tags/model_dir.py). A model on disk is used only if its
+run left aside is put back (indexer/directory_swap.py). A model on disk is used only if its
 classifier version is the current one and it loads; otherwise the run says why in Chinese, tags
 with the cues, and in auto mode retrains when the abstracts are enough.
 """
@@ -27,9 +27,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from indexer.directory_swap import locked, new_beside, recover, swap_in
 from matching.tags.effect_model import MIN_SENTENCES, EffectClassifier
 from matching.tags.effects import split_sentences
-from matching.tags.model_dir import exclusive, new_beside, recover, swap_in
 from matching.tags.tagger import TAGGER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def is_trained(directory: Path) -> bool:
 def read_stored_model(directory: Path) -> StoredModel:
     """The model on disk if it may be used. The version is checked before anything is loaded: another
     classifier version's features do not fit this code's (a model without a manifest predates them
-    and is used as before). Call with the lock held (model_dir.exclusive) so no swap is half done."""
+    and is used as before). Call with the lock held (indexer/directory_swap.py `locked`) so no swap is half done."""
     if not is_trained(directory):
         return StoredModel(None, None)
     where = f"技术功效分类器模型 {directory}"
@@ -123,8 +123,8 @@ def load_effect_model(directory: Path, mode: Mode) -> EffectClassifier | None:
     """The model on disk, as the settings say to use it: never when `off`, nor when it may not be used."""
     if mode == "off":
         return None
-    with exclusive(directory):
-        recover(directory)
+    with locked(directory):
+        recover(directory, remove_leftovers=True)
         stored = read_stored_model(directory)
     if stored.problem:
         logger.warning("%s：仅用线索规则标引", stored.problem)
@@ -156,8 +156,8 @@ def train_and_save(texts: list[str], directory: Path, *, patents: int, database_
                    max_iter: int = 2000) -> tuple[EffectClassifier, EffectManifest]:
     """Train on `texts`, write model and manifest beside `directory`, swap them in; on any error the
     previous model stays. Returns the model as loaded back (float16 weights, as every later run sees it)."""
-    with exclusive(directory):
-        recover(directory)
+    with locked(directory):
+        recover(directory, remove_leftovers=True)
         return _train_and_save(texts, directory, patents=patents, database_sentences=database_sentences,
                                trained_by=trained_by, extra_texts=extra_texts, max_iter=max_iter)
 
@@ -184,8 +184,8 @@ def ensure_effect_model(texts: list[str], directory: Path, mode: Mode, max_iter:
     if mode == "off":
         return EffectModelStatus(None, "off", sentences,
                                  "技术功效分类器已关闭（effect_classifier=off）：仅用线索规则标引")
-    with exclusive(directory):
-        recover(directory)
+    with locked(directory):
+        recover(directory, remove_leftovers=True)
         return _decide(texts, sentences, directory, mode, read_stored_model(directory), max_iter)
 
 
