@@ -86,7 +86,7 @@ def need_matches(need_id: PathId, who: Principal = Depends(need_readers),
         strengths = {s: sum(v == s for v in of.values()) for s in STRENGTHS}
         admitted = STRENGTHS[:STRENGTHS.index(min_strength) + 1]
         kept = [e for e in kept if of[id(e)] in admitted]
-    shown = need_matcher.explain(ranking, kept[offset:offset + limit])  # only the page is explained
+    shown = need_matcher.explain(db, ranking, kept[offset:offset + limit])  # only the page is explained
     items = [MatchOut(id=f"{need.id}:{m.application_number}", rank=offset + i + 1,
                       application_number=m.application_number, title=m.title, holders=list(m.holders),
                       legal_status=m.legal_status, sleeping=m.sleeping, score=m.score, features=m.features,

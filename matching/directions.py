@@ -203,5 +203,5 @@ def solver_teams(session: Session, matcher: NeedMatcher, need: Need, k: int = 10
               for org_id, found in by_org.items()}
     best = sorted(scores, key=lambda org_id: -scores[org_id])[:k]
     return [SolverTeam(org_id, orgs[org_id].name, orgs[org_id].kind.value, scores[org_id],
-                       tuple(matcher.explain(ranking, by_org[org_id][:per_team])))  # only what is listed
+                       tuple(matcher.explain(session, ranking, by_org[org_id][:per_team])))  # only what is listed
             for org_id in best]

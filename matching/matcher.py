@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -192,8 +192,9 @@ class NeedMatcher:
             batch = order[done:done + step]
             done += len(batch)
             records = patent_records(session, [ids[candidates[i].doc_id] for i in batch])
-            # The effects the patent page shows, read once per batch, for the feature and the explanation alike
-            effects = stored_effects(session, [ids[candidates[i].doc_id] for i in batch])
+            # The effects the patent page shows, read once per batch when the ranker weighs them (else explain()
+            # reads them for the patents shown only)
+            effects = stored_effects(session, [ids[candidates[i].doc_id] for i in batch]) if self._weighs_tags else {}
             for i in batch:
                 patent = records.get(candidates[i].doc_id)
                 if patent is None:  # removed since its status was read
@@ -210,7 +211,10 @@ class NeedMatcher:
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [entry for _, _, entry in scored]
 
-    def explain(self, ranking: Ranking, entries: list[Ranked]) -> list[Match]:
+    def explain(self, session: Session, ranking: Ranking, entries: list[Ranked]) -> list[Match]:
+        if not self._weighs_tags:  # rank() did not read the stored effects: read them for what is shown
+            effects = stored_effects(session, [e.patent.id for e in entries])
+            entries = [replace(e, stored_effects=effects.get(e.patent.id)) for e in entries]
         return [self._explain(e.patent, e.profile, e.clusters, e.candidate, e.score, e.features, ranking.need,
                               ranking.query_tokens, e.stored_effects) for e in entries]
 
@@ -218,7 +222,7 @@ class NeedMatcher:
                    need: tuple[NeedProfile, list[ClusterEvidence]] | None = None) -> list[Match]:
         """Patents for `text`; `need` carries the profile of a stored need (industry, budget, region)."""
         ranking = self.rank(session, text, include_inactive, need, depth=k)
-        return self.explain(ranking, ranking.entries[:k])
+        return self.explain(session, ranking, ranking.entries[:k])
 
     def rank_need(self, session: Session, need: Need, include_inactive: bool = False,
                   depth: int | None = None) -> Ranking:
@@ -228,7 +232,7 @@ class NeedMatcher:
     def match_need(self, session: Session, need: Need, k: int = 10, include_inactive: bool = False) -> list[Match]:
         """Patents for a stored need: its declared industry, budget, cooperation modes and region count."""
         ranking = self.rank_need(session, need, include_inactive, depth=k)
-        return self.explain(ranking, ranking.entries[:k])
+        return self.explain(session, ranking, ranking.entries[:k])
 
     def _explain(self, patent: PatentRecord, profile: PatentProfile, clusters: list[ClusterEvidence],
                  candidate: Candidate, score: float, features: dict[str, float], need: NeedProfile,

@@ -20,4 +20,4 @@ def own_matches(db: Session, need_matcher: NeedMatcher, need: Need, organization
         return []
     ranking = need_matcher.rank_need(db, need, include_inactive=False, depth=None)  # every candidate: then kept
     kept = [e for e in ranking.entries if organization_id in {h.organization_id for h in e.patent.holders}]
-    return need_matcher.explain(ranking, kept[:limit])
+    return need_matcher.explain(db, ranking, kept[:limit])
