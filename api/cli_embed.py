@@ -66,8 +66,6 @@ def embed(obj, address: str, workers: int, cpus_per_worker: float, batch_size: i
 
 
 def _documents(engine):  # noqa: ANN001, ANN202
-    from data.db import transaction
-    from indexer.sources import documents_from_db
+    from indexer.sources import DatabaseSource
 
-    with transaction(engine) as session:
-        return documents_from_db(session)
+    return DatabaseSource(engine).documents()

@@ -26,10 +26,9 @@ def _index_parts(encoder_name: str | None, factory: str | None = None):  # noqa:
 
 
 def _documents(engine):  # noqa: ANN001, ANN202
-    from indexer.sources import documents_from_db
+    from indexer.sources import DatabaseSource
 
-    with transaction(engine) as session:
-        return documents_from_db(session)
+    return DatabaseSource(engine).documents()
 
 
 def _echo_report(verb: str, report, directory: Path) -> None:  # noqa: ANN001
@@ -48,18 +47,23 @@ def build_or_update(
     rebuild: bool = False,
 ) -> None:
     from indexer.directory_swap import locked
+    from indexer.sources import DatabaseSource
     from indexer.store import build_index, update_index
 
     encoder, cache, config = _index_parts(encoder_name, factory)
     directory = get_settings().index_dir
     try:
         with locked(directory):  # one update at a time per index, with serving processes' background ones
-            documents = _documents(engine)
+            source = DatabaseSource(engine)
+            revision = source.revision()  # before the documents, as database_revision asks
+            documents = source.documents()
             if rebuild or not (directory / "manifest.json").exists():
-                report = build_index(directory, documents, encoder, cache, config, progress=True)
+                report = build_index(directory, documents, encoder, cache, config, progress=True,
+                                     source_revision=revision)
                 _echo_report("built", report, directory)
             else:
-                report = update_index(directory, documents, encoder, cache, config, progress=True)
+                report = update_index(directory, documents, encoder, cache, config, progress=True,
+                                      source_revision=revision)
                 _echo_report("updated", report, directory)
     finally:
         cache.close()

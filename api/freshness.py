@@ -24,7 +24,9 @@ from data.enums import Role
 from indexer.freshness import Progress, Staleness, UpdateOutcome, index_times
 
 logger = logging.getLogger(__name__)
-STALENESS_TTL = dt.timedelta(minutes=5)  # re-read against the database this often at most, for other processes' changes
+# Other processes' changes are looked for this often at most. Cheap (indexer/freshness.py StalenessCheck reads
+# the database's revision and re-reads the patents only when it moved), so a minute, not more.
+STALENESS_TTL = dt.timedelta(minutes=1)
 HISTORY = 100  # finished jobs kept for their status pages
 
 
@@ -144,7 +146,7 @@ class IndexFreshness:
         except Exception:  # noqa: BLE001 — no index yet, or the database is away: staleness stays unknown
             logger.info("index staleness check failed", exc_info=True)
             with self._lock:
-                self._check_failed_at = _now()  # not again before the TTL: each check reads every patent
+                self._check_failed_at = _now()  # not again before the TTL: the next one may read every patent
             return
         with self._lock:
             self._known = found
@@ -236,33 +238,28 @@ def attach(app: FastAPI, start: Callable[[Callable[[], None]], object] = _thread
     """A runner for `app`'s database and the index the settings name now (later settings changes, as in
     tests, do not move it). The work opens its own sessions; the app's requests never wait for it."""
     from api.deps import refresh_matcher
-    from data.db import session_factory
     from data.settings import get_settings
     from indexer.cache import EmbeddingCache
     from indexer.encoders import load_encoder
-    from indexer.freshness import incremental_update, staleness
-    from indexer.sources import documents_from_db
+    from indexer.freshness import StalenessCheck, incremental_update
+    from indexer.sources import DatabaseSource
     from indexer.store import IndexConfig
 
-    settings, engine = get_settings(), app.state.engine
+    settings, source = get_settings(), DatabaseSource(app.state.engine)
     directory, encoder_name, cache_path = settings.index_dir, settings.encoder, settings.cache_path
     config = IndexConfig(factory=settings.ann_factory, nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts,
                          vector_uri=settings.vector_uri)
     app.state.index_dir = directory
     app.state.index_config = IndexConfig(nprobe=settings.ann_nprobe, user_dicts=settings.user_dicts)
 
-    def documents():  # noqa: ANN202
-        with session_factory(engine)() as db:
-            return documents_from_db(db)
-
     def work(progress: Progress) -> UpdateOutcome:
         cache = EmbeddingCache(cache_path)
         try:
-            return incremental_update(directory, documents, load_encoder(encoder_name), cache, config, progress)
+            return incremental_update(directory, source, load_encoder(encoder_name), cache, config, progress)
         finally:
             cache.close()
 
-    runner = IndexFreshness(work, lambda: staleness(directory, documents()),
+    runner = IndexFreshness(work, StalenessCheck(directory, source),
                             lambda _: refresh_matcher(app, changed_only=False), start)
     app.state.freshness = runner
     return runner

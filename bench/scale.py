@@ -130,12 +130,14 @@ def encoded(records: list[dict], encoder_name: str, batch: int = 4096) -> np.nda
     return out
 
 
-def load_database(url: str, records: list[dict]) -> None:
+def load_database(url: str, records: list[dict]) -> str:
+    """The records as patents of 40 universities; returns the database's revision, for the index's manifest."""
     from sqlalchemy import insert
 
     from data.db import make_engine, transaction, upgrade
     from data.enums import HolderRole, LegalStatus, OrgKind, PatentType
     from data.models import Organization, Patent, PatentHolder
+    from indexer.sources import DatabaseSource
 
     engine = make_engine(url)
     upgrade(engine)
@@ -154,7 +156,9 @@ def load_database(url: str, records: list[dict]) -> None:
             session.execute(insert(PatentHolder), [
                 {"patent_id": start + i + 1, "organization_id": (start + i) % 40 + 1, "role": HolderRole.PATENTEE,
                  "position": 0} for i in range(len(chunk))])
+    revision = DatabaseSource(engine).revision()
     engine.dispose()
+    return revision
 
 
 def queries(limit: int, dataset: str = "needs-dev") -> list[str]:
@@ -178,10 +182,11 @@ def build(size: int, work: Path, encoder_name: str) -> dict:
 
     started = time.perf_counter()
     records, vectors = corpus(size, encoder_name)
-    load_database(f"sqlite:///{work / 'scale.db'}", records)
+    revision = load_database(f"sqlite:///{work / 'scale.db'}", records)
     documents = [patent_document(r["number"], r["title"], r["abstract"], None) for r in records]
     del records
-    build_index(get_settings().index_dir, documents, load_encoder(encoder_name), None, IndexConfig(), vectors=vectors)
+    build_index(get_settings().index_dir, documents, load_encoder(encoder_name), None, IndexConfig(), vectors=vectors,
+                source_revision=revision)
     np.save(work / "baseline-vectors.npy", vectors)  # the exact baseline's own copy, as a brute-force system holds
     return {"build_s": round(time.perf_counter() - started),
             "build_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}

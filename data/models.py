@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -141,6 +142,25 @@ class Patent(Timestamped, Base):
         back_populates="patent", cascade="all, delete-orphan",
         order_by="(OwnershipEvent.effective_on, OwnershipEvent.id)")
 
+
+
+class PatentTextChanges(Base):
+    """Changes to patents' indexed text, counted by database triggers (0016): their sum changes whenever a
+    patent is added, removed or has its number, title, abstract or first claim changed, by any writer."""
+
+    __tablename__ = "patent_text_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
+
+
+class DatabaseIdentity(Base):
+    """One row: a token made when the schema was created, so an index can tell which database it was read from."""
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
 
 class PatentIPC(Base):
     __tablename__ = "patent_ipcs"

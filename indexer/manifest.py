@@ -49,6 +49,9 @@ class Manifest:
     metric: str = "inner_product"
     built_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     updated_at: str | None = None
+    # The database's revision read just before its documents (indexer/sources.py database_revision): while the
+    # database still reads the same, the index holds its text and no staleness check need read the patents.
+    source_revision: str | None = None
     libraries: dict[str, str] = field(default_factory=library_versions)
     format_version: int = FORMAT_VERSION
 

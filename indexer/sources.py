@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from data.db import session_factory
 from data.jsonl import read_jsonl
-from data.models import Need, Patent
+from data.models import DatabaseIdentity, Need, Patent, PatentTextChanges
 from indexer.text import Document, join_fields
 
 
@@ -26,6 +28,39 @@ def documents_from_db(session: Session) -> list[Document]:
         select(Patent.application_number, Patent.title, Patent.abstract, Patent.first_claim).order_by(Patent.id)
     )
     return [patent_document(number, title, abstract, claim) for number, title, abstract, claim in rows]
+
+
+def database_revision(session: Session) -> str:
+    """`token:changes`, which differs after any committed change to any patent's indexed text, by any writer
+    (database triggers count them, migration 0016). Read it before the documents it stands for: a change
+    committed in between is then in the documents but not in the revision, which only costs a re-read."""
+    token = session.scalar(select(DatabaseIdentity.token))
+    changes = session.scalar(select(func.coalesce(func.sum(PatentTextChanges.changes), 0)))
+    return f"{token}:{changes}"
+
+
+class DocumentSource(Protocol):
+    """What an index is kept in step with. `revision()` is cheap and differs whenever `documents()` would;
+    None: this source cannot tell, so staleness is always measured by reading every document."""
+
+    def revision(self) -> str | None: ...
+
+    def documents(self) -> list[Document]: ...
+
+
+class DatabaseSource:
+    """The platform database as an index's source: its documents, and a revision that is cheap to read."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = session_factory(engine)
+
+    def revision(self) -> str:
+        with self._sessions() as session:
+            return database_revision(session)
+
+    def documents(self) -> list[Document]:
+        with self._sessions() as session:
+            return documents_from_db(session)
 
 
 def documents_from_beir(corpus: Path) -> list[Document]:

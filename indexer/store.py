@@ -176,9 +176,11 @@ def build_index(
     source: str = "database",
     progress: bool = False,
     vectors: np.ndarray | None = None,
+    source_revision: str | None = None,
 ) -> BuildReport:
     """Build from scratch (embeddings still come from the cache when the text is unchanged). `vectors`,
-    one row per document from `encoder`, skips embedding: batch embedding run as an offline job."""
+    one row per document from `encoder`, skips embedding: batch embedding run as an offline job.
+    `source_revision`: the database's revision read before `documents` (recorded in the manifest)."""
     start = time.perf_counter()
     _check_unique(documents)
     if vectors is not None:
@@ -194,6 +196,7 @@ def build_index(
     tokenizer = JiebaTokenizer.shared(config.user_dicts)
     windowed = sum(len(windows(d.embed_text)) > 1 for d in documents)
     manifest = _manifest(encoder, factory, documents, source, config, tokenizer, windowed)
+    manifest.source_revision = source_revision
     replaced = replaced_collection(directory)  # a Milvus collection this build supersedes
     write_and_swap(directory, lambda tmp: _write_all(tmp, manifest, index, ids, documents, config, tokenizer))
     drop_replaced(replaced, index)
@@ -207,9 +210,11 @@ def update_index(
     cache: EmbeddingCache | None,
     config: IndexConfig = IndexConfig(),
     progress: bool = False,
+    source_revision: str | None = None,
 ) -> BuildReport:
     """Bring an index in step with `documents`: embed only new and changed texts, remove deleted rows.
-    Lexical indexes are refitted over the whole corpus (seconds per 10k documents)."""
+    Lexical indexes are refitted over the whole corpus (seconds per 10k documents). An update that finds
+    nothing to do leaves the index as it is, `source_revision` included."""
     start = time.perf_counter()
     _check_unique(documents)
     recover(directory)
@@ -250,6 +255,7 @@ def update_index(
     new_manifest = _manifest(encoder, manifest.factory, documents, manifest.source, config, tokenizer, windowed)
     new_manifest.built_at = manifest.built_at
     new_manifest.updated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    new_manifest.source_revision = source_revision
     write_and_swap(directory, lambda tmp: _write_all(tmp, new_manifest, vectors, ids, documents, config, tokenizer))
     return BuildReport(len(documents), len(added), len(changed), len(removed), stats, time.perf_counter() - start)
 

@@ -23,7 +23,7 @@ def test_migrations_build_exactly_the_schema_the_models_describe(engine):
 def test_upgrade_is_idempotent_and_records_the_revision(engine):
     head = current_revision(engine)
     upgrade(engine)
-    assert current_revision(engine) == head == "0015"
+    assert current_revision(engine) == head == "0016"
 
 
 TABLES_AT_0009 = ("organizations", "patents", "patent_ipcs", "patent_holders", "needs", "challenges",
@@ -54,7 +54,7 @@ def test_upgrading_a_database_with_the_demo_in_it_loses_nothing_and_builds_the_l
                               "'2025-05-05', :o, '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), twice)
     before = _counts(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0015"
+    assert current_revision(engine) == "0016"
     assert _counts(engine) == before  # every row of every table is still there
     with engine.connect() as conn:
         patents = conn.execute(text("SELECT COUNT(*) FROM patents")).scalar_one()

@@ -1,0 +1,140 @@
+"""The database's count of changes to patents' indexed text (migration 0016, indexer/sources.py) and the staleness
+check built on it (indexer/freshness.py StalenessCheck): every writer is counted, on SQLite and PostgreSQL, and
+the check reads every patent only when the database or the index changed since it last did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text, update
+
+from data.db import make_engine, transaction, upgrade
+from data.enums import LegalStatus, PatentType
+from data.models import Patent
+from indexer.cache import EmbeddingCache
+from indexer.encoders import load_encoder
+from indexer.freshness import StalenessCheck, incremental_update
+from indexer.sources import DatabaseSource, database_revision
+from indexer.store import build_index
+
+
+def _patent(number: str, title: str) -> Patent:
+    return Patent(application_number=number, title=title, abstract=f"{title}的摘要。", first_claim="",
+                  patent_type=PatentType.INVENTION, application_date=dt.date(2024, 1, 1),
+                  legal_status=LegalStatus.VALID)
+
+
+def _revision(engine: Engine) -> str:
+    with transaction(engine) as session:
+        return database_revision(session)
+
+
+def test_every_writer_of_indexed_text_moves_the_revision_and_nothing_else_does(engine):
+    start = _revision(engine)
+    with transaction(engine) as session:
+        session.add(_patent("CN202410000001.0", "一种电池极片涂布装置"))
+    added = _revision(engine)
+    assert added != start
+    with transaction(engine) as session:  # not part of the indexed text
+        session.execute(update(Patent).values(legal_status=LegalStatus.LAPSED, is_sleeping=True))
+    assert _revision(engine) == added
+    with transaction(engine) as session:  # the ORM, Core and raw SQL, each a writer of its own
+        session.scalar(select(Patent)).title = "一种改进的电池极片涂布装置"
+    orm = _revision(engine)
+    assert orm != added
+    with transaction(engine) as session:
+        session.execute(update(Patent).values(abstract="改写后的摘要。"))
+    core = _revision(engine)
+    assert core != orm
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE patents SET first_claim = '1. 一种装置。'"))
+    raw = _revision(engine)
+    assert raw != core
+    with pytest.raises(RuntimeError), transaction(engine) as session:  # rolled back: nothing happened
+        session.execute(update(Patent).values(title="不会保存的标题"))
+        raise RuntimeError("abort")
+    assert _revision(engine) == raw
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM patents"))
+    assert _revision(engine) not in (start, added, orm, core, raw)
+    assert _revision(engine).split(":")[0] == start.split(":")[0]  # one database, one token
+
+
+def test_each_database_has_its_own_token(sqlite_engine, tmp_path):
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(other)
+    try:
+        assert _revision(other).split(":")[0] != _revision(sqlite_engine).split(":")[0]
+    finally:
+        other.dispose()
+
+
+class _CountingSource(DatabaseSource):
+    """The database, counting how often all its documents were read."""
+
+    def __init__(self, engine: Engine, has_revision: bool = True) -> None:
+        super().__init__(engine)
+        self.reads, self._has_revision = 0, has_revision
+
+    def revision(self) -> str | None:
+        return super().revision() if self._has_revision else None
+
+    def documents(self):  # noqa: ANN201
+        self.reads += 1
+        return super().documents()
+
+
+@pytest.fixture
+def indexed(engine, tmp_path) -> tuple[Engine, Path, _CountingSource]:  # noqa: ANN001
+    with transaction(engine) as session:
+        session.add_all([_patent(f"CN20241000000{i}.0", title) for i, title in
+                         enumerate(["一种电池极片涂布装置", "一种光伏支架", "一种压缩空气储能换热器"], start=1)])
+    source, directory = _CountingSource(engine), tmp_path / "index"
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    try:
+        assert incremental_update(directory, source, load_encoder("keyword"), cache).built
+    finally:
+        cache.close()
+    source.reads = 0
+    return engine, directory, source
+
+
+def test_an_index_built_from_the_database_as_it_is_needs_no_reading(indexed):
+    _, directory, source = indexed
+    check = StalenessCheck(directory, source)
+    assert check().pending == 0 and check().removed == 0
+    assert source.reads == 0 and check.exact_checks == 0
+
+
+def test_another_writers_change_is_found_once_and_then_remembered(indexed, tmp_path):
+    engine, directory, source = indexed
+    check = StalenessCheck(directory, source)
+    with engine.begin() as conn:  # as another process would, telling nobody
+        conn.execute(text("UPDATE patents SET abstract = '新摘要。' WHERE application_number = 'CN202410000001.0'"))
+    assert (check().changed, source.reads) == (1, 1)
+    again = check()
+    assert (again.changed, source.reads) == (1, 1)  # nothing moved since: the measurement holds
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE patents SET legal_status = 'lapsed'"))  # not indexed text
+    assert (check().changed, source.reads) == (1, 1)
+    # Another process swaps in an index of the changed text, without recording a revision (as an eval build):
+    build_index(directory, source.documents(), load_encoder("keyword"), None)
+    source.reads -= 1
+    assert (check().pending, source.reads) == (0, 2)  # a new index is measured again
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    try:
+        incremental_update(directory, source, load_encoder("keyword"), cache)
+    finally:
+        cache.close()
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM patents WHERE application_number = 'CN202410000002.0'"))
+    assert (check().removed, source.reads) == (1, 4)  # the update read once, the check once
+
+
+def test_a_source_without_a_revision_is_read_every_time(indexed):
+    engine, directory, _ = indexed
+    blind = _CountingSource(engine, has_revision=False)
+    check = StalenessCheck(directory, blind)
+    assert [check().pending for _ in range(2)] == [0, 0] and blind.reads == 2
