@@ -244,7 +244,25 @@ def measure(work: Path, n_queries: int) -> dict:
     return {"encode": _pct(encode), "full": _pct(full), "exact_numpy_scipy": _pct(exact), "faiss": _pct(faiss_only),
             "rss_gb": serving_rss, "index_gb": round(dir_bytes(get_settings().index_dir) / 2**30, 2),
             "db_gb": round((work / "scale.db").stat().st_size / 2**30, 2),
-            "lexical_recall_at_200": recall}
+            "lexical_recall_at_200": recall, "staleness_check": staleness_check_cost(engine)}
+
+
+def staleness_check_cost(engine) -> dict:  # noqa: ANN001
+    """What a serving worker's staleness check costs (api/freshness.py): as served, where the database's revision
+    settles it, and the exact comparison of every patent's digest that it replaces."""
+    from data.settings import get_settings
+    from indexer.freshness import StalenessCheck, staleness
+    from indexer.sources import DatabaseSource
+
+    source, directory = DatabaseSource(engine), get_settings().index_dir
+    check = StalenessCheck(directory, source)
+    t0 = time.perf_counter()
+    served = check()
+    t1 = time.perf_counter()
+    exact = staleness(directory, source.documents())
+    t2 = time.perf_counter()
+    return {"served_ms": round((t1 - t0) * 1000, 1), "served_read_every_patent": check.exact_checks > 0,
+            "exact_s": round(t2 - t1, 1), "pending": [served.pending, exact.pending]}
 
 
 def lexical_recall(index, texts: list[str], k: int = 200) -> dict:  # noqa: ANN001
