@@ -30,7 +30,8 @@ from api.cli_trainset import _full_rankers, _judged_sets
 @click.option("--exclude-qrels", "exclude", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Patents these qrels judge are never anchors (e.g. title2abstract's, so it stays unseen).")
 @click.option("--choose-gate", is_flag=True,
-              help="Choose the gate (queries already near a patent are left alone) on the training needs and corpus "
+              help="Choose the gate (queries already near a patent are left alone), and whether queries written as "
+                   "patent titles are left alone too, on the training needs and corpus "
                    "titles that the --exclude-qrels sets do not judge (eval/adapter_gate.py).")
 def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Path | None, folds: int, rank: int,
                   steps: int, penalty: float, anchor_weight: float, exclude: tuple[Path, ...],
@@ -73,10 +74,10 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
                         "held-out title anchors, dense MRR@10, adapter": after})
         if choose_gate:  # titles fitted as anchors are not titles the gate may be chosen on
             anchored = {train.corpus[row].doc_id for row in data.anchor_rows}
-            adapter = replace(adapter, gate=_chosen_gate(train, ranker, data, adapter, excluded | anchored, folds,
-                                                         settings, metrics))
+            best = _chosen_gate(train, ranker, data, adapter, excluded | anchored, folds, settings, metrics)
+            adapter = replace(adapter, gate=best.gate, leave_titles=best.leave_titles)
             gated = anchor_check(data, adapter)
-            click.echo(f"the same titles with the gate {adapter.gate}: dense MRR@10 {gated:.3f}")
+            click.echo(f"the same titles with the gate {adapter.gate} (by their vectors): dense MRR@10 {gated:.3f}")
             metrics["held-out title anchors, dense MRR@10, adapter with its gate"] = gated
         for dataset in held_out:
             held = full_ranker(dataset)
@@ -92,8 +93,9 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
         click.echo(f"→ {out_dir} (adapter {adapter.id})")
 
 
-def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, settings,  # noqa: ANN001
-                 metrics: dict) -> float | None:
+def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, settings,  # noqa: ANN001, ANN202
+                 metrics: dict):
+    """The chosen GateRow (eval/adapter_gate.py): a gate, and whether titles are left alone."""
     from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries
 
     titles = title_queries(train, excluded)
@@ -101,16 +103,15 @@ def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, s
     best = chosen(rows)
     click.echo(f"gate, chosen on {len(data.qids)} training needs ({folds}-fold) and {len(titles.queries)} corpus "
                "titles no excluded set judges; criterion: mean of the two full-ranker figures")
-    click.echo(f"  {'gate':<10} {'needs nDCG@10 full / dense':>27} {'titles MRR@10 full / dense':>27} "
+    click.echo(f"  {'gate':<14} {'needs nDCG@10 full / dense':>27} {'titles MRR@10 full / dense':>27} "
                f"{'left alone: needs / titles':>27} {'criterion':>9}")
-    labelled = [("no adapter", no_adapter_row(train, ranker, titles))]
-    labelled += [("none" if row.gate is None else f"{row.gate:.2f}", row) for row in rows]
+    labelled = [("no adapter", no_adapter_row(train, ranker, titles))] + [(row.label, row) for row in rows]
     for label, row in labelled:
-        click.echo(f"  {label:<10} {row.needs_full:>18.3f} / {row.needs_dense:.3f} {row.titles_full:>18.3f} / "
+        click.echo(f"  {label:<14} {row.needs_full:>18.3f} / {row.needs_dense:.3f} {row.titles_full:>18.3f} / "
                    f"{row.titles_dense:.3f} {row.needs_kept:>18.2f} / {row.titles_kept:.2f} {row.criterion:>9.4f}"
                    f"{' ←' if row is best else ''}")
         metrics[f"gate {label}: criterion"] = row.criterion
-    return best.gate
+    return best
 
 
 @models.command("fit-queries")

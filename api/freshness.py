@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from api.auth import Principal
 from api.deps import principal
+from api.schemas import Error
 from data.enums import Role
 from indexer.freshness import Progress, Staleness, UpdateOutcome, index_times
 
@@ -336,7 +337,8 @@ def index_status(app: FastAPI, job_id: int | None = None) -> IndexStatusOut:
 router = APIRouter(tags=["service"])
 
 
-@router.get("/index/status", response_model=IndexStatusOut, summary="Index update status")
+@router.get("/index/status", response_model=IndexStatusOut, summary="Index update status",
+            responses={404: {"model": Error, "description": "No job with this id in this process."}})
 def get_index_status(request: Request, who: Principal = Depends(principal),
                      job: int | None = Query(None, ge=1, le=2_147_483_647,
                                              description="A job id an import reported; default the latest.")

@@ -2,7 +2,8 @@
 
 The adapter moves every query towards where judged SME needs should land, so a query that is already a
 patent's own wording (a title) can be moved away from its patent. The gate leaves a query alone when its raw
-vector lies within cosine `gate` of some patent. Two kinds of training query decide the threshold:
+vector lies within cosine `gate` of some patent, and with `leave_titles` one written as a patent title is
+(matching/query_adapter.py `reads_as_patent_title`). Two kinds of training query decide both:
 - the training needs, each scored by the adapter of the fold that did not see it (as eval/adapter_cv.py);
 - corpus titles no reported set judges (`exclude`), each looking for its own patent.
 
@@ -25,9 +26,10 @@ from eval.dataset import Dataset, Query, corpus_file
 from eval.rankers import FullRanker
 from indexer.embed import embed_queries
 from matching.query import prepare_query
-from matching.query_adapter import AdapterSettings, QueryAdapter
+from matching.query_adapter import AdapterSettings, QueryAdapter, reads_as_patent_title
 
 GATES: tuple[float | None, ...] = (None, 0.86, 0.87, 0.88, 0.89, 0.90, 0.91, 0.92, 0.93)
+LEAVE_TITLES = (False, True)
 TITLES = 1500
 
 
@@ -38,8 +40,14 @@ class GateRow:
     needs_dense: float
     titles_full: float  # MRR@10 of corpus titles finding their own patent
     titles_dense: float
-    needs_kept: float  # share of needs the gate leaves alone (measured with the raw vectors)
+    needs_kept: float  # share of needs left alone (the gate measured with the raw vectors)
     titles_kept: float
+    leave_titles: bool = False
+
+    @property
+    def label(self) -> str:
+        gate = "none" if self.gate is None else f"{self.gate:.2f}"
+        return f"{gate} + titles" if self.leave_titles else gate
 
     @property
     def criterion(self) -> float:
@@ -62,8 +70,8 @@ def _mean(per_query: dict[str, float]) -> float:
     return float(np.mean(list(per_query.values()))) if per_query else 0.0
 
 
-def _left_alone(nearest: np.ndarray, gate: float | None) -> float:
-    return float(np.mean(nearest >= gate)) if gate is not None else 0.0
+def _left_alone(nearest: np.ndarray, texts: list[str], adapter: QueryAdapter) -> float:
+    return float(np.mean(adapter.kept(len(texts), nearest, texts))) if texts else 0.0
 
 
 def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
@@ -73,25 +81,38 @@ def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
 
 
 def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, on_all: QueryAdapter,
-              folds: int = 5, settings: AdapterSettings | None = None,
-              gates: Sequence[float | None] = GATES) -> list[GateRow]:
-    """Each gate measured on the training needs (out of fold) and the corpus titles (through `on_all`, the adapter
-    fitted on all the needs, which the caller has already fitted)."""
+              folds: int = 5, settings: AdapterSettings | None = None, gates: Sequence[float | None] = GATES,
+              leave_titles: Sequence[bool] = LEAVE_TITLES) -> list[GateRow]:
+    """Each gate, without and with leaving titles alone, measured on the training needs (out of fold) and the
+    corpus titles (through `on_all`, the adapter fitted on all the needs, which the caller has already fitted)."""
     splits = folds_of(data.qids, folds)
     per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
                 for held in splits]
-    title_vectors = embed_queries(ranker.encoder, [prepare_query(q.text) for q in titles.queries.values()],
-                                  ranker.cache)
+    title_texts = [q.text for q in titles.queries.values()]
+    need_texts = [train.queries[q].text for q in data.qids]
+    title_vectors = embed_queries(ranker.encoder, [prepare_query(t) for t in title_texts], ranker.cache)
     need_nearest = (data.queries @ data.documents.T).max(axis=1)
     title_nearest = (title_vectors @ data.documents.T).max(axis=1)
+    # When no training need reads as a title, the rule cannot move a need: each gate's needs are ranked once
+    rule_moves_needs = any(reads_as_patent_title(t) for t in need_texts)
+    needs_of: dict[tuple[float | None, bool], tuple[float, float]] = {}
     rows = []
-    for gate in gates:
-        needs = FeaturePool.merged([FeaturePool(train, ranker.with_adapter(replace(adapter, gate=gate)), held)
-                                    for adapter, held in zip(per_fold, splits, strict=True)])
-        title_pool = FeaturePool(titles, ranker.with_adapter(replace(on_all, gate=gate)))
-        rows.append(GateRow(gate, _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE)),
-                            _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
-                            _left_alone(need_nearest, gate), _left_alone(title_nearest, gate)))
+    for leave in leave_titles:
+        for gate in gates:
+            def adapted(adapter: QueryAdapter) -> FullRanker:
+                return ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave))  # noqa: B023
+
+            key = (gate, leave and rule_moves_needs)
+            if key not in needs_of:
+                needs = FeaturePool.merged([FeaturePool(train, adapted(adapter), held)
+                                            for adapter, held in zip(per_fold, splits, strict=True)])
+                needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
+            title_pool = FeaturePool(titles, adapted(on_all))
+            shown = replace(on_all, gate=gate, leave_titles=leave)
+            rows.append(GateRow(gate, *needs_of[key],
+                                _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
+                                _left_alone(need_nearest, need_texts, shown),
+                                _left_alone(title_nearest, title_texts, shown), leave))
     return rows
 
 
@@ -102,8 +123,9 @@ def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset) -> GateR
 
 
 def chosen(rows: Sequence[GateRow]) -> GateRow:
-    """The best criterion; on a tie the gate that leaves fewer needs alone (the adapter was fitted for them)."""
-    return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept))
+    """The best criterion; on a tie the row that leaves fewer needs alone (the adapter was fitted for them), then
+    the one without the title rule (the simpler)."""
+    return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept, not r.leave_titles))
 
 
 def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapter) -> list[str]:

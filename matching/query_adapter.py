@@ -16,7 +16,9 @@ anchors, patent titles of the corpus, to their own patent. It was measured and i
 needs some of their gain. An optional `gate` leaves alone a query whose raw vector already lies
 within that cosine of some patent: a title-like query that nearly names a patent needs no bridge,
 and an SME problem statement rarely comes that close (its threshold is chosen on training needs and
-corpus titles, `patent-match models adapt --choose-gate`). The gate reads the index's top-1 inner
+corpus titles, `patent-match models adapt --choose-gate`). `leave_titles` also leaves alone a query written
+as a patent title is (`reads_as_patent_title`): whether to was chosen with the gate, by the same criterion on
+the same training data. The gate reads the index's top-1 inner
 product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16, approximate for
 PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
@@ -30,6 +32,7 @@ product.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +42,14 @@ import numpy as np
 from indexer.encoders import l2_normalize
 
 SHIPPED = Path(__file__).parent / "reference" / "query_adapter"
+SENTENCE_MARKS = re.compile(r"[，。；！？、：,.;!?:]")
+
+
+def reads_as_patent_title(text: str) -> bool:
+    """The usual form of a Chinese patent title: "一种…", one noun phrase, no sentence marks. None of the 248 team
+    and shared needs is written so (they are sentences), nor any problem2patent problem."""
+    stripped = text.strip()
+    return stripped.startswith("一种") and not SENTENCE_MARKS.search(stripped)
 
 
 @dataclass(frozen=True)
@@ -61,38 +72,49 @@ class QueryAdapter:
     settings: AdapterSettings = field(default_factory=AdapterSettings)
     metrics: Mapping[str, float] = field(default_factory=dict)
     gate: float | None = None  # raw top-1 cosine at or above which a query is left as it is; None: never
+    leave_titles: bool = False  # queries that read as patent titles are left as they are
 
     @property
     def id(self) -> str:
-        """Names the map in caches of derived figures (calibrations): changes when the weights or the gate change."""
+        """Names the map in caches of derived figures (calibrations): changes when the weights or what it leaves
+        alone change."""
         import hashlib
 
         gate = b"" if self.gate is None else f"gate={self.gate:.6f}".encode()
-        return hashlib.sha256(self.a.tobytes() + self.b.tobytes() + gate).hexdigest()[:12]
+        titles = b"titles" if self.leave_titles else b""
+        return hashlib.sha256(self.a.tobytes() + self.b.tobytes() + gate + titles).hexdigest()[:12]
 
-    def apply(self, vectors: np.ndarray, nearest: np.ndarray | None = None) -> np.ndarray:
-        """`nearest[i]`: query i's raw top-1 cosine over the documents; with a gate it is required."""
+    def apply(self, vectors: np.ndarray, nearest: np.ndarray | None = None,
+              texts: Sequence[str] | None = None) -> np.ndarray:
+        """`nearest[i]`: query i's raw top-1 cosine over the documents, required with a gate; `texts[i]`: its text,
+        required when titles are left alone."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if not len(vectors):
             return vectors
         adapted = l2_normalize(vectors + (vectors @ self.a) @ self.b)
-        if self.gate is not None:
-            if nearest is None:
-                raise ValueError("this query adapter has a gate: apply() needs each query's raw top-1 cosine")
-            kept = self.kept(nearest)
-            adapted[kept] = vectors[kept]
+        kept = self.kept(len(vectors), nearest, texts)
+        adapted[kept] = vectors[kept]
         return adapted
 
-    def kept(self, nearest: np.ndarray) -> np.ndarray:
-        """Which queries the gate leaves as they are (all False without a gate)."""
-        nearest = np.asarray(nearest, dtype=np.float32)
-        return nearest >= self.gate if self.gate is not None else np.zeros(len(nearest), dtype=bool)
+    def kept(self, count: int, nearest: np.ndarray | None = None, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Which of `count` queries are left as they are: at or above the gate, or (`leave_titles`) written as
+        titles."""
+        kept = np.zeros(count, dtype=bool)
+        if self.gate is not None:
+            if nearest is None:
+                raise ValueError("this query adapter has a gate: it needs each query's raw top-1 cosine")
+            kept |= np.asarray(nearest, dtype=np.float32) >= self.gate
+        if self.leave_titles:
+            if texts is None:
+                raise ValueError("this query adapter leaves titles alone: it needs each query's text")
+            kept |= np.array([reads_as_patent_title(t) for t in texts], dtype=bool)
+        return kept
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / "weights.npz", a=self.a, b=self.b)
         manifest = {"encoder_id": self.encoder_id, "source": self.source, "settings": asdict(self.settings),
-                    "metrics": dict(self.metrics), "gate": self.gate, "id": self.id}
+                    "metrics": dict(self.metrics), "gate": self.gate, "leave_titles": self.leave_titles, "id": self.id}
         (directory / "adapter.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                                 encoding="utf-8")
 
@@ -102,7 +124,7 @@ class QueryAdapter:
         with np.load(directory / "weights.npz") as weights:
             a, b = weights["a"].astype(np.float32), weights["b"].astype(np.float32)
         return cls(a, b, manifest["encoder_id"], manifest["source"], AdapterSettings(**manifest["settings"]),
-                   manifest.get("metrics", {}), manifest.get("gate"))
+                   manifest.get("metrics", {}), manifest.get("gate"), manifest.get("leave_titles", False))
 
 
 def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,

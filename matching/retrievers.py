@@ -75,10 +75,10 @@ class DenseRetriever:
 
     def __post_init__(self) -> None:
         # A gate is chosen on its encoder's own query vectors. A query model fitted into that encoder's space
-        # (configuration c, indexer/encoders/mapped.py) gives other cosines, so there the map applies ungated.
-        if self.adapter is not None and self.adapter.gate is not None and \
-                getattr(self.encoder, "query_role", "query") != "query":
-            self.adapter = replace(self.adapter, gate=None)
+        # (configuration c, indexer/encoders/mapped.py) gives other cosines, so there the map applies to every
+        # query, as it did when c was measured (docs/deployment.md).
+        if self.adapter is not None and getattr(self.encoder, "query_role", "query") != "query":
+            self.adapter = replace(self.adapter, gate=None, leave_titles=False)
 
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_many([query], k)[0]
@@ -89,13 +89,14 @@ class DenseRetriever:
         vectors = embed_queries(self.encoder, [prepare_query(q) for q in queries], self.cache)
         if self.adapter is None:
             return self.index.dense_search(vectors, k)
-        if self.adapter.gate is None:
+        if self.adapter.gate is None and not self.adapter.leave_titles:
             return self.index.dense_search(self.adapter.apply(vectors), k)
-        raw = self.index.dense_search(vectors, k)  # a gated query keeps these; the rest are searched again adapted
+        raw = self.index.dense_search(vectors, k)  # the queries left alone keep these; the rest are searched adapted
         nearest = np.array([hits[0].score if hits else -1.0 for hits in raw], dtype=np.float32)
-        moved = np.flatnonzero(~self.adapter.kept(nearest))
+        moved = np.flatnonzero(~self.adapter.kept(len(queries), nearest, queries))
         if len(moved):
-            adapted = self.index.dense_search(self.adapter.apply(vectors[moved], nearest[moved]), k)
+            adapted = self.index.dense_search(self.adapter.apply(vectors[moved], nearest[moved],
+                                                                 [queries[row] for row in moved]), k)
             for row, hits in zip(moved, adapted, strict=True):
                 raw[row] = hits
         return raw

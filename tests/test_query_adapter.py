@@ -121,6 +121,42 @@ def test_the_dense_retriever_keeps_a_gated_query_s_raw_hits(keyword_index, corpu
     assert both[0] == plain and both[1][0].doc_id == corpus[5].doc_id  # one batch, each query gated on its own
 
 
+def test_queries_written_as_patent_titles_are_recognised_and_left_alone(tmp_path):
+    from matching.query_adapter import reads_as_patent_title
+
+    assert reads_as_patent_title("一种保温锅底") and reads_as_patent_title(" 一种激光焊接金刚石锯片的制备方法 ")
+    assert not reads_as_patent_title("保温锅底")  # a title without the usual form is not recognised by it
+    assert not reads_as_patent_title("一种新材料，我们希望降低成本")  # a sentence: an SME need, even so opened
+    a, b = np.eye(4, 2, dtype=np.float32), np.ones((2, 4), dtype=np.float32)
+    plain, titles = QueryAdapter(a, b, "enc-1", "test"), QueryAdapter(a, b, "enc-1", "test", leave_titles=True)
+    vectors = unit(np.arange(8, dtype=np.float32).reshape(2, 4) + 1)
+    moved = titles.apply(vectors, texts=["一种保温锅底", "锅底保温差，客户投诉"])
+    np.testing.assert_array_equal(moved[0], vectors[0])
+    np.testing.assert_allclose(moved[1], plain.apply(vectors)[1])
+    with pytest.raises(ValueError, match="needs each query's text"):
+        titles.apply(vectors)
+    both = QueryAdapter(a, b, "enc-1", "test", gate=0.9, leave_titles=True)
+    assert both.kept(3, np.array([0.95, 0.5, 0.5]), ["锅底", "一种锅底", "锅底"]).tolist() == [True, True, False]
+    assert len({plain.id, titles.id, both.id, QueryAdapter(a, b, "enc-1", "test", gate=0.9).id}) == 4
+    both.save(tmp_path / "both")
+    assert QueryAdapter.load(tmp_path / "both").leave_titles and QueryAdapter.load(tmp_path / "both").id == both.id
+
+
+def test_the_dense_retriever_keeps_a_title_s_raw_hits_and_moves_the_need_beside_it(keyword_index, corpus):
+    from matching.query_adapter import reads_as_patent_title
+    from matching.retrievers import DenseRetriever
+
+    index, encoder, title, weights = keyword_index  # corpus[0]'s opening words: the start of its title, "一种…"
+    need = f"{title}，效果不好怎么办"
+    assert reads_as_patent_title(title) and not reads_as_patent_title(need)
+    raw = DenseRetriever(index, encoder).search(title, 3)
+    assert DenseRetriever(index, encoder, adapter=QueryAdapter(*weights, encoder.id, "t")).search(title, 3) != raw
+    rule = QueryAdapter(*weights, encoder.id, "t", leave_titles=True)
+    found = DenseRetriever(index, encoder, adapter=rule).search_many([title, need], 3)
+    assert [h.doc_id for h in found[0]] == [h.doc_id for h in raw] and found[1][0].doc_id == corpus[5].doc_id
+    np.testing.assert_allclose([h.score for h in found[0]], [h.score for h in raw], rtol=1e-5)
+
+
 def test_models_adapt_cross_validates_then_fits(small_graded_set, tmp_path):
     result = CliRunner().invoke(main, ["models", "adapt", "--train", str(small_graded_set), "--held-out",
                                        str(small_graded_set), "--folds", "4", "--steps", "20",
@@ -141,8 +177,9 @@ def test_models_adapt_chooses_a_gate_on_training_needs_and_titles(small_graded_s
     assert "gate, chosen on 40 training needs (4-fold)" in result.output and " ←" in result.output
     adapter = QueryAdapter.load(tmp_path / "adapter")
     criteria = {k: v for k, v in adapter.metrics.items() if k.startswith("gate ") and k.endswith(": criterion")}
-    assert {"gate no adapter: criterion", "gate none: criterion", "gate 0.92: criterion"} <= set(criteria)
-    label = "none" if adapter.gate is None else f"{adapter.gate:.2f}"
+    assert {"gate no adapter: criterion", "gate none: criterion", "gate 0.92: criterion",
+            "gate 0.92 + titles: criterion"} <= set(criteria)
+    label = ("none" if adapter.gate is None else f"{adapter.gate:.2f}") + (" + titles" if adapter.leave_titles else "")
     best = max(v for k, v in criteria.items() if k != "gate no adapter: criterion")
     assert round(criteria[f"gate {label}: criterion"], 4) == round(best, 4)  # chosen() compares at 4 decimals
 
