@@ -58,8 +58,8 @@ def staleness(directory: Path, documents: list[Document], now: dt.datetime | Non
 class StalenessCheck:
     """`staleness` that reads every document only when it must. A source revision equal to the one the index
     was built from means nothing is stale; equal to the last exact measurement's, with the same index, means
-    that measurement still holds. At 1M patents the exact check reads and normalises every patent (tens of
-    seconds and gigabytes per serving worker); the revision is two small queries."""
+    that measurement still holds. At 1M patents the exact check reads and normalises every patent (42.6 s of a
+    core, bench/scale.py); the revision is two small queries (8.5 ms there)."""
 
     def __init__(self, directory: Path, source: DocumentSource) -> None:
         self._directory, self._source = directory, source

@@ -17,9 +17,9 @@ needs some of their gain. An optional `gate` leaves alone a query whose raw vect
 within that cosine of some patent: a title-like query that nearly names a patent needs no bridge,
 and an SME problem statement rarely comes that close (its threshold is chosen on training needs and
 corpus titles, `patent-match models adapt --choose-gate`). `leave_titles` also leaves alone a query written
-as a patent title is (`reads_as_patent_title`): whether to was chosen with the gate, by the same criterion on
-the same training data. The gate reads the index's top-1 inner
-product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16, approximate for
+the way patent titles are (`reads_as_patent_title`); `--choose-gate` decides whether to, with the gate, by
+the same criterion on the same data (the shipped adapter does not: it tied, docs/matching.md). The gate reads
+the index's top-1 inner product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16, approximate for
 PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
 map is applied after).
