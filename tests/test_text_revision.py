@@ -138,3 +138,53 @@ def test_a_source_without_a_revision_is_read_every_time(indexed):
     blind = _CountingSource(engine, has_revision=False)
     check = StalenessCheck(directory, blind)
     assert [check().pending for _ in range(2)] == [0, 0] and blind.reads == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_served_app_reads_every_patent_only_after_a_change(backend, tmp_path, monkeypatch):
+    """The demo as `patent-match demo` builds it, served: /health measures staleness from the database's count
+    alone until another writer changes a patent's text; then once, and not again while nothing moves."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    import indexer.sources
+    from api.app import create_app
+    from api.cli import main
+    from data.settings import get_settings
+    from tests.api_support import _database
+
+    url, drop = _database(backend, tmp_path)
+    monkeypatch.setenv("PATENT_MATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PATENT_MATCH_ENCODER", "keyword")
+    get_settings.cache_clear()
+    reads, read_all = [], indexer.sources.documents_from_db
+
+    def counted(session):  # noqa: ANN001, ANN202
+        reads.append(1)
+        return read_all(session)
+
+    engine = None
+    try:
+        assert CliRunner().invoke(main, ["--db", url, "demo", "--as-of", "2026-11-21"]).exit_code == 0
+        monkeypatch.setattr(indexer.sources, "documents_from_db", counted)
+        engine = make_engine(url)
+        client = TestClient(create_app(engine))
+        runner = client.app.state.freshness
+
+        def health() -> dict:
+            runner.measure()
+            assert runner.wait(60)
+            return client.get("/health").json()
+
+        assert health()["index_stale"] is False and reads == []
+        with engine.begin() as conn:  # another process edits a patent, telling nobody
+            number = conn.execute(text("SELECT application_number FROM patents ORDER BY id LIMIT 1")).scalar_one()
+            conn.execute(text("UPDATE patents SET abstract = '改写的摘要。' WHERE application_number = :n"),
+                         {"n": number})
+        assert health()["index_changed"] == 1 and len(reads) == 1
+        assert health()["index_changed"] == 1 and len(reads) == 1
+    finally:
+        get_settings.cache_clear()
+        if engine is not None:
+            engine.dispose()
+        drop()
