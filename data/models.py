@@ -143,7 +143,6 @@ class Patent(Timestamped, Base):
         order_by="(OwnershipEvent.effective_on, OwnershipEvent.id)")
 
 
-
 class PatentTextChanges(Base):
     """Changes to patents' indexed text, counted by database triggers (0016): their sum changes whenever a
     patent is added, removed or has its number, title, abstract or first claim changed, by any writer."""
@@ -161,6 +160,7 @@ class DatabaseIdentity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
+
 
 class PatentIPC(Base):
     __tablename__ = "patent_ipcs"
