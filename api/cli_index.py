@@ -65,6 +65,7 @@ def build_or_update(
                 report = update_index(directory, documents, encoder, cache, config, progress=True,
                                       source_revision=revision)
                 _echo_report("updated", report, directory)
+            source.compact()
     finally:
         cache.close()
 

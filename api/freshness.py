@@ -256,9 +256,11 @@ def attach(app: FastAPI, start: Callable[[Callable[[], None]], object] = _thread
     def work(progress: Progress) -> UpdateOutcome:
         cache = EmbeddingCache(cache_path)
         try:
-            return incremental_update(directory, source, load_encoder(encoder_name), cache, config, progress)
+            outcome = incremental_update(directory, source, load_encoder(encoder_name), cache, config, progress)
         finally:
             cache.close()
+        source.compact()
+        return outcome
 
     runner = IndexFreshness(work, StalenessCheck(directory, source),
                             lambda _: refresh_matcher(app, changed_only=False), start)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from data.db import session_factory
@@ -39,6 +39,15 @@ def database_revision(session: Session) -> str:
     return f"{token}:{changes}"
 
 
+def compact_text_changes(session: Session) -> None:
+    """Folds PostgreSQL's rows of counted changes (one per writing statement, migration 0016) into one with the same
+    sum, in one statement: a writer's uncommitted row is not deleted, and counts when it commits. SQLite keeps one
+    row already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("WITH gone AS (DELETE FROM patent_text_changes RETURNING changes) "
+                             "INSERT INTO patent_text_changes (changes) SELECT COALESCE(SUM(changes), 0) FROM gone"))
+
+
 class DocumentSource(Protocol):
     """What an index is kept in step with. `revision()` is cheap and differs whenever `documents()` would;
     None: this source cannot tell, so staleness is always measured by reading every document."""
@@ -61,6 +70,11 @@ class DatabaseSource:
     def documents(self) -> list[Document]:
         with self._sessions() as session:
             return documents_from_db(session)
+
+    def compact(self) -> None:
+        """Keeps the revision two small reads however many writes it counts (after an index update)."""
+        with self._sessions.begin() as session:
+            compact_text_changes(session)
 
 
 def documents_from_beir(corpus: Path) -> list[Document]:

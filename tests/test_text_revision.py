@@ -62,6 +62,20 @@ def test_every_writer_of_indexed_text_moves_the_revision_and_nothing_else_does(e
     assert _revision(engine).split(":")[0] == start.split(":")[0]  # one database, one token
 
 
+def test_compacting_keeps_the_revision_and_folds_the_rows(engine):
+    for serial in range(3):  # three writing statements: three rows on PostgreSQL, one row on SQLite
+        with transaction(engine) as session:
+            session.add(_patent(f"CN20241000010{serial}.0", "一种光伏支架"))
+    before = _revision(engine)
+    DatabaseSource(engine).compact()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM patent_text_changes")).scalar_one() == 1
+    assert _revision(engine) == before
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM patents"))
+    assert _revision(engine) != before
+
+
 def test_each_database_has_its_own_token(sqlite_engine, tmp_path):
     other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     upgrade(other)

@@ -4,9 +4,8 @@ queries whether its index may be stale instead of re-reading every patent (api/f
 Triggers, not application code, count them: every path that writes patents (ORM, Core, raw SQL, another
 program) is counted. `patent_text_changes` holds the count as a sum of rows: SQLite's row triggers add to
 one row (SQLite has one writer at a time); PostgreSQL's statement triggers insert a row each, because
-concurrent writers updating one counter row would wait on each other and could deadlock. Those rows are one per
-statement that writes patents and are not compacted yet, so the sum reads more of them as the years add them;
-folding them into one, in a single `DELETE … RETURNING` statement, would bound that. `database_identity`
+concurrent writers updating one counter row would wait on each other and could deadlock; index updates fold
+those rows into one (indexer/sources.py `compact_text_changes`). `database_identity`
 tells this database's counts from another's. A later migration that recreates `patents` on SQLite (batch
 mode) drops its triggers and must create them again (`create_triggers`).
 
