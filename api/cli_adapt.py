@@ -75,9 +75,10 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
         if choose_gate:  # titles fitted as anchors are not titles the gate may be chosen on
             anchored = {train.corpus[row].doc_id for row in data.anchor_rows}
             best = _chosen_gate(train, ranker, data, adapter, excluded | anchored, folds, settings, metrics)
-            adapter = replace(adapter, gate=best.gate, leave_titles=best.leave_titles)
+            adapter = replace(adapter, gate=best.gate, leave_titles=best.leave_titles, scale=best.scale)
             gated = anchor_check(data, adapter)
-            click.echo(f"the same titles with the gate {adapter.gate} (by their vectors): dense MRR@10 {gated:.3f}")
+            click.echo(f"the same titles with the gate {adapter.gate} at scale {adapter.scale:g} (by their vectors): "
+                       f"dense MRR@10 {gated:.3f}")
             metrics["held-out title anchors, dense MRR@10, adapter with its gate"] = gated
         for dataset in held_out:
             held = full_ranker(dataset)
@@ -95,7 +96,8 @@ def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Pat
 
 def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, settings,  # noqa: ANN001, ANN202
                  metrics: dict):
-    """The chosen GateRow (eval/adapter_gate.py): a gate, and whether titles are left alone."""
+    """The chosen GateRow (eval/adapter_gate.py): a gate, the share of the correction applied, and whether titles
+    are left alone."""
     from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries
 
     titles = title_queries(train, excluded)
@@ -103,11 +105,11 @@ def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, s
     best = chosen(rows)
     click.echo(f"gate, chosen on {len(data.qids)} training needs ({folds}-fold) and {len(titles.queries)} corpus "
                "titles no excluded set judges; criterion: mean of the two full-ranker figures")
-    click.echo(f"  {'gate':<14} {'needs nDCG@10 full / dense':>27} {'titles MRR@10 full / dense':>27} "
+    click.echo(f"  {'gate':<20} {'needs nDCG@10 full / dense':>27} {'titles MRR@10 full / dense':>27} "
                f"{'left alone: needs / titles':>27} {'criterion':>9}")
     labelled = [("no adapter", no_adapter_row(train, ranker, titles))] + [(row.label, row) for row in rows]
     for label, row in labelled:
-        click.echo(f"  {label:<14} {row.needs_full:>18.3f} / {row.needs_dense:.3f} {row.titles_full:>18.3f} / "
+        click.echo(f"  {label:<20} {row.needs_full:>18.3f} / {row.needs_dense:.3f} {row.titles_full:>18.3f} / "
                    f"{row.titles_dense:.3f} {row.needs_kept:>18.2f} / {row.titles_kept:.2f} {row.criterion:>9.4f}"
                    f"{' ←' if row is best else ''}")
         metrics[f"gate {label}: criterion"] = row.criterion

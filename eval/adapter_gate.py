@@ -3,7 +3,8 @@
 The adapter moves every query towards where judged SME needs should land, so a query that is already a
 patent's own wording (a title) can be moved away from its patent. The gate leaves a query alone when its raw
 vector lies within cosine `gate` of some patent, and with `leave_titles` one written as a patent title is
-(matching/query_adapter.py `reads_as_patent_title`). Two kinds of training query decide both:
+(matching/query_adapter.py `reads_as_patent_title`); `scale` applies only a share of the correction to the
+queries it moves. Two kinds of training query decide all three:
 - the training needs, each scored by the adapter of the fold that did not see it (as eval/adapter_cv.py);
 - corpus titles no reported set judges (`exclude`), each looking for its own patent.
 
@@ -30,6 +31,7 @@ from matching.query_adapter import AdapterSettings, QueryAdapter, reads_as_paten
 
 GATES: tuple[float | None, ...] = (None, 0.86, 0.87, 0.88, 0.89, 0.90, 0.91, 0.92, 0.93)
 LEAVE_TITLES = (False, True)
+SCALES = (1.0, 0.75, 0.5)
 TITLES = 1500
 
 
@@ -43,11 +45,13 @@ class GateRow:
     needs_kept: float  # share of needs left alone (the gate measured with the raw vectors)
     titles_kept: float
     leave_titles: bool = False
+    scale: float = 1.0
 
     @property
     def label(self) -> str:
         gate = "none" if self.gate is None else f"{self.gate:.2f}"
-        return f"{gate} + titles" if self.leave_titles else gate
+        scaled = gate if self.scale == 1.0 else f"{gate} ×{self.scale:g}"
+        return f"{scaled} + titles" if self.leave_titles else scaled
 
     @property
     def criterion(self) -> float:
@@ -82,9 +86,10 @@ def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
 
 def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, on_all: QueryAdapter,
               folds: int = 5, settings: AdapterSettings | None = None, gates: Sequence[float | None] = GATES,
-              leave_titles: Sequence[bool] = LEAVE_TITLES) -> list[GateRow]:
-    """Each gate, without and with leaving titles alone, measured on the training needs (out of fold) and the
-    corpus titles (through `on_all`, the adapter fitted on all the needs, which the caller has already fitted)."""
+              leave_titles: Sequence[bool] = LEAVE_TITLES, scales: Sequence[float] = SCALES) -> list[GateRow]:
+    """Each gate at each scale, without and with leaving titles alone, measured on the training needs (out of
+    fold) and the corpus titles (through `on_all`, the adapter fitted on all the needs, which the caller has
+    already fitted)."""
     splits = folds_of(data.qids, folds)
     per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
                 for held in splits]
@@ -95,24 +100,25 @@ def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dat
     title_nearest = (title_vectors @ data.documents.T).max(axis=1)
     # When no training need reads as a title, the rule cannot move a need: each gate's needs are ranked once
     rule_moves_needs = any(reads_as_patent_title(t) for t in need_texts)
-    needs_of: dict[tuple[float | None, bool], tuple[float, float]] = {}
+    needs_of: dict[tuple[float | None, bool, float], tuple[float, float]] = {}
     rows = []
-    for leave in leave_titles:
-        for gate in gates:
-            def adapted(adapter: QueryAdapter) -> FullRanker:
-                return ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave))  # noqa: B023
+    for scale in scales:
+        for leave in leave_titles:
+            for gate in gates:
+                def adapted(adapter: QueryAdapter) -> FullRanker:
+                    return ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale))  # noqa: B023
 
-            key = (gate, leave and rule_moves_needs)
-            if key not in needs_of:
-                needs = FeaturePool.merged([FeaturePool(train, adapted(adapter), held)
-                                            for adapter, held in zip(per_fold, splits, strict=True)])
-                needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
-            title_pool = FeaturePool(titles, adapted(on_all))
-            shown = replace(on_all, gate=gate, leave_titles=leave)
-            rows.append(GateRow(gate, *needs_of[key],
-                                _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
-                                _left_alone(need_nearest, need_texts, shown),
-                                _left_alone(title_nearest, title_texts, shown), leave))
+                key = (gate, leave and rule_moves_needs, scale)
+                if key not in needs_of:
+                    needs = FeaturePool.merged([FeaturePool(train, adapted(adapter), held)
+                                                for adapter, held in zip(per_fold, splits, strict=True)])
+                    needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
+                title_pool = FeaturePool(titles, adapted(on_all))
+                shown = replace(on_all, gate=gate, leave_titles=leave)
+                rows.append(GateRow(gate, *needs_of[key],
+                                    _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
+                                    _left_alone(need_nearest, need_texts, shown),
+                                    _left_alone(title_nearest, title_texts, shown), leave, scale))
     return rows
 
 
@@ -124,8 +130,8 @@ def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset) -> GateR
 
 def chosen(rows: Sequence[GateRow]) -> GateRow:
     """The best criterion; on a tie the row that leaves fewer needs alone (the adapter was fitted for them), then
-    the one without the title rule (the simpler)."""
-    return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept, not r.leave_titles))
+    the one closer to the fitted map (the larger scale), then the one without the title rule (the simpler)."""
+    return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept, r.scale, not r.leave_titles))
 
 
 def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapter) -> list[str]:

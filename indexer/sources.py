@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +13,11 @@ from data.db import session_factory
 from data.jsonl import read_jsonl
 from data.models import DatabaseIdentity, Need, Patent, PatentTextChanges
 from indexer.text import Document, join_fields
+
+logger = logging.getLogger(__name__)
+# Rows of counted changes at which reading the revision folds them (PostgreSQL adds one per writing statement, so a
+# database that is written to but whose index is never updated, the other folder, would otherwise keep growing)
+FOLD_AT = 1000
 
 
 def patent_document(doc_id: str, title: str, abstract: str | None, first_claim: str | None) -> Document:
@@ -34,9 +40,14 @@ def database_revision(session: Session) -> str:
     """`token:changes`, which differs after any committed change to any patent's indexed text, by any writer
     (database triggers count them, migration 0016). Read it before the documents it stands for: a change
     committed in between is then in the documents but not in the revision, which only costs a re-read."""
+    return _revision_and_rows(session)[0]
+
+
+def _revision_and_rows(session: Session) -> tuple[str, int]:
     token = session.scalar(select(DatabaseIdentity.token))
-    changes = session.scalar(select(func.coalesce(func.sum(PatentTextChanges.changes), 0)))
-    return f"{token}:{changes}"
+    changes, rows = session.execute(select(func.coalesce(func.sum(PatentTextChanges.changes), 0),
+                                           func.count())).one()
+    return f"{token}:{changes}", rows
 
 
 def compact_text_changes(session: Session) -> None:
@@ -60,12 +71,19 @@ class DocumentSource(Protocol):
 class DatabaseSource:
     """The platform database as an index's source: its documents, and a revision that is cheap to read."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fold_at: int = FOLD_AT) -> None:
         self._sessions = session_factory(engine)
+        self._fold_at = fold_at
 
     def revision(self) -> str:
         with self._sessions() as session:
-            return database_revision(session)
+            revision, rows = _revision_and_rows(session)
+        if rows >= self._fold_at:  # folding keeps the sum, so the revision just read still holds
+            try:
+                self.compact()
+            except Exception:  # noqa: BLE001 — a check must not fail for it; the next read tries again
+                logger.warning("could not fold %d rows of counted patent text changes", rows, exc_info=True)
+        return revision
 
     def documents(self) -> list[Document]:
         with self._sessions() as session:

@@ -18,7 +18,9 @@ within that cosine of some patent: a title-like query that nearly names a patent
 and an SME problem statement rarely comes that close (its threshold is chosen on training needs and
 corpus titles, `patent-match models adapt --choose-gate`). `leave_titles` also leaves alone a query written
 the way patent titles are (`reads_as_patent_title`); `--choose-gate` decides whether to, with the gate, by
-the same criterion on the same data (the shipped adapter does not: it tied, docs/matching.md). The gate reads
+the same criterion on the same data (the shipped adapter does not: it tied, docs/matching.md). `scale` applies
+only that share of the correction (q + scale·q·A·B), chosen with the gate too: a half-way move keeps more of a
+title's own wording while still bridging a need's. The gate reads
 the index's top-1 inner product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16, approximate for
 PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the
@@ -73,6 +75,7 @@ class QueryAdapter:
     metrics: Mapping[str, float] = field(default_factory=dict)
     gate: float | None = None  # raw top-1 cosine at or above which a query is left as it is; None: never
     leave_titles: bool = False  # queries that read as patent titles are left as they are
+    scale: float = 1.0  # the share of the correction applied, chosen with the gate (q + scale·q·A·B)
 
     @property
     def id(self) -> str:
@@ -82,7 +85,8 @@ class QueryAdapter:
 
         gate = b"" if self.gate is None else f"gate={self.gate:.6f}".encode()
         titles = b"titles" if self.leave_titles else b""
-        return hashlib.sha256(self.a.tobytes() + self.b.tobytes() + gate + titles).hexdigest()[:12]
+        scale = b"" if self.scale == 1.0 else f"scale={self.scale:.6f}".encode()  # ids from before scales stay
+        return hashlib.sha256(self.a.tobytes() + self.b.tobytes() + gate + titles + scale).hexdigest()[:12]
 
     def apply(self, vectors: np.ndarray, nearest: np.ndarray | None = None,
               texts: Sequence[str] | None = None) -> np.ndarray:
@@ -91,7 +95,7 @@ class QueryAdapter:
         vectors = np.asarray(vectors, dtype=np.float32)
         if not len(vectors):
             return vectors
-        adapted = l2_normalize(vectors + (vectors @ self.a) @ self.b)
+        adapted = l2_normalize(vectors + self.scale * ((vectors @ self.a) @ self.b))
         kept = self.kept(len(vectors), nearest, texts)
         adapted[kept] = vectors[kept]
         return adapted
@@ -114,7 +118,8 @@ class QueryAdapter:
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / "weights.npz", a=self.a, b=self.b)
         manifest = {"encoder_id": self.encoder_id, "source": self.source, "settings": asdict(self.settings),
-                    "metrics": dict(self.metrics), "gate": self.gate, "leave_titles": self.leave_titles, "id": self.id}
+                    "metrics": dict(self.metrics), "gate": self.gate, "leave_titles": self.leave_titles,
+                    "scale": self.scale, "id": self.id}
         (directory / "adapter.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                                 encoding="utf-8")
 
@@ -124,7 +129,8 @@ class QueryAdapter:
         with np.load(directory / "weights.npz") as weights:
             a, b = weights["a"].astype(np.float32), weights["b"].astype(np.float32)
         return cls(a, b, manifest["encoder_id"], manifest["source"], AdapterSettings(**manifest["settings"]),
-                   manifest.get("metrics", {}), manifest.get("gate"), manifest.get("leave_titles", False))
+                   manifest.get("metrics", {}), manifest.get("gate"), manifest.get("leave_titles", False),
+                   manifest.get("scale", 1.0))
 
 
 def fit_adapter(query_vectors: np.ndarray, document_vectors: np.ndarray,

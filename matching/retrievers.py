@@ -76,9 +76,9 @@ class DenseRetriever:
     def __post_init__(self) -> None:
         # A gate is chosen on its encoder's own query vectors. A query model fitted into that encoder's space
         # (configuration c, indexer/encoders/mapped.py) gives other cosines, so there the map applies to every
-        # query, as it did when c was measured (docs/deployment.md).
+        # query, wholly, as it did when c was measured (docs/deployment.md).
         if self.adapter is not None and getattr(self.encoder, "query_role", "query") != "query":
-            self.adapter = replace(self.adapter, gate=None, leave_titles=False)
+            self.adapter = replace(self.adapter, gate=None, leave_titles=False, scale=1.0)
 
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_many([query], k)[0]

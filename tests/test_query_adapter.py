@@ -142,6 +142,40 @@ def test_queries_written_as_patent_titles_are_recognised_and_left_alone(tmp_path
     assert QueryAdapter.load(tmp_path / "both").leave_titles and QueryAdapter.load(tmp_path / "both").id == both.id
 
 
+def test_a_scaled_adapter_applies_that_share_of_the_correction(tmp_path):
+    a, b = np.eye(4, 2, dtype=np.float32), np.ones((2, 4), dtype=np.float32)
+    vectors = unit(np.arange(8, dtype=np.float32).reshape(2, 4) + 1)
+    whole, half = QueryAdapter(a, b, "enc-1", "test"), QueryAdapter(a, b, "enc-1", "test", scale=0.5)
+    np.testing.assert_allclose(half.apply(vectors), unit(vectors + 0.5 * (vectors @ a) @ b), rtol=1e-6)
+    assert not np.allclose(half.apply(vectors), whole.apply(vectors))
+    assert QueryAdapter(a, b, "enc-1", "test", scale=0.0).apply(vectors) == pytest.approx(vectors)
+    assert half.id != whole.id and QueryAdapter(a, b, "enc-1", "test", scale=1.0).id == whole.id
+    half.save(tmp_path / "half")
+    loaded = QueryAdapter.load(tmp_path / "half")
+    assert loaded.scale == 0.5 and loaded.id == half.id
+    manifest = tmp_path / "half" / "adapter.json"  # an adapter saved before scales existed applies all of it
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"scale": 0.5,', ""), encoding="utf-8")
+    assert QueryAdapter.load(tmp_path / "half").scale == 1.0
+
+
+def test_a_query_model_takes_the_whole_map_for_every_query(keyword_index):
+    """Configuration c's query model lives in other cosines: its gate and scale were not chosen there."""
+    from matching.retrievers import DenseRetriever
+
+    index, encoder, need, weights = keyword_index
+
+    class QueryModel:  # what indexer/encoders/mapped.py looks like to the retriever
+        id, dim, query_role = encoder.id, encoder.dim, f"query@model-{encoder.id}"
+
+        def __getattr__(self, name):  # noqa: ANN001, ANN204
+            return getattr(encoder, name)
+
+    chosen = QueryAdapter(*weights, encoder.id, "t", gate=0.1, leave_titles=True, scale=0.5)
+    assert DenseRetriever(index, encoder, adapter=chosen).adapter == chosen
+    whole = DenseRetriever(index, QueryModel(), adapter=chosen).adapter
+    assert (whole.gate, whole.leave_titles, whole.scale) == (None, False, 1.0)
+
+
 def test_the_dense_retriever_keeps_a_title_s_raw_hits_and_moves_the_need_beside_it(keyword_index, corpus):
     from matching.query_adapter import reads_as_patent_title
     from matching.retrievers import DenseRetriever
@@ -178,8 +212,10 @@ def test_models_adapt_chooses_a_gate_on_training_needs_and_titles(small_graded_s
     adapter = QueryAdapter.load(tmp_path / "adapter")
     criteria = {k: v for k, v in adapter.metrics.items() if k.startswith("gate ") and k.endswith(": criterion")}
     assert {"gate no adapter: criterion", "gate none: criterion", "gate 0.92: criterion",
-            "gate 0.92 + titles: criterion"} <= set(criteria)
-    label = ("none" if adapter.gate is None else f"{adapter.gate:.2f}") + (" + titles" if adapter.leave_titles else "")
+            "gate 0.92 + titles: criterion", "gate 0.92 ×0.5: criterion", "gate none ×0.75 + titles: criterion"
+            } <= set(criteria)
+    label = (("none" if adapter.gate is None else f"{adapter.gate:.2f}") + ("" if adapter.scale == 1 else f" ×{adapter.scale:g}")
+             + (" + titles" if adapter.leave_titles else ""))
     best = max(v for k, v in criteria.items() if k != "gate no adapter: criterion")
     assert round(criteria[f"gate {label}: criterion"], 4) == round(best, 4)  # chosen() compares at 4 decimals
 

@@ -76,6 +76,20 @@ def test_compacting_keeps_the_revision_and_folds_the_rows(engine):
     assert _revision(engine) != before
 
 
+def test_reading_the_revision_folds_the_rows_once_there_are_many(engine):
+    def rows() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM patent_text_changes")).scalar_one()
+
+    for serial in range(3):
+        with transaction(engine) as session:
+            session.add(_patent(f"CN20241000020{serial}.0", "一种储能柜"))
+    before, many = _revision(engine), rows()
+    assert DatabaseSource(engine, fold_at=many + 1).revision() == before and rows() == many  # too few to fold
+    assert DatabaseSource(engine, fold_at=min(many, 2)).revision() == before
+    assert rows() == 1 and _revision(engine) == before
+
+
 def test_each_database_has_its_own_token(sqlite_engine, tmp_path):
     other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     upgrade(other)
