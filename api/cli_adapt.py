@@ -30,9 +30,9 @@ from api.cli_trainset import _full_rankers, _judged_sets
 @click.option("--exclude-qrels", "exclude", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Patents these qrels judge are never anchors (e.g. title2abstract's, so it stays unseen).")
 @click.option("--choose-gate", is_flag=True,
-              help="Choose the gate (queries already near a patent are left alone), and whether queries written as "
-                   "patent titles are left alone too, on the training needs and corpus "
-                   "titles that the --exclude-qrels sets do not judge (eval/adapter_gate.py).")
+              help="Choose the gate (queries already near a patent are left alone), the share of the correction "
+                   "applied, and whether queries written as patent titles are left alone too, on the training needs "
+                   "and corpus titles that the --exclude-qrels sets do not judge (eval/adapter_gate.py).")
 def adapt_command(train_dir: Path, held_out_dirs: tuple[Path, ...], out_dir: Path | None, folds: int, rank: int,
                   steps: int, penalty: float, anchor_weight: float, exclude: tuple[Path, ...],
                   choose_gate: bool) -> None:

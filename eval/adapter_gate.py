@@ -54,6 +54,11 @@ class GateRow:
         return f"{scaled} + titles" if self.leave_titles else scaled
 
     @property
+    def knobs(self) -> int:
+        """How many settings beyond the gate the row adds."""
+        return int(self.scale != 1.0) + int(self.leave_titles)
+
+    @property
     def criterion(self) -> float:
         return (self.needs_full + self.titles_full) / 2
 
@@ -129,9 +134,10 @@ def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset) -> GateR
 
 
 def chosen(rows: Sequence[GateRow]) -> GateRow:
-    """The best criterion; on a tie the row that leaves fewer needs alone (the adapter was fitted for them), then
-    the one closer to the fitted map (the larger scale), then the one without the title rule (the simpler)."""
-    return max(rows, key=lambda r: (round(r.criterion, 4), -r.needs_kept, r.scale, not r.leave_titles))
+    """The best criterion. On a tie, the row with fewer knobs beyond the gate (a scale other than 1, the title rule):
+    a knob must win the criterion, not tie it. Then the row that leaves fewer needs alone (the adapter was fitted
+    for them)."""
+    return max(rows, key=lambda r: (round(r.criterion, 4), -r.knobs, -r.needs_kept))
 
 
 def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapter) -> list[str]:

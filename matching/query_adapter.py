@@ -20,7 +20,8 @@ corpus titles, `patent-match models adapt --choose-gate`). `leave_titles` also l
 the way patent titles are (`reads_as_patent_title`); `--choose-gate` decides whether to, with the gate, by
 the same criterion on the same data (the shipped adapter does not: it tied, docs/matching.md). `scale` applies
 only that share of the correction (q + scale·q·A·B), chosen with the gate too: a half-way move keeps more of a
-title's own wording while still bridging a need's. The gate reads
+title's own wording while still bridging a need's (the shipped adapter applies all of it: a smaller share did not
+win, docs/matching.md). The gate reads
 the index's top-1 inner product: exact for Flat and IVF-Flat, within half-precision rounding for SQfp16, approximate for
 PQ, where a query near the threshold may fall on the other side of it. Only query vectors change:
 documents, the index and the embedding cache stay as they are (raw query vectors are cached; the

@@ -220,6 +220,22 @@ def test_models_adapt_chooses_a_gate_on_training_needs_and_titles(small_graded_s
     assert round(criteria[f"gate {label}: criterion"], 4) == round(best, 4)  # chosen() compares at 4 decimals
 
 
+def test_a_gate_setting_must_win_the_criterion_to_be_chosen():
+    from eval.adapter_gate import GateRow, chosen
+
+    def row(gate, needs_full, needs_kept, **knobs):  # noqa: ANN001, ANN202
+        return GateRow(gate, needs_full, 0.7, 0.97, 0.9, needs_kept, 0.8, **knobs)
+
+    plain, fewer = row(0.92, 0.8446, 0.19), row(0.93, 0.8446, 0.04)
+    assert chosen([plain, fewer]) is fewer  # a tie between gates: the one that moves more needs
+    scaled, titled = row(0.93, 0.8446, 0.04, scale=0.75), row(0.93, 0.8446, 0.04, leave_titles=True)
+    both = row(0.93, 0.8446, 0.0, scale=0.75, leave_titles=True)
+    assert chosen([both, scaled, titled, plain]) is plain  # a knob that only ties does not come in
+    assert chosen([both, titled, row(0.92, 0.8440, 0.0)]) is titled
+    better = row(0.93, 0.8460, 0.04, scale=0.5, leave_titles=True)
+    assert chosen([plain, fewer, better]) is better and better.label == "0.93 ×0.5 + titles"
+
+
 def test_anchors_keep_title_like_queries_on_their_own_patent():
     rng = np.random.default_rng(1)
     documents = unit(rng.normal(size=(60, 16)))
