@@ -15,8 +15,8 @@ from data.models import DatabaseIdentity, Need, Patent, PatentTextChanges
 from indexer.text import Document, join_fields
 
 logger = logging.getLogger(__name__)
-# Rows of counted changes at which reading the revision folds them (PostgreSQL adds one per writing statement, so a
-# database that is written to but whose index is never updated, the other folder, would otherwise keep growing)
+# Rows of counted changes at which reading the revision folds them. PostgreSQL adds one per writing statement, and
+# index updates fold them, but a database that is written to and whose index is never updated would keep growing.
 FOLD_AT = 1000
 
 
