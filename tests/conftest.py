@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with slow tests run first. In two processes (`--dist loadfile`) the quality test, which on a machine
-    whose embedding cache is cold spends about 12 minutes embedding the corpus, then runs beside the rest instead
+    whose embedding cache is cold spends 16–19 minutes embedding the corpus, then runs beside the rest instead
     of after most of it. The sort is stable: each file's tests keep their order."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow)
