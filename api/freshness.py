@@ -259,10 +259,7 @@ def attach(app: FastAPI, start: Callable[[Callable[[], None]], object] = _thread
             outcome = incremental_update(directory, source, load_encoder(encoder_name), cache, config, progress)
         finally:
             cache.close()
-        try:
-            source.compact()
-        except Exception:  # noqa: BLE001 — the index is updated; the rows wait for the next update
-            logger.warning("could not fold the counted patent text changes", exc_info=True)
+        source.compact_or_log()  # the index is updated whether or not the fold succeeds
         return outcome
 
     runner = IndexFreshness(work, StalenessCheck(directory, source),

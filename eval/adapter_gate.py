@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import product
 
 import numpy as np
 
@@ -107,23 +108,21 @@ def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dat
     rule_moves_needs = any(reads_as_patent_title(t) for t in need_texts)
     needs_of: dict[tuple[float | None, bool, float], tuple[float, float]] = {}
     rows = []
-    for scale in scales:
-        for leave in leave_titles:
-            for gate in gates:
-                def adapted(adapter: QueryAdapter) -> FullRanker:
-                    return ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale))  # noqa: B023
+    for scale, leave, gate in product(scales, leave_titles, gates):
+        def adapted(adapter: QueryAdapter) -> FullRanker:
+            return ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale))  # noqa: B023
 
-                key = (gate, leave and rule_moves_needs, scale)
-                if key not in needs_of:
-                    needs = FeaturePool.merged([FeaturePool(train, adapted(adapter), held)
-                                                for adapter, held in zip(per_fold, splits, strict=True)])
-                    needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
-                title_pool = FeaturePool(titles, adapted(on_all))
-                shown = replace(on_all, gate=gate, leave_titles=leave)
-                rows.append(GateRow(gate, *needs_of[key],
-                                    _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
-                                    _left_alone(need_nearest, need_texts, shown),
-                                    _left_alone(title_nearest, title_texts, shown), leave, scale))
+        key = (gate, leave and rule_moves_needs, scale)
+        if key not in needs_of:
+            needs = FeaturePool.merged([FeaturePool(train, adapted(adapter), held)
+                                        for adapter, held in zip(per_fold, splits, strict=True)])
+            needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
+        title_pool = FeaturePool(titles, adapted(on_all))
+        shown = replace(on_all, gate=gate, leave_titles=leave)
+        rows.append(GateRow(gate, *needs_of[key],
+                            _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
+                            _left_alone(need_nearest, need_texts, shown),
+                            _left_alone(title_nearest, title_texts, shown), leave, scale))
     return rows
 
 

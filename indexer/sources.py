@@ -79,10 +79,7 @@ class DatabaseSource:
         with self._sessions() as session:
             revision, rows = _revision_and_rows(session)
         if rows >= self._fold_at:  # folding keeps the sum, so the revision just read still holds
-            try:
-                self.compact()
-            except Exception:  # noqa: BLE001 — a check must not fail for it; the next read tries again
-                logger.warning("could not fold %d rows of counted patent text changes", rows, exc_info=True)
+            self.compact_or_log()
         return revision
 
     def documents(self) -> list[Document]:
@@ -93,6 +90,14 @@ class DatabaseSource:
         """Keeps the revision two small reads however many writes it counts (after an index update)."""
         with self._sessions.begin() as session:
             compact_text_changes(session)
+
+    def compact_or_log(self) -> None:
+        """`compact`, where a failure must not fail the caller (a staleness check, a finished update): the rows
+        only wait for the next fold."""
+        try:
+            self.compact()
+        except Exception:  # noqa: BLE001
+            logger.warning("could not fold the counted patent text changes", exc_info=True)
 
 
 def documents_from_beir(corpus: Path) -> list[Document]:
