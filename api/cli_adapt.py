@@ -98,16 +98,17 @@ def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, s
                  metrics: dict):
     """The chosen GateRow (eval/adapter_gate.py): a gate, the share of the correction applied, and whether titles
     are left alone."""
-    from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries
+    from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries, unadapted
 
     titles = title_queries(train, excluded)
-    rows = gate_rows(train, ranker, data, titles, adapter, folds, settings)
+    base = unadapted(train, ranker, titles)  # ranked once: a query a setting leaves alone ranks as here
+    rows = gate_rows(train, ranker, data, titles, adapter, folds, settings, base=base)
     best = chosen(rows)
     click.echo(f"gate, chosen on {len(data.qids)} training needs ({folds}-fold) and {len(titles.queries)} corpus "
                "titles no excluded set judges; criterion: mean of the two full-ranker figures")
     click.echo(f"  {'gate':<20} {'needs nDCG@10 full / dense':>27} {'titles MRR@10 full / dense':>27} "
                f"{'left alone: needs / titles':>27} {'criterion':>9}")
-    labelled = [("no adapter", no_adapter_row(train, ranker, titles))] + [(row.label, row) for row in rows]
+    labelled = [("no adapter", no_adapter_row(train, ranker, titles, base))] + [(row.label, row) for row in rows]
     for label, row in labelled:
         click.echo(f"  {label:<20} {row.needs_full:>18.3f} / {row.needs_dense:.3f} {row.titles_full:>18.3f} / "
                    f"{row.titles_dense:.3f} {row.needs_kept:>18.2f} / {row.titles_kept:.2f} {row.criterion:>9.4f}"

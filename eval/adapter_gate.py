@@ -26,9 +26,8 @@ from eval.adapter_cv import DENSE_ALONE, AdapterData, fit_on
 from eval.crossval import DEFAULT, FeaturePool, Setting, folds_of
 from eval.dataset import Dataset, Query, corpus_file
 from eval.rankers import FullRanker
-from indexer.embed import embed_queries
-from matching.query import prepare_query
 from matching.query_adapter import AdapterSettings, QueryAdapter, reads_as_patent_title
+from matching.retrievers import DenseRetriever
 
 GATES: tuple[float | None, ...] = (None, 0.86, 0.87, 0.88, 0.89, 0.90, 0.91, 0.92, 0.93)
 LEAVE_TITLES = (False, True)
@@ -80,56 +79,87 @@ def _mean(per_query: dict[str, float]) -> float:
     return float(np.mean(list(per_query.values()))) if per_query else 0.0
 
 
-def _left_alone(nearest: np.ndarray, texts: list[str], adapter: QueryAdapter) -> float:
-    return float(np.mean(adapter.kept(len(texts), nearest, texts))) if texts else 0.0
-
-
 def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
     ranks = [next((1 / r for r, d in enumerate(pool.ranking(q, setting), start=1) if titles.qrels[q].get(d)), 0.0)
              for q in pool.qids]
     return float(np.mean(ranks)) if ranks else 0.0
 
 
+@dataclass(frozen=True)
+class Unadapted:
+    """The training needs and the corpus titles ranked without an adapter, with each one's raw top-1 cosine as the
+    dense retriever reads it from the index. A query a setting leaves alone is searched with its raw vector, so it
+    ranks exactly as here: only the queries a setting moves are ranked again (most titles, at most gates)."""
+
+    needs: FeaturePool
+    titles: FeaturePool
+    need_nearest: np.ndarray
+    title_nearest: np.ndarray
+
+
+def unadapted(train: Dataset, ranker: FullRanker, titles: Dataset) -> Unadapted:
+    plain = ranker.with_adapter(None)
+    needs, title_pool = FeaturePool(train, plain), FeaturePool(titles, plain)
+    return Unadapted(needs, title_pool, _nearest(ranker, [train.queries[q].text for q in needs.qids]),
+                     _nearest(ranker, [titles.queries[q].text for q in title_pool.qids]))
+
+
+def _nearest(ranker: FullRanker, texts: list[str]) -> np.ndarray:
+    hits = DenseRetriever(ranker.index, ranker.encoder, ranker.cache).search_many(texts, 1)
+    return np.array([found[0].score if found else -1.0 for found in hits], dtype=np.float32)
+
+
+def _ranked_again(base: FeaturePool, moved: set[str],
+                  parts: Sequence[tuple[Dataset, FullRanker, Sequence[str]]]) -> FeaturePool:
+    """`base`'s figures for the queries left alone; for the moved ones, those of the ranker of the part that holds
+    them (each fold's adapter ranks its own held-out needs)."""
+    again = [FeaturePool(dataset, ranker, [q for q in qids if q in moved]) for dataset, ranker, qids in parts
+             if any(q in moved for q in qids)]
+    return FeaturePool.merged([*again, base.only([q for q in base.qids if q not in moved])])
+
+
 def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, on_all: QueryAdapter,
               folds: int = 5, settings: AdapterSettings | None = None, gates: Sequence[float | None] = GATES,
-              leave_titles: Sequence[bool] = LEAVE_TITLES, scales: Sequence[float] = SCALES) -> list[GateRow]:
+              leave_titles: Sequence[bool] = LEAVE_TITLES, scales: Sequence[float] = SCALES,
+              base: Unadapted | None = None) -> list[GateRow]:
     """Each gate at each scale, without and with leaving titles alone, measured on the training needs (out of
     fold) and the corpus titles (through `on_all`, the adapter fitted on all the needs, which the caller has
-    already fitted)."""
+    already fitted). `base`: the same sets ranked without an adapter, when the caller has them."""
+    base = base or unadapted(train, ranker, titles)
     splits = folds_of(data.qids, folds)
     per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
                 for held in splits]
-    title_texts = [q.text for q in titles.queries.values()]
-    need_texts = [train.queries[q].text for q in data.qids]
-    title_vectors = embed_queries(ranker.encoder, [prepare_query(t) for t in title_texts], ranker.cache)
-    need_nearest = (data.queries @ data.documents.T).max(axis=1)
-    title_nearest = (title_vectors @ data.documents.T).max(axis=1)
+    need_ids, title_ids = base.needs.qids, base.titles.qids
+    need_texts = [train.queries[q].text for q in need_ids]
+    title_texts = [titles.queries[q].text for q in title_ids]
     # When no training need reads as a title, the rule cannot move a need: each gate's needs are ranked once
     rule_moves_needs = any(reads_as_patent_title(t) for t in need_texts)
     needs_of: dict[tuple[float | None, bool, float], tuple[float, float]] = {}
     rows = []
     for scale, leave, gate in product(scales, leave_titles, gates):
-        def adapted(adapter: QueryAdapter) -> FullRanker:
-            return ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale))  # noqa: B023
-
+        shown = replace(on_all, gate=gate, leave_titles=leave, scale=scale)
+        needs_kept = shown.kept(len(need_ids), base.need_nearest, need_texts)
+        titles_kept = shown.kept(len(title_ids), base.title_nearest, title_texts)
         key = (gate, leave and rule_moves_needs, scale)
         if key not in needs_of:
-            needs = FeaturePool.merged([FeaturePool(train, adapted(adapter), held)
-                                        for adapter, held in zip(per_fold, splits, strict=True)])
+            folds_ranked = [(train, ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale)),
+                             held) for adapter, held in zip(per_fold, splits, strict=True)]
+            needs = _ranked_again(base.needs, {q for q, k in zip(need_ids, needs_kept, strict=True) if not k},
+                                  folds_ranked)
             needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
-        title_pool = FeaturePool(titles, adapted(on_all))
-        shown = replace(on_all, gate=gate, leave_titles=leave)
+        title_pool = _ranked_again(base.titles, {q for q, k in zip(title_ids, titles_kept, strict=True) if not k},
+                                   [(titles, ranker.with_adapter(shown), title_ids)])
         rows.append(GateRow(gate, *needs_of[key],
                             _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
-                            _left_alone(need_nearest, need_texts, shown),
-                            _left_alone(title_nearest, title_texts, shown), leave, scale))
+                            float(np.mean(needs_kept)) if need_ids else 0.0,
+                            float(np.mean(titles_kept)) if title_ids else 0.0, leave, scale))
     return rows
 
 
-def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset) -> GateRow:
-    needs, title_pool = FeaturePool(train, ranker.with_adapter(None)), FeaturePool(titles, ranker.with_adapter(None))
-    return GateRow(None, _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE)),
-                   _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE), 1.0, 1.0)
+def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset, base: Unadapted | None = None) -> GateRow:
+    base = base or unadapted(train, ranker, titles)
+    return GateRow(None, _mean(base.needs.per_query(DEFAULT)), _mean(base.needs.per_query(DENSE_ALONE)),
+                   _mrr(base.titles, titles, DEFAULT), _mrr(base.titles, titles, DENSE_ALONE), 1.0, 1.0)
 
 
 def chosen(rows: Sequence[GateRow]) -> GateRow:

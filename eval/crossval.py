@@ -103,6 +103,14 @@ class FeaturePool:
         merged.queries = {q: pool.queries[q] for pool in pools for q in pool.qids}
         return merged
 
+    def only(self, qids: Sequence[str]) -> FeaturePool:
+        """The same figures for `qids` alone (those of them the pool holds)."""
+        wanted = set(qids)
+        subset = FeaturePool.__new__(FeaturePool)
+        subset.qids = [q for q in self.qids if q in wanted]
+        subset.queries = {q: self.queries[q] for q in subset.qids}
+        return subset
+
     def ranking(self, qid: str, setting: Setting, k: int = K) -> list[str]:
         query = self.queries[qid]
         scores = query.by_fusion[setting.fusion] @ setting.vector()

@@ -220,6 +220,54 @@ def test_models_adapt_chooses_a_gate_on_training_needs_and_titles(small_graded_s
     assert round(criteria[f"gate {label}: criterion"], 4) == round(best, 4)  # chosen() compares at 4 decimals
 
 
+def test_choosing_the_gate_ranks_again_only_the_queries_a_setting_moves(tmp_path, corpus):
+    """The chooser reuses the unadapted figures for the queries a setting leaves alone; each row must equal ranking
+    every query through that setting's adapters."""
+    from dataclasses import replace
+
+    from eval.adapter_cv import DENSE_ALONE, adapter_data, fit_on
+    from eval.adapter_gate import _mean, _mrr, gate_rows, title_queries, unadapted
+    from eval.crossval import DEFAULT, FeaturePool, folds_of
+    from eval.dataset import load_dataset
+    from eval.runner import full_rankers
+    from tests.eval_support import write_set
+
+    documents = [{"_id": d.doc_id, "title": d.text.split(" ", 1)[0], "text": d.text.split(" ", 1)[1]} for d in corpus]
+    # Each need is a patent's abstract opening judged to be solved by the next patent: a bridge the adapter learns,
+    # and one that moves titles away from their own patent, so that moved and unmoved queries rank differently
+    needs = [{"_id": f"N{i}", "text": d.text.split(" ", 2)[1][:60]} for i, d in enumerate(corpus)]
+    solved_by = {f"N{i}": {corpus[(i + 1) % len(corpus)].doc_id: 2} for i in range(len(corpus))}
+    train = load_dataset(write_set(tmp_path / "train", needs, solved_by, documents))
+    settings = AdapterSettings(steps=100)
+    with full_rankers() as full_ranker:
+        ranker = full_ranker(train)
+        data = adapter_data(train, ranker, anchors=0, checked=0)
+        titles = title_queries(train, set(), count=30)
+        base = unadapted(train, ranker, titles)
+        middle = float(np.median(np.concatenate([base.need_nearest, base.title_nearest])))
+        on_all = fit_on(data, data.qids, ranker.encoder.id, "all", settings)
+        rows = gate_rows(train, ranker, data, titles, on_all, folds=4, settings=settings, gates=(None, middle, -1.0),
+                         leave_titles=(False,), scales=(1.0, 0.5), base=base)
+        splits = folds_of(data.qids, 4)
+        per_fold = [fit_on(data, [q for q in data.qids if q not in held], ranker.encoder.id, "fold", settings)
+                    for held in splits]
+        for row in rows:
+            def moved(adapter):  # noqa: ANN001, ANN202
+                return ranker.with_adapter(replace(adapter, gate=row.gate, scale=row.scale))  # noqa: B023
+
+            every_need = FeaturePool.merged([FeaturePool(train, moved(a), held)
+                                             for a, held in zip(per_fold, splits, strict=True)])
+            every_title = FeaturePool(titles, moved(on_all))
+            assert (row.needs_full, row.needs_dense) == pytest.approx(
+                (_mean(every_need.per_query(DEFAULT)), _mean(every_need.per_query(DENSE_ALONE))), abs=1e-9), row.label
+            assert (row.titles_full, row.titles_dense) == pytest.approx(
+                (_mrr(every_title, titles, DEFAULT), _mrr(every_title, titles, DENSE_ALONE)), abs=1e-9), row.label
+    assert [(r.needs_kept, r.titles_kept) for r in rows if r.gate in (None, -1.0)] == [(0, 0), (1, 1)] * 2
+    assert any(0 < r.needs_kept + r.titles_kept < 2 for r in rows if r.gate == middle)  # some moved, some left alone
+    every, some, none = (r.needs_full for r in rows[:3])  # the adapter moves needs: reusing would show
+    assert len({every, some, none}) == 3
+
+
 def test_a_gate_setting_must_win_the_criterion_to_be_chosen():
     from eval.adapter_gate import GateRow, chosen
 
