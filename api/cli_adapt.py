@@ -98,7 +98,8 @@ def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, s
                  metrics: dict):
     """The chosen GateRow (eval/adapter_gate.py): a gate, the share of the correction applied, and whether titles
     are left alone."""
-    from eval.adapter_gate import chosen, gate_rows, no_adapter_row, title_queries, unadapted
+    from eval.adapter_gate import best_plain, challengers, chosen, gate_rows, no_adapter_row, title_queries, unadapted
+    from eval.tuning import SIGNIFICANT
 
     titles = title_queries(train, excluded)
     base = unadapted(train, ranker, titles)  # ranked once: a query a setting leaves alone ranks as here
@@ -114,6 +115,10 @@ def _chosen_gate(train, ranker, data, adapter, excluded: set[str], folds: int, s
                    f"{row.titles_dense:.3f} {row.needs_kept:>18.2f} / {row.titles_kept:.2f} {row.criterion:>9.4f}"
                    f"{' ←' if row is best else ''}")
         metrics[f"gate {label}: criterion"] = row.criterion
+    plain = best_plain(rows)
+    for row, p in challengers(rows, plain):
+        click.echo(f"  {row.label} against {plain.label}: Δ criterion {row.criterion - plain.criterion:+.4f}, "
+                   f"randomisation p {p:.3g}{'' if p < SIGNIFICANT else ', not significant: no knob added'}")
     return best
 
 

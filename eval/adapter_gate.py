@@ -9,23 +9,27 @@ queries it moves. Two kinds of training query decide all three:
 - corpus titles no reported set judges (`exclude`), each looking for its own patent.
 
 The criterion, fixed before any figure was seen: the mean of the needs' full-ranker nDCG@10 (out of fold)
-and the titles' full-ranker MRR@10. The sets a platform reports (needs-dev, problem2patent,
-title2abstract) play no part in the choice.
+and the titles' full-ranker MRR@10. The gate is the best of the settings without a knob; a knob (a scale below 1,
+the title rule) comes in only when it beats that gate significantly over the same queries (`chosen`). The sets a
+platform reports (needs-dev, problem2patent, title2abstract) play no part in the choice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 import numpy as np
 
 from data.jsonl import read_jsonl
 from eval.adapter_cv import DENSE_ALONE, AdapterData, fit_on
-from eval.crossval import DEFAULT, FeaturePool, Setting, folds_of
+from eval.compare import compare
+from eval.crossval import DEFAULT, CrossValidated, FeaturePool, Setting, folds_of
 from eval.dataset import Dataset, Query, corpus_file
+from eval.metrics import Evaluation
 from eval.rankers import FullRanker
+from eval.tuning import SIGNIFICANT, paired
 from matching.query_adapter import AdapterSettings, QueryAdapter, reads_as_patent_title
 from matching.retrievers import DenseRetriever
 
@@ -46,6 +50,8 @@ class GateRow:
     titles_kept: float
     leave_titles: bool = False
     scale: float = 1.0
+    # Each need's full-ranker nDCG@10 and each title's reciprocal rank, in a fixed order: for paired tests
+    per_query: tuple[tuple[float, ...], tuple[float, ...]] = field(default=((), ()), repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -80,9 +86,15 @@ def _mean(per_query: dict[str, float]) -> float:
 
 
 def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
-    ranks = [next((1 / r for r, d in enumerate(pool.ranking(q, setting), start=1) if titles.qrels[q].get(d)), 0.0)
-             for q in pool.qids]
-    return float(np.mean(ranks)) if ranks else 0.0
+    return _mean(_reciprocal_ranks(pool, titles, setting))
+
+
+def _row(gate: float | None, leave: bool, scale: float, needs: FeaturePool, titles: FeaturePool, title_set: Dataset,
+         kept: tuple[float, float]) -> GateRow:
+    need_full, title_full = needs.per_query(DEFAULT), _reciprocal_ranks(titles, title_set, DEFAULT)
+    return GateRow(gate, _mean(need_full), _mean(needs.per_query(DENSE_ALONE)), _mean(title_full),
+                   _mrr(titles, title_set, DENSE_ALONE), *kept, leave, scale,
+                   (tuple(need_full[q] for q in sorted(need_full)), tuple(title_full[q] for q in sorted(title_full))))
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,7 @@ def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dat
     title_texts = [titles.queries[q].text for q in title_ids]
     # When no training need reads as a title, the rule cannot move a need: each gate's needs are ranked once
     rule_moves_needs = any(reads_as_patent_title(t) for t in need_texts)
-    needs_of: dict[tuple[float | None, bool, float], tuple[float, float]] = {}
+    needs_of: dict[tuple[float | None, bool, float], FeaturePool] = {}
     rows = []
     for scale, leave, gate in product(scales, leave_titles, gates):
         shown = replace(on_all, gate=gate, leave_titles=leave, scale=scale)
@@ -144,37 +156,58 @@ def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dat
         if key not in needs_of:
             folds_ranked = [(train, ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale)),
                              held) for adapter, held in zip(per_fold, splits, strict=True)]
-            needs = _ranked_again(base.needs, {q for q, k in zip(need_ids, needs_kept, strict=True) if not k},
-                                  folds_ranked)
-            needs_of[key] = _mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE))
+            needs_of[key] = _ranked_again(base.needs, {q for q, k in zip(need_ids, needs_kept, strict=True) if not k},
+                                          folds_ranked)
         title_pool = _ranked_again(base.titles, {q for q, k in zip(title_ids, titles_kept, strict=True) if not k},
                                    [(titles, ranker.with_adapter(shown), title_ids)])
-        rows.append(GateRow(gate, *needs_of[key],
-                            _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE),
-                            float(np.mean(needs_kept)) if need_ids else 0.0,
-                            float(np.mean(titles_kept)) if title_ids else 0.0, leave, scale))
+        kept = (float(np.mean(needs_kept)) if need_ids else 0.0, float(np.mean(titles_kept)) if title_ids else 0.0)
+        rows.append(_row(gate, leave, scale, needs_of[key], title_pool, titles, kept))
     return rows
 
 
 def no_adapter_row(train: Dataset, ranker: FullRanker, titles: Dataset, base: Unadapted | None = None) -> GateRow:
     base = base or unadapted(train, ranker, titles)
-    return GateRow(None, _mean(base.needs.per_query(DEFAULT)), _mean(base.needs.per_query(DENSE_ALONE)),
-                   _mrr(base.titles, titles, DEFAULT), _mrr(base.titles, titles, DENSE_ALONE), 1.0, 1.0)
+    return _row(None, False, 1.0, base.needs, base.titles, titles, (1.0, 1.0))
+
+
+def best_plain(rows: Sequence[GateRow]) -> GateRow:
+    """The gate with the best criterion among the settings without a knob (scale 1, no title rule); on a tie at four
+    decimals, the one that leaves fewer needs alone (the adapter was fitted for them)."""
+    plain = [r for r in rows if not r.knobs] or list(rows)
+    return max(plain, key=lambda r: (round(r.criterion, 4), -r.needs_kept))
+
+
+def criterion_p(row: GateRow, baseline: GateRow) -> float:
+    """Paired randomisation p of two rows' criteria over the training queries. Each need's and each title's value is
+    weighted so that the mean of their differences is the difference of the criteria (needs and titles count half
+    each)."""
+    def weighted(r: GateRow) -> Evaluation:
+        needs, titles = r.per_query
+        count = len(needs) + len(titles)
+        values = [v * count / (2 * len(needs)) for v in needs] + [v * count / (2 * len(titles)) for v in titles]
+        return Evaluation({"criterion": {f"{i:06d}": v for i, v in enumerate(values)}}, 2, 0.0)
+
+    return compare(row.label, weighted(row), baseline.label, weighted(baseline), "criterion").randomisation_p
+
+
+def challengers(rows: Sequence[GateRow], plain: GateRow) -> list[tuple[GateRow, float]]:
+    """The settings with a knob whose criterion is above `plain`'s, each with the p of its lead."""
+    return [(r, criterion_p(r, plain)) for r in rows if r.knobs and r.criterion > plain.criterion]
 
 
 def chosen(rows: Sequence[GateRow]) -> GateRow:
-    """The best criterion. On a tie, the row with fewer knobs beyond the gate (a scale other than 1, the title rule):
-    a knob must win the criterion, not tie it. Then the row that leaves fewer needs alone (the adapter was fitted
-    for them)."""
-    return max(rows, key=lambda r: (round(r.criterion, 4), -r.knobs, -r.needs_kept))
+    """`best_plain`, unless a setting with a knob beats it significantly over the training queries (paired
+    randomisation test, p < SIGNIFICANT), as the adapter itself had to beat no adapter; then the best of those.
+    A setting's criterion varies in its fourth decimal between machines (the fold fits round differently), so a
+    lead of that size is not a reason to add a knob."""
+    plain = best_plain(rows)
+    better = [r for r, p in challengers(rows, plain) if p < SIGNIFICANT]
+    return max(better, key=lambda r: (r.criterion, -r.knobs, -r.needs_kept), default=plain)
 
 
 def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapter) -> list[str]:
     """MRR@10 of the full ranker and dense alone on a known-item set: no adapter, the adapter without its gate,
     and with it, each paired against no adapter (randomisation test, wins/ties/losses)."""
-    from eval.crossval import CrossValidated
-    from eval.tuning import paired
-
     pools = {"no adapter": FeaturePool(dataset, ranker.with_adapter(None)),
              "adapter, no gate": FeaturePool(dataset, ranker.with_adapter(replace(adapter, gate=None))),
              f"adapter, gate {adapter.gate}": FeaturePool(dataset, ranker.with_adapter(adapter))}
