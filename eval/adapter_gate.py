@@ -82,7 +82,8 @@ def title_queries(dataset: Dataset, exclude: set[str], count: int = TITLES, seed
 
 
 def _mean(per_query: dict[str, float]) -> float:
-    return float(np.mean(list(per_query.values()))) if per_query else 0.0
+    """In query order, so that two rows with the same per-query figures have the same mean to the last bit."""
+    return float(np.mean([per_query[q] for q in sorted(per_query)])) if per_query else 0.0
 
 
 def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
@@ -101,7 +102,8 @@ def _row(gate: float | None, leave: bool, scale: float, needs: FeaturePool, titl
 class Unadapted:
     """The training needs and the corpus titles ranked without an adapter, with each one's raw top-1 cosine as the
     dense retriever reads it from the index. A query a setting leaves alone is searched with its raw vector, so it
-    ranks exactly as here: only the queries a setting moves are ranked again (most titles, at most gates)."""
+    ranks exactly as here: only the queries a setting moves are ranked again. At the gates that matter, most titles
+    are left alone, so most of the titles' ranking is done once."""
 
     needs: FeaturePool
     titles: FeaturePool
@@ -117,6 +119,8 @@ def unadapted(train: Dataset, ranker: FullRanker, titles: Dataset) -> Unadapted:
 
 
 def _nearest(ranker: FullRanker, texts: list[str]) -> np.ndarray:
+    # The top 1 equals the top of the retriever's k0 list for Flat and IVF indexes (what evaluation builds); an HNSW
+    # index, whose search list grows with k, could differ
     hits = DenseRetriever(ranker.index, ranker.encoder, ranker.cache).search_many(texts, 1)
     return np.array([found[0].score if found else -1.0 for found in hits], dtype=np.float32)
 
@@ -138,6 +142,9 @@ def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dat
     fold) and the corpus titles (through `on_all`, the adapter fitted on all the needs, which the caller has
     already fitted). `base`: the same sets ranked without an adapter, when the caller has them."""
     base = base or unadapted(train, ranker, titles)
+    judged_titles = {q for q in titles.queries if q in titles.qrels}
+    if set(base.needs.qids) != set(data.qids) or set(base.titles.qids) != judged_titles:
+        raise ValueError("the unadapted figures were ranked for other queries than these needs and titles")
     splits = folds_of(data.qids, folds)
     per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
                 for held in splits]
@@ -150,8 +157,10 @@ def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dat
     rows = []
     for scale, leave, gate in product(scales, leave_titles, gates):
         shown = replace(on_all, gate=gate, leave_titles=leave, scale=scale)
-        needs_kept = shown.kept(len(need_ids), base.need_nearest, need_texts)
-        titles_kept = shown.kept(len(title_ids), base.title_nearest, title_texts)
+        # What the retriever leaves alone: with a fitted query model (configuration c) it drops the gate
+        effective = DenseRetriever(ranker.index, ranker.encoder, ranker.cache, adapter=shown).adapter
+        needs_kept = effective.kept(len(need_ids), base.need_nearest, need_texts)
+        titles_kept = effective.kept(len(title_ids), base.title_nearest, title_texts)
         key = (gate, leave and rule_moves_needs, scale)
         if key not in needs_of:
             folds_ranked = [(train, ranker.with_adapter(replace(adapter, gate=gate, leave_titles=leave, scale=scale)),
@@ -183,6 +192,8 @@ def criterion_p(row: GateRow, baseline: GateRow) -> float:
     each)."""
     def weighted(r: GateRow) -> Evaluation:
         needs, titles = r.per_query
+        if not needs and not titles:
+            raise ValueError(f"row {r.label} carries no per-query figures to test")
         count = len(needs) + len(titles)
         values = [v * count / (2 * len(needs)) for v in needs] + [v * count / (2 * len(titles)) for v in titles]
         return Evaluation({"criterion": {f"{i:06d}": v for i, v in enumerate(values)}}, 2, 0.0)

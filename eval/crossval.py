@@ -106,7 +106,7 @@ class FeaturePool:
     def only(self, qids: Sequence[str]) -> FeaturePool:
         """The same figures for `qids` alone (those of them the pool holds)."""
         wanted = set(qids)
-        subset = FeaturePool.__new__(FeaturePool)
+        subset = type(self).__new__(type(self))
         subset.qids = [q for q in self.qids if q in wanted]
         subset.queries = {q: self.queries[q] for q in subset.qids}
         return subset

@@ -28,7 +28,6 @@ from matching.query_adapter import SHIPPED, QueryAdapter
 from matching.retrievers import CharTfidfRetriever, DenseRetriever
 
 ABSENT = 11  # a rank beyond the top 10
-NO_GATE = 1.01  # above any cosine: no query is left alone by it, and the retriever still asks the adapter what to keep
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,19 @@ class Settled(QueryAdapter):
 
     settled: frozenset[str] = frozenset()
 
+    @property
+    def id(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(("\n".join(sorted(self.settled)) + super().id).encode()).hexdigest()[:12]
+
+    @property
+    def leaves_some_alone(self) -> bool:
+        return super().leaves_some_alone or bool(self.settled)
+
     def kept(self, count: int, nearest=None, texts=None) -> np.ndarray:  # noqa: ANN001
+        if self.settled and texts is None:
+            raise ValueError("this adapter leaves alone queries the signals agree on: it needs each query's text")
         kept = super().kept(count, nearest, texts)
         return kept if texts is None else kept | np.array([t in self.settled for t in texts], dtype=bool)
 
@@ -78,7 +89,7 @@ def changed_titles(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapter) 
     plain, adapted = FeaturePool(dataset, ranker.with_adapter(None)), FeaturePool(dataset, ranker.with_adapter(adapter))
     raw, moved = _firsts(ranker, texts), _firsts(ranker, texts, adapter)
     lexical = [[h.doc_id for h in found] for found in CharTfidfRetriever(ranker.index).search_many(texts, 10)]
-    agree = agreeing(ranker, texts)
+    agree = [bool(d and c and d[0] == c[0]) for d, c in zip(raw, lexical, strict=True)]
     changes = []
     for i, q in enumerate(qids):
         full = _rank(plain.ranking(q, DEFAULT), own[i]), _rank(adapted.ranking(q, DEFAULT), own[i])
@@ -102,7 +113,7 @@ def agreement_rows(train: Dataset, ranker: FullRanker, excluded: set[str], folds
                 for held in splits]
     on_all = fit_on(data, data.qids, ranker.encoder.id, "all")
     for rule in (frozenset(), settled):
-        for gate in (NO_GATE, 0.93, 0.92, 0.91):
+        for gate in (None, 0.93, 0.92, 0.91):
             def through(adapter: QueryAdapter) -> FullRanker:
                 return ranker.with_adapter(Settled(**{**adapter.__dict__, "gate": gate, "settled": rule}))  # noqa: B023
 
@@ -111,7 +122,7 @@ def agreement_rows(train: Dataset, ranker: FullRanker, excluded: set[str], folds
             title_pool = FeaturePool(titles, through(on_all))
             figures = (_mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE)),
                        _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE))
-            label = ("none" if gate == NO_GATE else f"{gate:.2f}") + (" + agreement" if rule else "")
+            label = ("none" if gate is None else f"{gate:.2f}") + (" + agreement" if rule else "")
             lines.append(f"  gate {label}: needs {figures[0]:.3f} / {figures[1]:.3f}, titles {figures[2]:.3f} / "
                          f"{figures[3]:.3f}, criterion {(figures[0] + figures[2]) / 2:.4f}")
     return lines

@@ -101,6 +101,11 @@ class QueryAdapter:
         adapted[kept] = vectors[kept]
         return adapted
 
+    @property
+    def leaves_some_alone(self) -> bool:
+        """Whether `kept` can keep a query; only then does the retriever search the raw vectors first."""
+        return self.gate is not None or self.leave_titles
+
     def kept(self, count: int, nearest: np.ndarray | None = None, texts: Sequence[str] | None = None) -> np.ndarray:
         """Which of `count` queries are left as they are: at or above the gate, or (`leave_titles`) written as
         titles."""

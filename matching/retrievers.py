@@ -89,7 +89,7 @@ class DenseRetriever:
         vectors = embed_queries(self.encoder, [prepare_query(q) for q in queries], self.cache)
         if self.adapter is None:
             return self.index.dense_search(vectors, k)
-        if self.adapter.gate is None and not self.adapter.leave_titles:
+        if not self.adapter.leaves_some_alone:
             return self.index.dense_search(self.adapter.apply(vectors), k)
         raw = self.index.dense_search(vectors, k)  # the queries left alone keep these; the rest are searched adapted
         nearest = np.array([hits[0].score if hits else -1.0 for hits in raw], dtype=np.float32)
