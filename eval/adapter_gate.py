@@ -16,7 +16,7 @@ platform reports (needs-dev, problem2patent, title2abstract) play no part in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import product
 
@@ -137,17 +137,19 @@ def _ranked_again(base: FeaturePool, moved: set[str],
 def gate_rows(train: Dataset, ranker: FullRanker, data: AdapterData, titles: Dataset, on_all: QueryAdapter,
               folds: int = 5, settings: AdapterSettings | None = None, gates: Sequence[float | None] = GATES,
               leave_titles: Sequence[bool] = LEAVE_TITLES, scales: Sequence[float] = SCALES,
-              base: Unadapted | None = None) -> list[GateRow]:
+              base: Unadapted | None = None,
+              around: Callable[[QueryAdapter], QueryAdapter] = lambda adapter: adapter) -> list[GateRow]:
     """Each gate at each scale, without and with leaving titles alone, measured on the training needs (out of
     fold) and the corpus titles (through `on_all`, the adapter fitted on all the needs, which the caller has
-    already fitted). `base`: the same sets ranked without an adapter, when the caller has them."""
+    already fitted). `base`: the same sets ranked without an adapter, when the caller has them. `around` wraps each
+    fold's adapter as the caller wrapped `on_all` (an experiment's own rule for what to leave alone)."""
     base = base or unadapted(train, ranker, titles)
     judged_titles = {q for q in titles.queries if q in titles.qrels}
     if set(base.needs.qids) != set(data.qids) or set(base.titles.qids) != judged_titles:
         raise ValueError("the unadapted figures were ranked for other queries than these needs and titles")
     splits = folds_of(data.qids, folds)
-    per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold", settings)
-                for held in splits]
+    per_fold = [around(fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold",
+                              settings)) for held in splits]
     need_ids, title_ids = base.needs.qids, base.titles.qids
     need_texts = [train.queries[q].text for q in need_ids]
     title_texts = [titles.queries[q].text for q in title_ids]

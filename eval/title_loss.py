@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.adapter_cv import DENSE_ALONE, adapter_data, fit_on
-from eval.adapter_gate import _mean, _mrr, title_queries
-from eval.crossval import DEFAULT, FeaturePool, folds_of
+from eval.adapter_cv import adapter_data, fit_on
+from eval.adapter_gate import gate_rows, title_queries, unadapted
+from eval.crossval import DEFAULT, FeaturePool
 from eval.dataset import Dataset, load_dataset, load_qrels
 from eval.rankers import FullRanker
 from eval.runner import full_rankers
@@ -108,23 +108,16 @@ def agreement_rows(train: Dataset, ranker: FullRanker, excluded: set[str], folds
                                           strict=True) if a)
     shares = [np.mean([t in settled for t in texts]) for texts in (need_texts, title_texts)]
     lines = [f"raw dense and character TF-IDF agree on the first patent: needs {shares[0]:.3f}, titles {shares[1]:.3f}"]
-    splits = folds_of(data.qids, folds)
-    per_fold = [fit_on(data, [q for q in data.qids if q not in set(held)], ranker.encoder.id, "fold")
-                for held in splits]
-    on_all = fit_on(data, data.qids, ranker.encoder.id, "all")
+    on_all, base = fit_on(data, data.qids, ranker.encoder.id, "all"), unadapted(train, ranker, titles)
     for rule in (frozenset(), settled):
-        for gate in (None, 0.93, 0.92, 0.91):
-            def through(adapter: QueryAdapter) -> FullRanker:
-                return ranker.with_adapter(Settled(**{**adapter.__dict__, "gate": gate, "settled": rule}))  # noqa: B023
+        def settle(adapter: QueryAdapter) -> Settled:
+            return Settled(**{**vars(adapter), "settled": rule})  # noqa: B023
 
-            needs = FeaturePool.merged([FeaturePool(train, through(a), held)
-                                        for a, held in zip(per_fold, splits, strict=True)])
-            title_pool = FeaturePool(titles, through(on_all))
-            figures = (_mean(needs.per_query(DEFAULT)), _mean(needs.per_query(DENSE_ALONE)),
-                       _mrr(title_pool, titles, DEFAULT), _mrr(title_pool, titles, DENSE_ALONE))
-            label = ("none" if gate is None else f"{gate:.2f}") + (" + agreement" if rule else "")
-            lines.append(f"  gate {label}: needs {figures[0]:.3f} / {figures[1]:.3f}, titles {figures[2]:.3f} / "
-                         f"{figures[3]:.3f}, criterion {(figures[0] + figures[2]) / 2:.4f}")
+        for row in gate_rows(train, ranker, data, titles, settle(on_all), folds, gates=(None, 0.93, 0.92, 0.91),
+                             leave_titles=(False,), scales=(1.0,), base=base, around=settle):
+            lines.append(f"  gate {row.label}{' + agreement' if rule else ''}: needs {row.needs_full:.3f} / "
+                         f"{row.needs_dense:.3f}, titles {row.titles_full:.3f} / {row.titles_dense:.3f}, criterion "
+                         f"{row.criterion:.4f}")
     return lines
 
 
