@@ -87,12 +87,12 @@ def _mean(per_query: dict[str, float]) -> float:
 
 
 def _mrr(pool: FeaturePool, titles: Dataset, setting: Setting) -> float:
-    return _mean(_reciprocal_ranks(pool, titles, setting))
+    return _mean(reciprocal_ranks(pool, titles, setting))
 
 
 def _row(gate: float | None, leave: bool, scale: float, needs: FeaturePool, titles: FeaturePool, title_set: Dataset,
          kept: tuple[float, float]) -> GateRow:
-    need_full, title_full = needs.per_query(DEFAULT), _reciprocal_ranks(titles, title_set, DEFAULT)
+    need_full, title_full = needs.per_query(DEFAULT), reciprocal_ranks(titles, title_set, DEFAULT)
     return GateRow(gate, _mean(need_full), _mean(needs.per_query(DENSE_ALONE)), _mean(title_full),
                    _mrr(titles, title_set, DENSE_ALONE), *kept, leave, scale,
                    (tuple(need_full[q] for q in sorted(need_full)), tuple(title_full[q] for q in sorted(title_full))))
@@ -189,18 +189,27 @@ def best_plain(rows: Sequence[GateRow]) -> GateRow:
 
 
 def criterion_p(row: GateRow, baseline: GateRow) -> float:
-    """Paired randomisation p of two rows' criteria over the training queries. Each need's and each title's value is
-    weighted so that the mean of their differences is the difference of the criteria (needs and titles count half
-    each)."""
-    def weighted(r: GateRow) -> Evaluation:
-        needs, titles = r.per_query
+    """Paired randomisation p of two rows' criteria over the training queries (`weighted_p`)."""
+    return weighted_p(row.per_query, baseline.per_query, row.label, baseline.label)
+
+
+def weighted_p(figures: tuple[Sequence[float], Sequence[float]], baseline: tuple[Sequence[float], Sequence[float]],
+               label: str = "row", baseline_label: str = "baseline") -> float:
+    """Paired randomisation p of two criteria, each given as (needs' figures, titles' figures) in the same query
+    order. Each need's and each title's value is weighted so that the mean of their differences is the difference
+    of the criteria (needs and titles count half each)."""
+    def weighted(per_query: tuple[Sequence[float], Sequence[float]], name: str) -> Evaluation:
+        needs, titles = per_query
         if not needs and not titles:
-            raise ValueError(f"row {r.label} carries no per-query figures to test")
+            raise ValueError(f"{name} carries no per-query figures to test")
         count = len(needs) + len(titles)
         values = [v * count / (2 * len(needs)) for v in needs] + [v * count / (2 * len(titles)) for v in titles]
         return Evaluation({"criterion": {f"{i:06d}": v for i, v in enumerate(values)}}, 2, 0.0)
 
-    return compare(row.label, weighted(row), baseline.label, weighted(baseline), "criterion").randomisation_p
+    if tuple(map(len, figures)) != tuple(map(len, baseline)):
+        raise ValueError(f"{label} and {baseline_label} were measured on different queries")
+    return compare(label, weighted(figures, label), baseline_label, weighted(baseline, baseline_label),
+                   "criterion").randomisation_p
 
 
 def challengers(rows: Sequence[GateRow], plain: GateRow) -> list[tuple[GateRow, float]]:
@@ -226,7 +235,7 @@ def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapt
              f"adapter, gate {adapter.gate}": FeaturePool(dataset, ranker.with_adapter(adapter))}
     lines = []
     for setting in (DEFAULT, DENSE_ALONE):
-        rows = {name: CrossValidated(name, _reciprocal_ranks(pool, dataset, setting), [])
+        rows = {name: CrossValidated(name, reciprocal_ranks(pool, dataset, setting), [])
                 for name, pool in pools.items()}
         base = rows["no adapter"]
         lines.append(f"{dataset.name}, {setting.name}, MRR@10: no adapter {base.mean:.3f}")
@@ -237,7 +246,7 @@ def against_no_adapter(dataset: Dataset, ranker: FullRanker, adapter: QueryAdapt
     return lines
 
 
-def _reciprocal_ranks(pool: FeaturePool, dataset: Dataset, setting: Setting) -> dict[str, float]:
+def reciprocal_ranks(pool: FeaturePool, dataset: Dataset, setting: Setting) -> dict[str, float]:
     return {q: next((1 / r for r, d in enumerate(pool.ranking(q, setting), start=1) if dataset.qrels[q].get(d)), 0.0)
             for q in pool.qids}
 

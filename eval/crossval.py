@@ -22,7 +22,7 @@ from eval.dataset import Dataset
 from eval.metrics import default_relevant_grade
 from eval.rankers import FullRanker
 from matching.candidates import Fusion
-from matching.features import FEATURES, policy_features
+from matching.features import FEATURES, phrase_features, policy_features
 from matching.ranker import DEFAULT_FUSION, DEFAULT_WEIGHTS
 
 K = 10
@@ -88,7 +88,8 @@ class FeaturePool:
             need, _ = ranker.profiler.need_profile(query.text, query.attributes.get("industry"),
                                                    title=query.attributes.get("title", ""))
             kept = [c for c in candidates if c.doc_id in ranker.patents]
-            policy = [policy_features(need, ranker.patents[c.doc_id]) for c in kept]
+            policy = [phrase_features(need.text, c.ranks, ranker.patents[c.doc_id].wording)
+                      | policy_features(need, ranker.patents[c.doc_id]) for c in kept]
             by_fusion = {f: np.array([[(c.retrieval_features(f) | p).get(n, 0.0) for n in FEATURES]
                                       for c, p in zip(kept, policy, strict=True)]).reshape(len(kept), len(FEATURES))
                          for f in FUSIONS}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from eval.dataset import Dataset
 from eval.rankers import FullRanker
 from matching.candidates import Candidate
-from matching.features import policy_features
+from matching.features import phrase_features, policy_features
 from matching.ranker import GradedPair, LearnOutcome, learn_ranker
 
 
@@ -27,8 +27,9 @@ def judged_pairs(dataset: Dataset, ranker: FullRanker) -> list[GradedPair]:
         for doc_id, grade in dataset.qrels[qid].items():
             if doc_id not in ranker.patents:
                 continue
-            retrieval = by_id.get(doc_id, Candidate(doc_id, {}, {})).retrieval_features(ranker.ranker.fusion)
-            features = retrieval | policy_features(need, ranker.patents[doc_id])
+            candidate, patent = by_id.get(doc_id, Candidate(doc_id, {}, {})), ranker.patents[doc_id]
+            features = (candidate.retrieval_features(ranker.ranker.fusion)
+                        | phrase_features(need.text, candidate.ranks, patent.wording) | policy_features(need, patent))
             pairs.append(GradedPair(qid, features, round(grade * scale)))
     return pairs
 

@@ -14,7 +14,7 @@ from indexer.store import LoadedIndex
 from indexer.text import Document
 from matching.candidates import CandidateGenerator
 from matching.clusters import ClusterMap, cluster_map
-from matching.features import PatentProfile
+from matching.features import PatentProfile, wording
 from matching.ipc import IpcClassifier
 from matching.matcher import score_candidates
 from matching.profiles import Profiler
@@ -65,7 +65,8 @@ class FullRanker:
             self.patents[document.doc_id] = PatentProfile(
                 document.doc_id, ipc_inferred=ipc, clusters=tuple(e.cluster for e in clusters),
                 effects={e.code: e.evidence for e in patent_effects(document.text)},
-                products={p.code: (p.confidence, p.evidence) for p in product_tags("", document.text)})
+                products={p.code: (p.confidence, p.evidence) for p in product_tags("", document.text)},
+                wording=wording(document.text))
         for doc_id in set(index.ids.doc_ids) - set(self.patents):
             self.patents[doc_id] = PatentProfile(doc_id)
 

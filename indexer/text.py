@@ -72,12 +72,17 @@ def normalize(text: str) -> str:
     """Full-width → half-width, whitespace folded, and traditional → simplified for text that is
     traditional (two or more characters that exist only in traditional script); simplified text
     is never touched. Used for documents and queries alike so both sides match."""
-    text = halfwidth(text)
+    return _SPACE.sub(" ", simplified(halfwidth(text))).strip()
+
+
+def simplified(text: str) -> str:
+    """Traditional → simplified for text that is traditional (two or more characters that exist only in
+    traditional script); simplified text is returned as it is."""
     conversion = _t2s()
     # isdisjoint first: most text is simplified, and the per-character count is slow on long text
     if conversion and not conversion[1].isdisjoint(text) and sum(ch in conversion[1] for ch in text) >= 2:
-        text = text.translate(conversion[0])
-    return _SPACE.sub(" ", text).strip()
+        return text.translate(conversion[0])
+    return text
 
 
 def join_fields(*fields: str | None) -> str:

@@ -27,7 +27,7 @@ from matching.features import RETRIEVAL
 if TYPE_CHECKING:
     from matching.query_adapter import QueryAdapter
 
-RELEVANCE = (*RETRIEVAL, "ipc", "cluster", "effect", "product")
+RELEVANCE = (*RETRIEVAL, "phrase", "ipc", "cluster", "effect", "product")
 STRONG_P, MEDIUM_P = 0.6, 0.3
 STRENGTHS = ("strong", "medium", "weak")
 LABELS_ZH = {"strong": "强匹配", "medium": "中匹配", "weak": "弱匹配"}

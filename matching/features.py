@@ -8,6 +8,13 @@ Retrieval (computed per candidate list, absent = 0), in one of two forms (the ra
   score min–max normalised over its top k0, so their weighted sum is a normalised-score fusion;
 - with fusion `rank`: 60 / (60 + r) for rank r from 1, the reciprocal-rank term of RRF (Cormack et
   al. 2009, k = 60), so their weighted sum is weighted reciprocal rank fusion.
+Wording:
+- `phrase`: the share of the need's distinct 4-character sequences (letters, digits and Chinese characters
+  only, punctuation and spaces removed on both sides) that occur verbatim in the patent's title and
+  abstract. Shared words are the retrievers' part; a copied sequence of four is wording, the form in
+  which a user names a patent he knows (its title) and a trace of a need written from a patent. 0 for a
+  need shorter than four characters, and for a candidate no retriever ranks in its top PHRASE_DEPTH: the
+  platform reads the wording of those few only, so that the match reads no more records than before.
 Technical field:
 - `ipc`: hierarchical IPC agreement Σ_s q(s) · max_t p(t) · h(s, t) over the need's inferred
   subclass distribution q (top 3) and the patent's codes t (given codes p = 1, else its inferred top
@@ -30,16 +37,24 @@ Platform policy (known only from platform records; measured sets carry none of t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from data.enums import CooperationMode, FeeType, OrgKind
+from data.normalize import halfwidth
+from indexer.text import simplified
 from matching.explain import LicenceTerms
 from matching.fusion import RRF_K
 
 RETRIEVAL = ("dense", "char_tfidf", "bm25")
-FEATURES = (*RETRIEVAL, "ipc", "cluster", "effect", "product", "value", "sleeping", "licence", "cooperation", "region")
+TEXT = (*RETRIEVAL, "phrase")  # known from the candidate lists and the wording, before a patent's record is read
+FEATURES = (*RETRIEVAL, "phrase", "ipc", "cluster", "effect", "product", "value", "sleeping", "licence", "cooperation",
+            "region")
 LABELS_ZH = {
-    "dense": "语义相似", "char_tfidf": "字面相似", "bm25": "关键词相似", "ipc": "IPC相符", "cluster": "同属产业集群",
+    "dense": "语义相似", "char_tfidf": "字面相似", "bm25": "关键词相似", "phrase": "原文词句相符",
+    "ipc": "IPC相符", "cluster": "同属产业集群",
     "effect": "技术功效相符", "product": "产品类别相同",
     "value": "专利价值", "sleeping": "沉睡专利优先", "licence": "开放许可且费用合预算", "cooperation": "合作方式可行",
     "region": "地域相近",
@@ -47,6 +62,11 @@ LABELS_ZH = {
 YANGTZE_DELTA = frozenset({"上海", "江苏", "浙江", "安徽"})
 RESEARCH_KINDS = frozenset({OrgKind.UNIVERSITY, OrgKind.INSTITUTE})
 IPC_TOP = 3
+# Chinese technical terms are mostly two to four characters: four in a row, copied, is more than a shared word
+PHRASE_CHARS = 4
+PHRASE_DEPTH = 50
+_NOT_WORDING = re.compile(r"[^0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3400-\u9fff]+")
+_FULL_WIDTH = re.compile(r"[\uff10-\uff5a]")
 # The range of each feature (see above): what a weight can add to or take from a score at most.
 RANGES = {name: ((-0.5, 0.5) if name == "value" else (0.0, 1.0)) for name in FEATURES}
 
@@ -77,6 +97,36 @@ class PatentProfile:
     offer: LicenceTerms | None = None
     holder_kinds: frozenset[OrgKind] = frozenset()
     holder_places: tuple[tuple[str | None, str | None], ...] = ()  # (city, province) per holder
+    wording: str = ""  # title and abstract as `wording` reads them, for `phrase`
+
+
+def wording(text: str) -> str:
+    """Letters, digits and Chinese characters only, in the index's normal form (half-width, simplified, lower case).
+    Punctuation goes first: the platform reads a hundred candidates' wording a match, and what is left is shorter."""
+    kept = _NOT_WORDING.sub("", text)
+    return simplified(halfwidth(kept) if _FULL_WIDTH.search(kept) else kept).lower()
+
+
+# A need is scored against a few hundred candidates, so its sequences are cut once
+@lru_cache(maxsize=4096)
+def phrases(text: str) -> frozenset[str]:
+    chars = wording(text)
+    return frozenset(chars[i:i + PHRASE_CHARS] for i in range(len(chars) - PHRASE_CHARS + 1))
+
+
+def phrase_overlap(need_text: str, patent_wording: str) -> float:
+    grams = phrases(need_text)
+    return sum(g in patent_wording for g in grams) / len(grams) if grams and patent_wording else 0.0
+
+
+def phrase_features(need_text: str, ranks: Mapping[str, int], patent_wording: str) -> dict[str, float]:
+    """`phrase` of a candidate with its retrievers' ranks (see the module docstring for the depth)."""
+    return {"phrase": phrase_overlap(need_text, patent_wording) if reads_wording(ranks) else 0.0}
+
+
+def reads_wording(ranks: Mapping[str, int]) -> bool:
+    """Whether `phrase` reads a candidate's wording: some retriever ranks it in its top PHRASE_DEPTH."""
+    return min(ranks.values(), default=PHRASE_DEPTH + 1) <= PHRASE_DEPTH
 
 
 def rank_feature(rank: int | None, rrf_k: int = RRF_K) -> float:

@@ -15,7 +15,7 @@ from data.enums import TransactionKind
 from data.models import MatchFeedback, Need, Patent, PatentHolder, Transaction
 from indexer.sources import need_text
 from matching.candidates import Candidate
-from matching.features import policy_features
+from matching.features import phrase_features, policy_features
 from matching.matcher import NeedMatcher
 from matching.ranker import GradedPair
 
@@ -49,7 +49,9 @@ def graded_pairs(session: Session, matcher: NeedMatcher) -> list[GradedPair]:
         for patent in patents:
             patent_profile, _ = matcher.profiler.profile_of_patent(patent, matcher.today)
             missed = Candidate(patent.application_number, {}, {})
-            retrieval = candidates.get(patent.application_number, missed).retrieval_features(matcher.ranker.fusion)
-            features = retrieval | policy_features(profile, patent_profile)
+            candidate = candidates.get(patent.application_number, missed)
+            features = (candidate.retrieval_features(matcher.ranker.fusion)
+                        | phrase_features(profile.text, candidate.ranks, patent_profile.wording)
+                        | policy_features(profile, patent_profile))
             pairs.append(GradedPair(str(need_id), features, by_patent[patent.id]))
     return pairs

@@ -30,19 +30,21 @@ from matching.confidence import Calibration, relevance_score
 from matching.explain import Contribution, Explanation, LicenceTerms, SharedTag, matched_ipc, shared_terms
 from matching.features import (
     LABELS_ZH,
-    RETRIEVAL,
+    TEXT,
     NeedProfile,
     PatentProfile,
     effect_agreement,
+    phrase_features,
     policy_features,
     product_agreement,
+    reads_wording,
 )
 from matching.ipc import IpcClassifier
 from matching.profiles import ClusterEvidence, Profiler, active_offer, with_tags
 from matching.query import prepare_query
 from matching.query_adapter import QueryAdapter
 from matching.ranker import LinearRanker
-from matching.records import PatentRecord, legal_statuses, patent_records
+from matching.records import PatentRecord, legal_statuses, patent_records, patent_wordings
 from matching.tags.store import stored_effects
 
 EXCLUDED_BY_DEFAULT = (LegalStatus.LAPSED, LegalStatus.INVALID)
@@ -96,7 +98,8 @@ def score_candidates(candidates: list[Candidate], need: NeedProfile, patents: Ma
         profile = patents.get(candidate.doc_id)
         if profile is None:
             continue
-        features = candidate.retrieval_features(ranker.fusion) | policy_features(need, profile)
+        features = (candidate.retrieval_features(ranker.fusion)
+                    | phrase_features(need.text, candidate.ranks, profile.wording) | policy_features(need, profile))
         scored.append((candidate, ranker.score(features), features))
     return sorted(scored, key=lambda item: -item[1])
 
@@ -106,6 +109,8 @@ def describe(name: str, value: float, candidate: Candidate, patent: PatentProfil
         return f"{LABELS_ZH[name]}第{candidate.ranks[name]}名"
     if name == "cluster" and shared:
         return f"{LABELS_ZH[name]}（{'、'.join(shared)}）"
+    if name == "phrase":
+        return f"{LABELS_ZH[name]}（需求{value:.0%}的字句见于专利原文）"
     if name == "value" and patent.value is not None:
         return f"价值指数{patent.value:.2f}"
     if name == "region":
@@ -178,10 +183,14 @@ class NeedMatcher:
 
     def _score(self, session: Session, candidates: list[Candidate], ids: dict[str, int], need: NeedProfile,
                depth: int | None) -> list[Ranked]:
-        """Candidates in order of their retrieval part; records and profiles are read batch by batch until
-        the k-th full score beats every remaining candidate's retrieval part plus the policy ceiling.
+        """Candidates in order of their text part (retrieval and phrase); records and profiles are read batch by batch
+        until the k-th full score beats every remaining candidate's text part plus the policy ceiling.
         Ties keep candidate order, as `score_candidates` does."""
         retrieval = [c.retrieval_features(self.ranker.fusion) for c in candidates]
+        # `phrase` from the wording of the few candidates it reads, at once: it joins the part known before records
+        wordings = patent_wordings(session, [ids[c.doc_id] for c in candidates if reads_wording(c.ranks)])
+        for features, candidate in zip(retrieval, candidates, strict=True):
+            features |= phrase_features(need.text, candidate.ranks, wordings.get(ids[candidate.doc_id], ""))
         partial = [self.ranker.score(r) for r in retrieval]
         order = sorted(range(len(candidates)), key=lambda i: -partial[i])
         ceiling = self.ranker.policy_ceiling() + 1e-9  # the margin absorbs summation-order rounding
@@ -202,7 +211,7 @@ class NeedMatcher:
                 stored = effects.get(patent.id)
                 profile, clusters = self.profiler.profile_of_patent(patent, self.today, tags=self._weighs_tags,
                                                                     stored_effects=stored)
-                features = retrieval[i] | policy_features(need, profile)
+                features = retrieval[i] | policy_features(need, profile)  # retrieval[i] holds the phrase
                 score = self.ranker.score(features)
                 scored.append((score, i, Ranked(patent, profile, clusters, candidates[i], score, features, stored)))
             if depth is not None and len(scored) >= depth and done < len(order):
@@ -246,7 +255,7 @@ class NeedMatcher:
                                                                             shared))
                          for name, part in self.ranker.contributions(features)]
         strongest = tuple(contributions[:STRONGEST])
-        adjustments = tuple(c for c in contributions[STRONGEST:] if c.feature not in RETRIEVAL)
+        adjustments = tuple(c for c in contributions[STRONGEST:] if c.feature not in TEXT)
         offer = active_offer(patent)
         explanation = Explanation(
             shared_terms=shared_terms(query_tokens, normalize(f"{patent.title} {patent.abstract} {patent.first_claim}")

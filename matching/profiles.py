@@ -11,7 +11,7 @@ from data.enums import CooperationMode, OfferStatus, parse_enum
 from data.models import Need
 from matching.clusters import ClusterMap, ClusterTag
 from matching.explain import LicenceTerms
-from matching.features import IPC_TOP, NeedProfile, PatentProfile
+from matching.features import IPC_TOP, NeedProfile, PatentProfile, wording
 from matching.ipc import IpcClassifier
 from matching.query import prepare_query
 from matching.records import PatentLike
@@ -92,7 +92,8 @@ class Profiler:
             patent.application_number, tuple(codes), () if codes else inferred, tuple(e.cluster for e in evidence),
             {}, {},
             value_score(patent, today).overall, patent.is_sleeping, LicenceTerms.from_offer(offer) if offer else None,
-            frozenset(o.kind for o in holders), tuple((o.city, o.province) for o in holders))
+            frozenset(o.kind for o in holders), tuple((o.city, o.province) for o in holders),
+            wording(f"{patent.title}{patent.abstract}"))
         return (with_tags(profile, patent, stored_effects) if tags else profile), evidence
 
 

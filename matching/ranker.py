@@ -20,17 +20,20 @@ from pathlib import Path
 import numpy as np
 
 from matching.candidates import Fusion
-from matching.features import FEATURES, RANGES, RETRIEVAL
+from matching.features import FEATURES, RANGES, TEXT
 
 # Retrieval: min–max normalised scores, weights chosen on a grid by the mean of needs-dev nDCG@10
 # and the known-item sets' MRR@10 (docs/matching.md; score fusion beat RRF ranks there). IPC and
 # cluster agreement were neutral there (both sides inferred) and enter with a small weight; effect
 # and product agreement did not help and stay at 0 (docs/tagging.md). Policy weights are the
 # platform's choice, small enough that a policy signal moves a patent a few places, never past a
-# clearly better text match.
+# clearly better text match. `phrase` (a need's wording copied from the patent) was chosen with the query adapter's
+# criterion, training needs and corpus titles (eval/phrase_weight.py): it gives titles back their own patent and
+# leaves the needs where they were.
 DEFAULT_FUSION: Fusion = "score"
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "dense": 1.0, "char_tfidf": 1.0, "bm25": 0.5, "ipc": 0.02, "cluster": 0.02, "effect": 0.0, "product": 0.0,
+    "dense": 1.0, "char_tfidf": 1.0, "bm25": 0.5, "phrase": 1.5, "ipc": 0.02, "cluster": 0.02, "effect": 0.0,
+    "product": 0.0,
     "value": 0.04, "sleeping": 0.02, "licence": 0.03, "cooperation": 0.02, "region": 0.02,
 }
 
@@ -45,10 +48,10 @@ class LinearRanker:
         return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
 
     def policy_ceiling(self) -> float:
-        """The most the non-retrieval features can add to any score: with it, a candidate whose retrieval
-        part alone trails the k-th full score by more can be left out of the top k without a look."""
+        """The most the features read from records can add to any score: with it, a candidate whose text part
+        (retrieval and phrase) alone trails the k-th full score by more can be left out of the top k without a look."""
         return sum(max(self.weights.get(n, 0.0) * low, self.weights.get(n, 0.0) * high)
-                   for n, (low, high) in RANGES.items() if n not in RETRIEVAL)
+                   for n, (low, high) in RANGES.items() if n not in TEXT)
 
     def contributions(self, features: Mapping[str, float]) -> list[tuple[str, float]]:
         """Each feature's share of the score, largest first, zeros left out."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from data.enums import DealStatus, FeeType, LegalStatus, OfferStatus, OrgKind, PatentType, TransactionKind
 from data.models import LicenseOffer, Organization, Patent, PatentHolder, PatentIPC, Transaction, TransactionPatent
+from matching.features import wording
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ OFFERS = select(LicenseOffer.patent_id, LicenseOffer.id, LicenseOffer.fee_type, 
                 LicenseOffer.royalty_rate, LicenseOffer.per_unit_fee, LicenseOffer.pay_later_months,
                 LicenseOffer.term_end, LicenseOffer.status).where(
     LicenseOffer.patent_id.in_(IDS), LicenseOffer.status == OfferStatus.ACTIVE).order_by(LicenseOffer.id)
+WORDINGS = select(Patent.id, Patent.title, Patent.abstract).where(Patent.id.in_(IDS))
 MARKET_KINDS = (TransactionKind.TRANSFER, TransactionKind.LICENSE, TransactionKind.EQUITY)
 DEALS = select(TransactionPatent.patent_id, TransactionPatent.transaction_id).join(
     Transaction, Transaction.id == TransactionPatent.transaction_id).where(
@@ -136,3 +138,9 @@ def patent_records(session: Session, ids: Sequence[int]) -> dict[str, PatentReco
     return {row.application_number: PatentRecord(*row, tuple(ipcs[row.id]), tuple(holders[row.id]),
                                                  tuple(offers[row.id]), tuple(deals[row.id]))
             for row in connection.execute(PATENTS, bound).all()}
+
+
+def patent_wordings(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Patent id → its title and abstract as `phrase` reads them (matching/features.py `wording`)."""
+    rows = session.connection().execute(WORDINGS, {"ids": list(ids)}).all()
+    return {pid: wording(f"{title}{abstract}") for pid, title, abstract in rows}

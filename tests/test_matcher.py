@@ -15,6 +15,7 @@ from data.models import Need, Patent
 from indexer.sources import need_text
 from indexer.text import normalize
 from matching.clusters import cluster_map
+from matching.features import phrase_overlap, wording
 
 
 def test_every_explanation_is_true_to_the_records(demo_db):
@@ -43,6 +44,7 @@ def test_every_explanation_is_true_to_the_records(demo_db):
                 assert [abs(c.contribution) for c in e.strongest] == sorted(
                     (abs(c.contribution) for c in e.strongest), reverse=True)
                 assert m.score == pytest.approx(matcher.ranker.score(m.features))
+                assert m.features["phrase"] == phrase_overlap(text, wording(f"{patent.title}{patent.abstract}"))
                 patent_text = normalize(f"{patent.title} {patent.abstract} {patent.first_claim}").lower()
                 assert all(term in normalize(text).lower() and term in patent_text for term in e.shared_terms)
                 active = [o for o in patent.offers if o.status is OfferStatus.ACTIVE]
@@ -201,3 +203,46 @@ def test_a_ranking_to_depth_k_is_the_full_rankings_top_k(demo_db, weights):
             assert looked_up < sum(len(matcher.rank_need(session, n).entries) for n in needs) / 2
         else:  # the policy weights do reorder, so the check above compares something
             assert lifted > 0
+
+
+def test_a_patent_s_title_typed_as_a_need_finds_that_patent_through_its_wording(demo_db):
+    """`phrase` is read before the records, for the candidates some retriever ranks near the top, so a pruned
+    ranking still equals the full one."""
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    with transaction(engine) as session:
+        patents = session.scalars(select(Patent).where(Patent.legal_status == LegalStatus.VALID)
+                                  .order_by(Patent.id)).all()[:10]
+        for patent in patents:
+            full = matcher.rank(session, patent.title)
+            assert full.entries[0].patent.application_number == patent.application_number
+            assert full.entries[0].features["phrase"] == 1.0
+            pruned = matcher.rank(session, patent.title, depth=3)
+            assert [(e.patent.application_number, e.score) for e in pruned.entries[:3]] == [
+                (e.patent.application_number, e.score) for e in full.entries[:3]]
+        first = matcher.match_text(session, patents[0].title, k=1)[0]
+    assert any(c.feature == "phrase" and c.zh == "原文词句相符（需求100%的字句见于专利原文）"
+               for c in first.explanation.strongest)
+
+
+def test_pruning_counts_the_phrase_before_it_reads_records(demo_db):
+    """A candidate that retrieval ranks low but whose wording the need copies belongs first; a pruned ranking must
+    not leave it unread."""
+    from matching.candidates import Candidate
+    from matching.matcher import PRUNE_BATCH
+
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    with transaction(engine) as session:
+        patents = session.scalars(select(Patent).order_by(Patent.id)).all()
+        ids = {p.application_number: p.id for p in patents}
+        copied = patents[PRUNE_BATCH + 2]  # beyond the first batch of records read
+        scores = [1.0 - rank / len(patents) for rank in range(1, len(patents) + 1)]
+        candidates = [Candidate(p.application_number, {"char_tfidf": rank}, {"char_tfidf": s}, {"char_tfidf": s})
+                      for rank, (p, s) in enumerate(zip(patents, scores, strict=True), start=1)]
+        need, _ = matcher.profiler.need_profile(copied.title)
+        full = matcher._score(session, candidates, ids, need, None)
+        pruned = matcher._score(session, candidates, ids, need, 1)
+    assert len(patents) > 2 * PRUNE_BATCH and full[0].patent.application_number == copied.application_number
+    assert pruned[0].patent.application_number == copied.application_number
+    assert len(pruned) < len(full)  # and the pruning did leave records unread
