@@ -26,10 +26,10 @@ import numpy as np
 
 from eval.adapter_cv import adapter_data, fit_on
 from eval.adapter_gate import reciprocal_ranks, title_queries, weighted_p
-from eval.crossval import DEFAULT, FeaturePool, Setting, folds_of
+from eval.crossval import DEFAULT, CrossValidated, FeaturePool, Setting, folds_of
 from eval.dataset import Dataset, load_dataset, load_qrels
 from eval.rankers import FullRanker
-from eval.tuning import SIGNIFICANT
+from eval.tuning import SIGNIFICANT, paired
 from matching.query_adapter import QueryAdapter
 
 WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
@@ -127,11 +127,33 @@ def report(choice: PhraseChoice) -> list[str]:
     return lines
 
 
+def measured(dataset: Dataset, ranker: FullRanker, known_item: bool) -> str:
+    """The default ranker on a set, with `phrase` at its default weight against 0, paired: MRR@10 on a known-item
+    set, else nDCG@10."""
+    pool = FeaturePool(dataset, ranker)
+    rows = []
+    for setting in (with_phrase(0.0), with_phrase(DEFAULT.weights["phrase"])):
+        figures = reciprocal_ranks(pool, dataset, setting) if known_item else pool.per_query(setting)
+        rows.append(CrossValidated(setting.label(), figures, []))
+    versus = paired(rows[1], rows[0])
+    return (f"{dataset.name}, full, {'MRR@10' if known_item else 'nDCG@10'}: {rows[0].name} {rows[0].mean:.3f} · "
+            f"{rows[1].name} {rows[1].mean:.3f} (Δ {versus.mean_difference:+.3f}, randomisation p "
+            f"{versus.randomisation_p:.2g}, W/T/L {versus.wins}/{versus.ties}/{versus.losses})")
+
+
 def main() -> None:
-    """python -m eval.phrase_weight TRAIN_DIR EXCLUDED_QRELS…"""
+    """python -m eval.phrase_weight TRAIN_DIR EXCLUDED_QRELS… (the choice), or
+    python -m eval.phrase_weight --measure SET_DIR… (the default against phrase 0, with the shipped adapter)."""
     from eval.runner import full_rankers
     from matching.query_adapter import SHIPPED
 
+    if sys.argv[1] == "--measure":
+        with full_rankers() as full_ranker:
+            for directory in sys.argv[2:]:
+                dataset = load_dataset(Path(directory))
+                graded = max((g for grades in dataset.qrels.values() for g in grades.values()), default=1) > 1
+                print(measured(dataset, full_ranker(dataset), known_item=not graded), flush=True)
+        return
     train = load_dataset(Path(sys.argv[1]))
     excluded = {d for path in sys.argv[2:] for docs in load_qrels(Path(path)).values() for d in docs}
     titles = title_queries(train, excluded)

@@ -30,11 +30,13 @@ pytestmark = pytest.mark.slow
 
 RANKERS = ["bm25", "char_tfidf", "dense", "hybrid", "hybrid_sum", "full"]
 TOLERANCE = 0.01
+# The known-item sets' full-ranker MRR@10 when the work on unseen needs began (commit 11097c8): it may not fall
+KNOWN_ITEM_FLOOR = {"problem2patent": 0.792, "title2abstract": 0.964}
 PINNED = {
     # The training needs (eval/sets/needs-train): the ranker's choices are made on them, and the query adapter is
     # fitted on them, so these figures are in-sample (docs/matching.md has the cross-validated ones)
     "needs-train": {
-        "full": {"nDCG@10": 0.847, "P@5": 0.346, "R@20": 0.962, "MRR@10": 0.916},
+        "full": {"nDCG@10": 0.850, "P@5": 0.350, "R@20": 0.962, "MRR@10": 0.918},
         "hybrid_sum": {"nDCG@10": 0.838, "P@5": 0.348, "R@20": 0.952, "MRR@10": 0.912},
         "hybrid": {"nDCG@10": 0.829, "P@5": 0.346, "R@20": 0.950, "MRR@10": 0.899},
         "char_tfidf": {"nDCG@10": 0.801, "P@5": 0.319, "R@20": 0.934, "MRR@10": 0.877},
@@ -43,7 +45,7 @@ PINNED = {
     },
     # Held out: measured, never tuned on, since the choices moved to needs-train
     "needs-dev": {
-        "full": {"nDCG@10": 0.862, "P@5": 0.312, "R@20": 0.940, "MRR@10": 0.906},
+        "full": {"nDCG@10": 0.863, "P@5": 0.312, "R@20": 0.940, "MRR@10": 0.906},
         "hybrid_sum": {"nDCG@10": 0.862, "P@5": 0.294, "R@20": 0.972, "MRR@10": 0.917},
         "hybrid": {"nDCG@10": 0.869, "P@5": 0.300, "R@20": 0.972, "MRR@10": 0.909},
         "char_tfidf": {"nDCG@10": 0.786, "P@5": 0.269, "R@20": 0.928, "MRR@10": 0.818},
@@ -51,7 +53,7 @@ PINNED = {
         "bm25": {"nDCG@10": 0.655, "P@5": 0.256, "R@20": 0.789, "MRR@10": 0.749},
     },
     "problem2patent": {
-        "full": {"MRR@10": 0.796, "R@10": 0.911},
+        "full": {"MRR@10": 0.798, "R@10": 0.911},
         "hybrid_sum": {"MRR@10": 0.801, "R@10": 0.899},
         "hybrid": {"MRR@10": 0.771, "R@10": 0.902},
         "char_tfidf": {"MRR@10": 0.763, "R@10": 0.878},
@@ -59,7 +61,7 @@ PINNED = {
         "bm25": {"MRR@10": 0.735, "R@10": 0.856},
     },
     "title2abstract": {
-        "full": {"MRR@10": 0.960, "R@10": 0.990},
+        "full": {"MRR@10": 0.971, "R@10": 0.993},
         "hybrid_sum": {"MRR@10": 0.957, "R@10": 0.989},
         "hybrid": {"MRR@10": 0.951, "R@10": 0.987},
         "char_tfidf": {"MRR@10": 0.946, "R@10": 0.984},
@@ -116,7 +118,7 @@ def test_quality_is_pinned(results, dataset):
 
 def test_full_ranker_clears_the_bars(results):
     """On the training needs and on needs-dev (held out) the full ranker beats the best single signal; it stays at
-    or above it on the known-item sets."""
+    or above it, and at or above its earlier figure, on the known-item sets."""
     singles = ["bm25", "char_tfidf", "dense"]
     for needs in ("needs-train", "needs-dev"):
         evaluations = results[needs].evaluations
@@ -127,3 +129,4 @@ def test_full_ranker_clears_the_bars(results):
         evaluations = results[known_item].evaluations
         best_single = max(singles, key=lambda r: evaluations[r].mean("MRR@10"))
         assert evaluations["full"].mean("MRR@10") >= evaluations[best_single].mean("MRR@10")
+        assert evaluations["full"].mean("MRR@10") >= KNOWN_ITEM_FLOOR[known_item], known_item
