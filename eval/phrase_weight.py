@@ -7,12 +7,12 @@ does not touch. The queries are those that chose the gate:
 - the training needs, each ranked through the adapter of the fold that did not see it, at the adapter's gate;
 - the corpus titles no reported set judges, through the adapter fitted on all the needs.
 
-The criterion is the mean of the needs' full-ranker nDCG@10 and the titles' MRR@10. The weight is chosen in
-folds: needs and titles are each split in five, each fold's queries are scored at the weight that does best on the
-other four (the smallest weight within NOISE of the best there), and the cross-validated criterion is tested
-against weight 0 (`weighted_p`, needs and titles half
-each). The feature enters only if p < SIGNIFICANT, with the weight that does best on all the training queries.
-needs-dev, problem2patent and title2abstract play no part.
+The criterion is the mean of the needs' full-ranker nDCG@10 and the titles' MRR@10. A weight "does best" on some
+queries when it is the smallest whose criterion there is within NOISE of the best. The weight is chosen in folds:
+needs and titles are each split in five, each fold's queries are scored at the weight that does best on the other
+four, and that cross-validated criterion is tested against weight 0 (`weighted_p`, needs and titles half each).
+The feature enters only if it gains with p < SIGNIFICANT, at the weight that does best on all the training
+queries. needs-dev, problem2patent and title2abstract play no part.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class PhraseChoice:
     fold_weights: list[float]  # the weight each fold was scored at, chosen on the other folds
     cross_validated: PhraseRow  # every query at its fold's weight (`weight` is nan)
     p: float  # cross-validated criterion against weight 0
-    weight: float  # what enters the default: the best on all queries if p < SIGNIFICANT, else 0
+    weight: float  # what enters the default: the one that does best on all queries if it gains significantly, else 0
 
     @property
     def baseline(self) -> PhraseRow:

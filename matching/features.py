@@ -50,8 +50,7 @@ from matching.fusion import RRF_K
 
 RETRIEVAL = ("dense", "char_tfidf", "bm25")
 TEXT = (*RETRIEVAL, "phrase")  # known from the candidate lists and the wording, before a patent's record is read
-FEATURES = (*RETRIEVAL, "phrase", "ipc", "cluster", "effect", "product", "value", "sleeping", "licence", "cooperation",
-            "region")
+FEATURES = (*TEXT, "ipc", "cluster", "effect", "product", "value", "sleeping", "licence", "cooperation", "region")
 LABELS_ZH = {
     "dense": "语义相似", "char_tfidf": "字面相似", "bm25": "关键词相似", "phrase": "原文词句相符",
     "ipc": "IPC相符", "cluster": "同属产业集群",
