@@ -20,6 +20,7 @@ from data.db import make_engine, transaction
 from data.models import Need
 from indexer.sources import need_text
 from matching.features import phrase_features, reads_wording
+from matching.matcher import EXCLUDED_BY_DEFAULT
 from matching.records import legal_statuses, patent_wordings
 
 
@@ -31,7 +32,8 @@ def main() -> None:
         for need in session.scalars(select(Need).order_by(Need.id)).all():
             text = need_text(need)
             candidates = matcher.candidates.generate(text)
-            ids = {number: pid for number, (pid, _) in legal_statuses(session, [c.doc_id for c in candidates]).items()}
+            statuses = legal_statuses(session, [c.doc_id for c in candidates])  # as the matcher filters them
+            ids = {number: pid for number, (pid, status) in statuses.items() if status not in EXCLUDED_BY_DEFAULT}
             candidates = [c for c in candidates if c.doc_id in ids]
             started = time.perf_counter()
             wordings = patent_wordings(session, [ids[c.doc_id] for c in candidates if reads_wording(c.ranks)])

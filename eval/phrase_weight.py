@@ -147,6 +147,8 @@ def main() -> None:
     from eval.runner import full_rankers
     from matching.query_adapter import SHIPPED
 
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: python -m eval.phrase_weight TRAIN_DIR EXCLUDED_QRELS… | --measure SET_DIR…")
     if sys.argv[1] == "--measure":
         with full_rankers() as full_ranker:
             for directory in sys.argv[2:]:

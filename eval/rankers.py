@@ -108,8 +108,8 @@ RANKERS: dict[str, tuple[str, RankerFactory]] = {
     "hybrid_sum": ("weighted sum of min–max normalised dense and char_tfidf scores, k0 = 200",
                    lambda i, e, c, x: HybridRetriever([DenseRetriever(i, e, c, adapter=x.adapter),
                                                        CharTfidfRetriever(i)], method="sum", name="hybrid_sum")),
-    "full": ("the platform's linear ranker: weighted RRF of dense, character TF-IDF and BM25 plus IPC and "
-             "cluster agreement (matching/ranker.py)", lambda i, e, c, x: FullRanker(i, e, c, x)),
+    "full": ("the platform's linear ranker: normalised-score fusion of dense, character TF-IDF and BM25 plus copied "
+             "wording, IPC and cluster agreement (matching/ranker.py)", lambda i, e, c, x: FullRanker(i, e, c, x)),
 }
 
 

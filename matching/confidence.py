@@ -2,7 +2,9 @@
 
 The ranker's score orders patents but means nothing on its own. Its relevance part (the weighted
 retrieval, IPC, cluster, effect and product features; the platform's policy preferences such as
-value or region are left out, because they say nothing about whether the patent solves the need)
+value or region are left out, because they say nothing about whether the patent solves the need, and so
+is `phrase`, whose weight was chosen for queries that name a patent, not for needs: read into the
+relevance part it lowered the strengths' precision on the training needs, docs/matching.md)
 is mapped to the probability that a judge calls the patent relevant: an isotonic regression fitted
 on judged (need, patent) pairs (`patent-match eval calibrate`, on needs-train). The cut-offs are
 the lowest relevance scores at which that probability reaches STRONG_P and MEDIUM_P.
@@ -27,7 +29,7 @@ from matching.features import RETRIEVAL
 if TYPE_CHECKING:
     from matching.query_adapter import QueryAdapter
 
-RELEVANCE = (*RETRIEVAL, "phrase", "ipc", "cluster", "effect", "product")
+RELEVANCE = (*RETRIEVAL, "ipc", "cluster", "effect", "product")
 STRONG_P, MEDIUM_P = 0.6, 0.3
 STRENGTHS = ("strong", "medium", "weak")
 LABELS_ZH = {"strong": "强匹配", "medium": "中匹配", "weak": "弱匹配"}

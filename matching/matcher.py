@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -109,8 +110,8 @@ def describe(name: str, value: float, candidate: Candidate, patent: PatentProfil
         return f"{LABELS_ZH[name]}第{candidate.ranks[name]}名"
     if name == "cluster" and shared:
         return f"{LABELS_ZH[name]}（{'、'.join(shared)}）"
-    if name == "phrase":
-        return f"{LABELS_ZH[name]}（需求{value:.0%}的字句见于专利原文）"
+    if name == "phrase":  # the share floored, so that 99.6% does not read as 100%
+        return f"{LABELS_ZH[name]}（需求中{math.floor(value * 100)}%的四字片段见于专利标题或摘要）"
     if name == "value" and patent.value is not None:
         return f"价值指数{patent.value:.2f}"
     if name == "region":
@@ -187,8 +188,11 @@ class NeedMatcher:
         until the k-th full score beats every remaining candidate's text part plus the policy ceiling.
         Ties keep candidate order, as `score_candidates` does."""
         retrieval = [c.retrieval_features(self.ranker.fusion) for c in candidates]
-        # `phrase` from the wording of the few candidates it reads, at once: it joins the part known before records
-        wordings = patent_wordings(session, [ids[c.doc_id] for c in candidates if reads_wording(c.ranks)])
+        # `phrase` from the wording of the few candidates it reads, at once: it joins the part known before records.
+        # A ranker that does not weigh it reads none (the feature is then 0, as `effect` is for unread tags)
+        weighs_phrase = bool(self.ranker.weights.get("phrase", 0.0))
+        near = [ids[c.doc_id] for c in candidates if weighs_phrase and reads_wording(c.ranks)]
+        wordings = patent_wordings(session, near) if near else {}
         for features, candidate in zip(retrieval, candidates, strict=True):
             features |= phrase_features(need.text, candidate.ranks, wordings.get(ids[candidate.doc_id], ""))
         partial = [self.ranker.score(r) for r in retrieval]
@@ -210,7 +214,7 @@ class NeedMatcher:
                     continue
                 stored = effects.get(patent.id)
                 profile, clusters = self.profiler.profile_of_patent(patent, self.today, tags=self._weighs_tags,
-                                                                    stored_effects=stored)
+                                                                    stored_effects=stored, wording_too=False)
                 features = retrieval[i] | policy_features(need, profile)  # retrieval[i] holds the phrase
                 score = self.ranker.score(features)
                 scored.append((score, i, Ranked(patent, profile, clusters, candidates[i], score, features, stored)))

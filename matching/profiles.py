@@ -81,9 +81,10 @@ class Profiler:
 
     def profile_of_patent(self, patent: PatentLike, today: dt.date, inferred: tuple[tuple[str, float], ...] = (),
                           tags: bool = True, stored_effects: Mapping[str, str] | None = None,
-                          ) -> tuple[PatentProfile, list[ClusterEvidence]]:
+                          wording_too: bool = True) -> tuple[PatentProfile, list[ClusterEvidence]]:
         """`tags=False` leaves effects and products out (see `with_tags`): a ranker that does not weigh them
-        need not read them for candidates that are never shown. `stored_effects`: see `with_tags`."""
+        need not read them for candidates that are never shown. `stored_effects`: see `with_tags`.
+        `wording_too=False` leaves the wording empty, for the matcher, which reads `phrase` before the records."""
         codes = patent_codes(patent)
         evidence = self.patent_clusters(codes, inferred)
         offer = active_offer(patent)
@@ -93,7 +94,7 @@ class Profiler:
             {}, {},
             value_score(patent, today).overall, patent.is_sleeping, LicenceTerms.from_offer(offer) if offer else None,
             frozenset(o.kind for o in holders), tuple((o.city, o.province) for o in holders),
-            wording(f"{patent.title}{patent.abstract}"))
+            wording(f"{patent.title}{patent.abstract}") if wording_too else "")
         return (with_tags(profile, patent, stored_effects) if tags else profile), evidence
 
 

@@ -44,7 +44,8 @@ def test_every_explanation_is_true_to_the_records(demo_db):
                 assert [abs(c.contribution) for c in e.strongest] == sorted(
                     (abs(c.contribution) for c in e.strongest), reverse=True)
                 assert m.score == pytest.approx(matcher.ranker.score(m.features))
-                assert m.features["phrase"] == phrase_overlap(text, wording(f"{patent.title}{patent.abstract}"))
+                # Read only for candidates near some retriever's top (matching/features.py PHRASE_DEPTH)
+                assert m.features["phrase"] in (0.0, phrase_overlap(text, wording(f"{patent.title}{patent.abstract}")))
                 patent_text = normalize(f"{patent.title} {patent.abstract} {patent.first_claim}").lower()
                 assert all(term in normalize(text).lower() and term in patent_text for term in e.shared_terms)
                 active = [o for o in patent.offers if o.status is OfferStatus.ACTIVE]
@@ -205,32 +206,32 @@ def test_a_ranking_to_depth_k_is_the_full_rankings_top_k(demo_db, weights):
             assert lifted > 0
 
 
-def test_a_patent_s_title_typed_as_a_need_finds_that_patent_through_its_wording(demo_db):
-    """`phrase` is read before the records, for the candidates some retriever ranks near the top, so a pruned
-    ranking still equals the full one."""
+def test_a_patent_s_title_typed_as_a_need_is_matched_by_its_wording_and_says_so(demo_db):
     engine = make_engine(demo_db)
     matcher = load_matcher(engine)
     with transaction(engine) as session:
         patents = session.scalars(select(Patent).where(Patent.legal_status == LegalStatus.VALID)
                                   .order_by(Patent.id)).all()[:10]
         for patent in patents:
-            full = matcher.rank(session, patent.title)
-            assert full.entries[0].patent.application_number == patent.application_number
-            assert full.entries[0].features["phrase"] == 1.0
-            pruned = matcher.rank(session, patent.title, depth=3)
-            assert [(e.patent.application_number, e.score) for e in pruned.entries[:3]] == [
-                (e.patent.application_number, e.score) for e in full.entries[:3]]
-        first = matcher.match_text(session, patents[0].title, k=1)[0]
-    assert any(c.feature == "phrase" and c.zh == "原文词句相符（需求100%的字句见于专利原文）"
-               for c in first.explanation.strongest)
+            first = matcher.rank(session, patent.title).entries[0]
+            assert first.patent.application_number == patent.application_number and first.features["phrase"] == 1.0
+        shown = matcher.match_text(session, patents[0].title, k=1)[0]
+        partial = matcher.match_text(session, f"{patents[0].title[:6]}及其他", k=1)[0]  # half its sequences copied
+    assert any(c.feature == "phrase" and c.zh == "原文词句相符（需求中100%的四字片段见于专利标题或摘要）"
+               for c in shown.explanation.strongest)
+    wanted = phrase_overlap(f"{patents[0].title[:6]}及其他", wording(patents[0].title + patents[0].abstract))
+    assert [c.zh for c in partial.explanation.strongest if c.feature == "phrase"] in (
+        [], [f"原文词句相符（需求中{int(wanted * 100)}%的四字片段见于专利标题或摘要）"])
 
 
 def test_pruning_counts_the_phrase_before_it_reads_records(demo_db):
     """A candidate that retrieval ranks low but whose wording the need copies belongs first; a pruned ranking must
     not leave it unread."""
     from matching.candidates import Candidate
+    from matching.features import PHRASE_DEPTH
     from matching.matcher import PRUNE_BATCH
 
+    assert PRUNE_BATCH + 3 <= PHRASE_DEPTH  # the copied patent below is read for its wording
     engine = make_engine(demo_db)
     matcher = load_matcher(engine)
     with transaction(engine) as session:

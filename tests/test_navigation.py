@@ -238,3 +238,29 @@ def test_chart_links_cover_the_bars_and_bubbles_they_stand_for(demo):
         assert 0 <= left and 0 <= top and left + width <= 100.01 and top + height <= 100.01 and width > 0 < height
     bars = sorted(fields.areas, key=lambda a: a.box[1])  # top to bottom: most patents first, longest bar
     assert bars[0].box[2] >= bars[-1].box[2]
+
+
+def test_a_technology_query_keeps_the_hits_its_retrieval_scores_give(demo_db):
+    """`phrase` orders the hits but does not move the relative cut-off: a query that copies a patent's title keeps
+    the hits a ranker without `phrase` keeps."""
+    import copy
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from api.cli_match import load_matcher
+    from data.db import make_engine
+    from data.models import Patent
+    from matching.landscape.selection import query_hits
+
+    engine = make_engine(demo_db)
+    matcher = load_matcher(engine)
+    plain = copy.copy(matcher)
+    plain.ranker = replace(matcher.ranker, weights={**matcher.ranker.weights, "phrase": 0.0})
+    with transaction(engine) as session:
+        titles = session.scalars(select(Patent.title).order_by(Patent.id)).all()[:8]
+        for text in [*titles, "储能电池管理系统", "新能源汽车充电桩"]:
+            for relevance in (0.5, 0.8):
+                hits = query_hits(session, matcher, text, relevance)
+                assert sorted(hits) == sorted(query_hits(session, plain, text, relevance)), (text, relevance)
+        assert matcher.rank(session, titles[0]).entries[0].features["phrase"] == 1.0  # the feature was on

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pytest
 
@@ -31,25 +29,24 @@ def test_phrase_reads_past_punctuation_spaces_width_and_script():
     assert phrase_overlap("LTE A", patent) == 1.0
 
 
-def test_the_platform_reads_a_patent_s_wording_from_its_title_and_abstract(demo_db):
+def test_the_matcher_reads_a_patent_s_wording_from_its_title_and_abstract(demo_db):
     from sqlalchemy import select
 
     from data.db import make_engine, transaction
     from data.models import Patent
-    from matching.clusters import cluster_map
-    from matching.profiles import Profiler
-    from matching.records import patent_records
+    from matching.records import patent_wordings
 
     with transaction(make_engine(demo_db)) as session:
-        patent = session.scalars(select(Patent).order_by(Patent.id)).first()
-        record = patent_records(session, [patent.id])[patent.application_number]
-    profile, _ = Profiler(cluster_map()).profile_of_patent(record, dt.date(2026, 12, 6))
-    assert profile.wording == wording(record.title + record.abstract) and wording(record.abstract) in profile.wording
+        patents = session.scalars(select(Patent).order_by(Patent.id)).all()[:3]
+        read = patent_wordings(session, [p.id for p in patents])
+    record = patents[0]
+    assert set(read) == {p.id for p in patents}
+    assert read[record.id].startswith(wording(record.title)) and wording(record.abstract) in read[record.id]
     near, far = {"char_tfidf": 3}, {"dense": PHRASE_DEPTH + 1, "bm25": PHRASE_DEPTH + 7}
-    assert phrase_features(record.title, near, profile.wording) == {"phrase": 1.0}  # a user who types its title
-    assert phrase_features("一二三四五六七八九十", near, profile.wording) == {"phrase": 0.0}
+    assert phrase_features(record.title, near, read[record.id]) == {"phrase": 1.0}  # a user who types its title
+    assert phrase_features("一二三四五六七八九十", near, read[record.id]) == {"phrase": 0.0}
     # Beyond every retriever's top PHRASE_DEPTH the platform does not read the wording
-    assert phrase_features(record.title, far, profile.wording) == {"phrase": 0.0}
+    assert phrase_features(record.title, far, read[record.id]) == {"phrase": 0.0}
 
 
 def _pool(queries: dict[str, list[tuple[str, float, float, int]]]) -> FeaturePool:
@@ -96,6 +93,16 @@ def test_a_phrase_that_separates_nothing_gets_no_weight():
     choice = phrase_choice(_needs(40), titles, title_set)
     assert choice.fold_weights == [0.0] * 5 and choice.weight == 0.0
     assert report(choice)[-1] == "  → phrase weight 0: not significant, left out"
+
+
+def test_each_fold_is_scored_at_a_weight_chosen_without_it():
+    titles, title_set = _titles(40, 0.3)
+    lifted, _ = _titles(1, 1.0)
+    titles.queries["t0"] = lifted.queries["t0"]  # the one title the feature helps, in the fifth fold
+    choice = phrase_choice(_needs(40), titles, title_set)
+    # The other folds learn 0.2 from t0; t0's own fold learns nothing, so t0 gains nothing out of fold
+    assert choice.fold_weights == [0.2, 0.2, 0.2, 0.2, 0.0]
+    assert choice.cross_validated.criterion() == choice.baseline.criterion() and choice.weight == 0.0
 
 
 def test_a_gain_on_too_few_queries_is_not_significant():

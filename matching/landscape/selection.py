@@ -21,6 +21,7 @@ from data.models import Organization, Patent, PatentHolder, PatentIPC, Tag
 from data.regions import JIANGSU_REGIONS, cities_of
 from matching.browse import ipc_prefix
 from matching.clusters import SCHEMES, cluster_map
+from matching.ranker import LinearRanker
 
 RESEARCH = (OrgKind.UNIVERSITY, OrgKind.INSTITUTE)  # 高校院所
 QUERY_DEPTH = 500  # candidates read from the retrieval for a technology query
@@ -36,7 +37,9 @@ class SelectionError(ValueError):
 
 
 class Retriever(Protocol):
-    """What a technology query needs of the matcher (matching/matcher.py NeedMatcher.rank)."""
+    """What a technology query needs of the matcher (matching/matcher.py NeedMatcher.rank and its ranker)."""
+
+    ranker: LinearRanker
 
     def rank(self, session: Session, text: str, include_inactive: bool = False): ...  # noqa: ANN201
 
@@ -127,13 +130,16 @@ def _region_condition(region: str):  # noqa: ANN202
 def query_hits(session: Session, retriever: Retriever, text: str, relevance: float) -> list[str]:
     """Application numbers the retrieval finds for `text`, scoring at least `relevance` × the best score
     (scores are not on a fixed scale, so the cut-off is relative); lapsed patents are kept: a landscape
-    counts them."""
+    counts them. The cut-off reads the score without `phrase`: a query naming a technology copies some patents'
+    titles, and up to 1.5 more for those would raise the best score and shrink the landscape around them."""
     entries = retriever.rank(session, text, include_inactive=True).entries[:QUERY_DEPTH]
     if not entries:
         return []
-    best = max(e.score for e in entries)
+    copied = retriever.ranker.weights.get("phrase", 0.0)
+    scores = [e.score - copied * e.features.get("phrase", 0.0) for e in entries]
+    best = max(scores)
     floor = best * relevance if best > 0 else best
-    return [e.patent.application_number for e in entries if e.score >= floor]
+    return [e.patent.application_number for e, score in zip(entries, scores, strict=True) if score >= floor]
 
 
 def resolve(session: Session, selection: Selection, retriever: Retriever | None = None,
